@@ -1,0 +1,46 @@
+/** What a shell command is, and what it can use. */
+
+import type { FlagSpec } from "../../cli/args.ts";
+import type { Connection } from "../connection.ts";
+
+/** The shell's state as commands see and change it. */
+export interface ShellContext {
+  connection: Connection;
+  /** Logged-in user. */
+  user: string;
+  /** Current remote directory, as last reported by the server. */
+  cwd: string;
+  /** True on a terminal; false for scripts (`-c`, piped stdin). */
+  interactive: boolean;
+  /** Prints a result line on standard output. */
+  print(line: string): void;
+  /** Prints a notice on standard error. */
+  notice(line: string): void;
+  /** Set by `exit` to end the shell after the current command. */
+  exitRequested: boolean;
+}
+
+/** Parsed flags of a shell command. */
+export type CommandFlags = Record<string, string | boolean | undefined>;
+
+/** One shell command. */
+export interface ShellCommand {
+  name: string;
+  aliases?: string[];
+  /** e.g. `mkdir [-p] PATH`. */
+  usage: string;
+  summary: string;
+  flags?: FlagSpec;
+  /** Number of positional arguments accepted. */
+  args: { min: number; max: number };
+  run(ctx: ShellContext, args: string[], flags: CommandFlags): Promise<void>;
+}
+
+/** Bad arguments to a shell command: the shell prints the usage line. */
+export class ShellUsageError extends Error {
+  /** Creates the error from a one-line reason. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ShellUsageError";
+  }
+}

@@ -1,0 +1,26 @@
+import { type ShellCommand, ShellUsageError } from "./command.ts";
+
+/** Builds `help [CMD]` over the given commands. */
+export function helpCommand(commands: () => readonly ShellCommand[]): ShellCommand {
+  return {
+    name: "help",
+    aliases: ["?"],
+    usage: "help [COMMAND]",
+    summary: "List commands, or show how to use one",
+    args: { min: 0, max: 1 },
+    run(ctx, [name]) {
+      const all = commands();
+      if (name !== undefined) {
+        const command = all.find((c) => c.name === name || c.aliases?.includes(name));
+        if (!command) throw new ShellUsageError(`Unknown command "${name}"`);
+        ctx.print(`usage: ${command.usage}`);
+        ctx.print(`  ${command.summary}`);
+        if (command.aliases?.length) ctx.print(`  aliases: ${command.aliases.join(", ")}`);
+        return Promise.resolve();
+      }
+      const width = Math.max(...all.map((c) => c.usage.length));
+      for (const command of all) ctx.print(`${command.usage.padEnd(width)}  ${command.summary}`);
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** The table of shell commands, looked up by name or alias. */
+
+import type { ShellCommand } from "./command.ts";
+import { exit } from "./exit.ts";
+import { helpCommand } from "./help.ts";
+import { lcd, lls, lpwd } from "./local.ts";
+import { ls } from "./ls.ts";
+import { mkdir } from "./mkdir.ts";
+import { cd, pwd } from "./navigate.ts";
+
+/** Every shell command, in the order `help` lists them. */
+export const SHELL_COMMANDS: readonly ShellCommand[] = [
+  ls,
+  cd,
+  pwd,
+  mkdir,
+  lls,
+  lcd,
+  lpwd,
+  helpCommand(() => SHELL_COMMANDS),
+  exit,
+];
+
+const BY_NAME = new Map<string, ShellCommand>();
+for (const command of SHELL_COMMANDS) {
+  for (const name of [command.name, ...command.aliases ?? []]) BY_NAME.set(name, command);
+}
+
+/** Finds a command by name or alias. */
+export function findCommand(name: string): ShellCommand | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Every name and alias, for completion. */
+export function commandNames(): string[] {
+  return [...BY_NAME.keys()].sort();
+}

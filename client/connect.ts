@@ -1,0 +1,152 @@
+/** `ftpx connect`: log in to a server and run the remote shell or a script. */
+
+import { parseFlags, parsePort, stringFlag } from "../cli/args.ts";
+import { ExitError, UsageError } from "../cli/errors.ts";
+import { stdinLineReader } from "../cli/line_reader.ts";
+import { canPrompt, promptLine, promptSecret, writeStderr } from "../cli/prompt.ts";
+import { Status } from "../protocol/status.ts";
+import type { ShellContext } from "./commands/command.ts";
+import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
+import { executeLine, runInteractive, runScript } from "./shell.ts";
+
+/** One line for `ftpx --help`. */
+export const SUMMARY = "Open a shell on a server (or run commands with -c)";
+
+/** Text for `ftpx connect --help`. */
+export const HELP = `Usage: ftpx connect [options]
+
+Log in to an ftpx server and open a shell (ls, cd, pwd, mkdir, lls, lcd,
+lpwd, help, exit). Without a terminal, commands are read one per line from
+standard input; the first failing command stops the script (exit status 1).
+
+Options:
+  -H, --host HOST      Server address (default 127.0.0.1)
+  -P, --port PORT      Server port (default 2121)
+  -u, --user USER      User name (asked on a terminal if missing)
+  --password-stdin     Read the password from the first line of standard input
+  -c, --command CMDS   Run these commands ("cd docs; ls") and exit
+  -h, --help           Show this help
+
+The password comes from --password-stdin, else the FTPX_PASSWORD
+environment variable, else a prompt on the terminal (3 tries).
+`;
+
+const MAX_TTY_TRIES = 3;
+
+interface PasswordSource {
+  /** The next password to try, or null when there is none left. */
+  next(attempt: number): Promise<string | null>;
+  /** How many attempts this source allows. */
+  tries: number;
+}
+
+/** Connects, logs in and runs the shell or script. */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseFlags(args, {
+    host: { type: "string", short: "H" },
+    port: { type: "string", short: "P" },
+    user: { type: "string", short: "u" },
+    "password-stdin": { type: "boolean" },
+    command: { type: "string", short: "c" },
+  });
+  if (parsed.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
+  }
+  const host = stringFlag(parsed, "host") ?? "127.0.0.1";
+  const port = parsePort(stringFlag(parsed, "port") ?? "2121");
+  const script = stringFlag(parsed, "command");
+  const passwordFromStdin = parsed.flags["password-stdin"] === true;
+  const interactive = script === undefined && !passwordFromStdin && canPrompt();
+
+  const user = stringFlag(parsed, "user") ?? await askUser();
+  const passwords = passwordSource(passwordFromStdin);
+  const connection = await Connection.open({ host, port });
+  try {
+    const login = await logIn(connection, user, passwords);
+    const ctx = shellContext(connection, login, interactive);
+    if (interactive) {
+      await writeStderr(
+        `Connected to ${connection.address} as ${ctx.user}. Type "help" for commands.\n`,
+      );
+    }
+    const status = await runShell(ctx, script, interactive);
+    await connection.request("quit").catch(() => {});
+    return status;
+  } catch (error) {
+    if (error instanceof ConnectionLostError) throw new Error(error.message);
+    throw error;
+  } finally {
+    connection.close();
+  }
+}
+
+function runShell(
+  ctx: ShellContext,
+  script: string | undefined,
+  interactive: boolean,
+): Promise<number> {
+  if (script !== undefined) return executeLine(ctx, script).then((ok) => ok ? 0 : 1);
+  if (interactive) return runInteractive(ctx);
+  const lines = stdinLineReader();
+  return runScript(ctx, () => lines.next());
+}
+
+async function askUser(): Promise<string> {
+  if (!canPrompt()) throw new UsageError("Missing -u USER");
+  const name = (await promptLine("User: "))?.trim();
+  if (!name) throw new UsageError("No user name given");
+  return name;
+}
+
+function passwordSource(fromStdin: boolean): PasswordSource {
+  if (fromStdin) {
+    return { tries: 1, next: () => stdinLineReader().next() };
+  }
+  const fromEnv = Deno.env.get("FTPX_PASSWORD");
+  if (fromEnv !== undefined) return { tries: 1, next: () => Promise.resolve(fromEnv) };
+  if (!canPrompt()) {
+    throw new UsageError(
+      "No password: use --password-stdin, set FTPX_PASSWORD, or run on a terminal",
+    );
+  }
+  return { tries: MAX_TTY_TRIES, next: () => promptSecret("Password: ") };
+}
+
+async function logIn(
+  connection: Connection,
+  user: string,
+  passwords: PasswordSource,
+): Promise<ResponseHeader> {
+  for (let attempt = 1; attempt <= passwords.tries; attempt++) {
+    const password = await passwords.next(attempt);
+    if (password === null) break;
+    const response = await connection.request("login", { user, password });
+    if (response.status === Status.OK) return response;
+    if (response.status !== Status.UNAUTHENTICATED) {
+      throw new RemoteError(response.status, response.message);
+    }
+    await writeStderr(`${response.message}\n`);
+  }
+  await writeStderr(`error: Login failed for "${user}" on ${connection.address}\n`);
+  throw new ExitError(1);
+}
+
+function shellContext(
+  connection: Connection,
+  login: ResponseHeader,
+  interactive: boolean,
+): ShellContext {
+  return {
+    connection,
+    user: String(login.user),
+    cwd: String(login.cwd),
+    interactive,
+    exitRequested: false,
+    print: (line) => console.log(line),
+    notice: (line) => console.error(line),
+  };
+}

@@ -1,0 +1,31 @@
+/** Formatting what the shell prints: listings and safe names. */
+
+import type { Entry, EntryType } from "../protocol/messages.ts";
+
+const TYPE_MARKS: Record<EntryType, string> = { dir: "d", file: "-", link: "l", other: "?" };
+
+/** Replaces control characters so a hostile file name can't rewrite the terminal. */
+export function safeName(name: string): string {
+  // deno-lint-ignore no-control-regex
+  return name.replace(/[\x00-\x1f\x7f]/g, "?");
+}
+
+/** `YYYY-MM-DD HH:MM` in local time, or dashes when unknown. */
+export function formatTime(mtime: number): string {
+  if (mtime <= 0) return "----------------";
+  const date = new Date(mtime);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** One line per entry: type mark, size in bytes, modification time, name (`/` after dirs). */
+export function formatListing(entries: Entry[]): string[] {
+  const width = Math.max(1, ...entries.map((entry) => String(entry.size).length));
+  return entries.map((entry) =>
+    `${TYPE_MARKS[entry.type]} ${String(entry.size).padStart(width)}  ${
+      formatTime(entry.mtime)
+    }  ` +
+    `${safeName(entry.name)}${entry.type === "dir" ? "/" : ""}`
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * The remote shell: runs commands typed on a terminal (with line editing,
+ * history and completion), or a script (`-c` or piped stdin) that stops at
+ * the first failing command.
+ */
+
+import { createInterface } from "node:readline";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { CommandLineError, parseCommandLine } from "./command_line.ts";
+import type { CommandFlags, ShellCommand, ShellContext } from "./commands/command.ts";
+import { ShellUsageError } from "./commands/command.ts";
+import { commandNames, findCommand } from "./commands/mod.ts";
+import { ConnectionLostError } from "./connection.ts";
+
+/** Runs one command; prints its error and returns false if it failed. Connection loss propagates. */
+export async function executeCommand(ctx: ShellContext, words: string[]): Promise<boolean> {
+  const [name, ...rest] = words as [string, ...string[]];
+  const command = findCommand(name);
+  if (!command) {
+    ctx.notice(`error: unknown command "${name}" (type "help" for a list)`);
+    return false;
+  }
+  try {
+    const { flags, positionals } = parseCommandArgs(command, rest);
+    await command.run(ctx, positionals, flags);
+    return true;
+  } catch (error) {
+    if (error instanceof ConnectionLostError) throw error;
+    if (error instanceof ShellUsageError) {
+      ctx.notice(`error: ${error.message} (usage: ${command.usage})`);
+    } else {
+      ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return false;
+  }
+}
+
+function parseCommandArgs(
+  command: ShellCommand,
+  args: string[],
+): { flags: CommandFlags; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: command.flags ?? {},
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new ShellUsageError(
+      (error as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, ""),
+    );
+  }
+  const { min, max } = command.args;
+  if (parsed.positionals.length < min) throw new ShellUsageError("Missing argument");
+  if (parsed.positionals.length > max) {
+    throw new ShellUsageError(`Unexpected argument "${parsed.positionals[max]}"`);
+  }
+  return { flags: parsed.values as CommandFlags, positionals: parsed.positionals };
+}
+
+/** Runs a line of one or more `;`-separated commands; false at the first failure. */
+export async function executeLine(ctx: ShellContext, line: string): Promise<boolean> {
+  let commands: string[][];
+  try {
+    commands = parseCommandLine(line);
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    ctx.notice(`error: ${error.message}`);
+    return false;
+  }
+  for (const words of commands) {
+    if (!await executeCommand(ctx, words)) return false;
+    if (ctx.exitRequested) break;
+  }
+  return true;
+}
+
+/**
+ * Runs script lines until one fails (exit status 1), `exit` is run, or the
+ * lines end (status 0). Blank lines and `#` comments are skipped.
+ */
+export async function runScript(
+  ctx: ShellContext,
+  nextLine: () => Promise<string | null>,
+): Promise<number> {
+  while (!ctx.exitRequested) {
+    const line = await nextLine();
+    if (line === null) break;
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    if (!await executeLine(ctx, line)) return 1;
+  }
+  return 0;
+}
+
+/** The prompt: user and remote directory. */
+export function promptText(ctx: ShellContext): string {
+  return `ftpx ${ctx.user}:${ctx.cwd}> `;
+}
+
+/** Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors don't end it. */
+export async function runInteractive(ctx: ShellContext): Promise<number> {
+  const names = commandNames();
+  const lines = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: true,
+    historySize: 1000,
+    completer: (line: string) => {
+      const hits = names.filter((name) => name.startsWith(line));
+      return [hits.length ? hits : names, line];
+    },
+  });
+  lines.on("SIGINT", () => {
+    process.stdout.write("^C\n");
+    lines.setPrompt(promptText(ctx));
+    lines.prompt();
+  });
+  try {
+    lines.setPrompt(promptText(ctx));
+    lines.prompt();
+    for await (const line of lines) {
+      await executeLine(ctx, line);
+      if (ctx.exitRequested) break;
+      lines.setPrompt(promptText(ctx));
+      lines.prompt();
+    }
+  } finally {
+    lines.close();
+  }
+  return 0;
+}

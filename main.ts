@@ -1,0 +1,97 @@
+/**
+ * ftpx: a multi-user file server and its client, in one program.
+ * This file only finds the subcommand and hands over; subcommand modules
+ * load lazily, so `ftpx connect` never loads server code.
+ *
+ * @module
+ */
+
+import { ExitError, UsageError } from "./cli/errors.ts";
+import { FTPX_VERSION } from "./protocol/version.ts";
+
+/** What every subcommand module exports. */
+interface Subcommand {
+  HELP: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
+  serve: { summary: "Run the server", load: () => import("./server/commands/serve.ts") },
+  connect: {
+    summary: "Open a shell on a server (or run commands with -c)",
+    load: () => import("./client/connect.ts"),
+  },
+  adduser: {
+    summary: "Create an account (on the server host)",
+    load: () => import("./server/commands/adduser.ts"),
+  },
+  passwd: {
+    summary: "Set an account's password (on the server host)",
+    load: () => import("./server/commands/passwd.ts"),
+  },
+  users: {
+    summary: "List accounts (on the server host)",
+    load: () => import("./server/commands/users.ts"),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) =>
+    `  ${name.padEnd(width)}  ${summary}`
+  );
+  return `ftpx ${FTPX_VERSION}: a multi-user file server and its client
+
+Usage: ftpx <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Options:
+  -h, --help     Show this help
+  -V, --version  Show the version
+
+Run "ftpx <command> --help" for a command's options.`;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    if (name === undefined) {
+      console.error(usage());
+      return 2;
+    }
+    console.log(usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    console.log(`ftpx ${FTPX_VERSION}`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(usage());
+    console.error(`\nerror: unknown command "${name}"`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (error) {
+    return reportFatal(name, error);
+  }
+}
+
+/** The one fatal-error path: `error: ...` on stderr and a non-zero status. */
+function reportFatal(command: string, error: unknown): number {
+  if (error instanceof ExitError) return error.exitCode;
+  if (error instanceof UsageError) {
+    console.error(`error: ${error.message} (see "ftpx ${command} --help")`);
+    return 2;
+  }
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

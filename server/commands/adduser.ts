@@ -1,0 +1,83 @@
+/** `ftpx adduser`: create an account on the server host. */
+
+import { expectPositionals, parseFlags, stringFlag } from "../../cli/args.ts";
+import { UsageError } from "../../cli/errors.ts";
+import { formatSize, parseSize } from "../../protocol/size.ts";
+import { validateUsername } from "../accounts.ts";
+import {
+  configFromFlags,
+  DATA_FLAGS,
+  DATA_FLAGS_HELP,
+  openAccounts,
+  readNewPassword,
+} from "./_account_flags.ts";
+
+/** One line for `ftpx --help`. */
+export const SUMMARY = "Create an account (on the server host)";
+
+/** Text for `ftpx adduser --help`. */
+export const HELP = `Usage: ftpx adduser NAME [options]
+
+Create an account with a home directory. Works while the server runs.
+The password is asked twice on the terminal, or read from one line of
+standard input with --password-stdin.
+
+Options:
+  --quota SIZE       Space limit, e.g. 500M or 2G; 0 = unlimited (default: default_quota)
+  --admin            Make the account an administrator
+  --password-stdin   Read the password from standard input
+${DATA_FLAGS_HELP}
+  -h, --help         Show this help
+`;
+
+/** Creates the account. */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseFlags(args, {
+    quota: { type: "string" },
+    admin: { type: "boolean" },
+    "password-stdin": { type: "boolean" },
+    ...DATA_FLAGS,
+  });
+  if (parsed.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [name] = expectPositionals(parsed, ["NAME"]) as [string];
+  validateNameForCli(name);
+  const config = await configFromFlags(parsed);
+  const quotaText = stringFlag(parsed, "quota");
+  const quota = quotaText === undefined ? config.defaultQuota : parseQuota(quotaText);
+  const accounts = await openAccounts(config);
+  try {
+    if (accounts.get(name)) throw new Error(`User "${name}" already exists`);
+    const password = await readNewPassword(parsed);
+    const account = await accounts.create({ name, password, admin: !!parsed.flags.admin, quota });
+    const limit = account.quota === 0 ? "unlimited" : formatSize(account.quota);
+    console.log(
+      `Created ${account.admin ? "administrator" : "user"} "${name}" (quota ${limit}, home ${
+        accounts.homeOf(name)
+      })`,
+    );
+  } finally {
+    accounts.close();
+  }
+  return 0;
+}
+
+/** Parses a quota for the command line, turning a bad size into a usage error. */
+export function parseQuota(text: string): number {
+  try {
+    return parseSize(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Validates a user name, as a usage error. */
+export function validateNameForCli(name: string): void {
+  try {
+    validateUsername(name);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

@@ -1,0 +1,64 @@
+/** `ftpx serve`: run the server in the foreground. */
+
+import { parseFlags, parsePort, stringFlag } from "../../cli/args.ts";
+import { UsageError } from "../../cli/errors.ts";
+import { loadConfig } from "../config.ts";
+import { startServer } from "../serve.ts";
+
+/** One line for `ftpx --help`. */
+export const SUMMARY = "Run the server";
+
+/** Text for `ftpx serve --help`. */
+export const HELP = `Usage: ftpx serve [options]
+
+Run the ftpx server in the foreground. Settings come from flags, then the
+config file, then built-in defaults. On first start with an empty data dir
+an "admin" account is created and its password printed once.
+
+Options:
+  --host HOST        Address to listen on (default 127.0.0.1)
+  --port PORT        Port to listen on; 0 picks a free one (default 2121)
+  --data DIR         Data directory: accounts and homes (default ./ftpx-data)
+  --config FILE      INI file (default conf/server.ini, if present)
+  --log-level LEVEL  debug, info, warn or error (default info)
+  -h, --help         Show this help
+`;
+
+/** Runs the server until it is stopped or fails. */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseFlags(args, {
+    host: { type: "string" },
+    port: { type: "string" },
+    data: { type: "string" },
+    config: { type: "string" },
+    "log-level": { type: "string" },
+  });
+  if (parsed.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
+  }
+  const port = stringFlag(parsed, "port");
+  const config = await loadConfig({
+    configPath: stringFlag(parsed, "config"),
+    overrides: {
+      host: stringFlag(parsed, "host"),
+      port: port === undefined ? undefined : String(parsePort(port)),
+      data: stringFlag(parsed, "data"),
+      log_level: stringFlag(parsed, "log-level"),
+    },
+  });
+  const server = await startServer(config);
+  console.log(`ftpx listening on ${config.host}:${server.port}, data ${server.dataDir}`);
+  const stopOn = (signal: Deno.Signal) =>
+    Deno.addSignalListener(signal, () => {
+      server.stop();
+      Deno.exit(0);
+    });
+  stopOn("SIGINT");
+  stopOn("SIGTERM");
+  await server.failed;
+  return 1;
+}

@@ -1,0 +1,162 @@
+/**
+ * Server configuration: one typed table of options, loaded from built-in
+ * defaults, then `conf/server.ini`, then command-line flags (flags win).
+ * Every INI value is validated here; an unknown key or a bad value stops
+ * startup with a message naming the key.
+ */
+
+import { parse as parseIni } from "ini";
+import { parseSize } from "../protocol/size.ts";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+
+/** The resolved configuration the server runs with. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: LogLevel;
+  workers: number;
+  defaultQuota: number;
+  idleTimeout: number;
+}
+
+type Parser<T> = (raw: string) => T;
+
+interface OptionSpec<T> {
+  /** Key in the INI file. */
+  key: string;
+  parse: Parser<T>;
+  default: T;
+}
+
+type ConfigTable = { [K in keyof ServerConfig]: OptionSpec<ServerConfig[K]> };
+
+function integer(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      throw new RangeError(`expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function text(raw: string): string {
+  if (raw === "") throw new RangeError("expected a value");
+  return raw;
+}
+
+/** Parses true/false, yes/no, on/off, 1/0. */
+export function boolean(raw: string): boolean {
+  const value = raw.toLowerCase();
+  if (["true", "yes", "on", "1"].includes(value)) return true;
+  if (["false", "no", "off", "0"].includes(value)) return false;
+  throw new RangeError("expected true or false");
+}
+
+function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new RangeError(`expected one of ${values.join(", ")}`);
+    }
+    return raw as T;
+  };
+}
+
+/** Every option: INI key, parser and default. The shipped `conf/server.ini` documents each. */
+export const CONFIG_TABLE: ConfigTable = {
+  host: { key: "host", parse: text, default: "127.0.0.1" },
+  port: { key: "port", parse: integer(0, 65535), default: 2121 },
+  dataDir: { key: "data", parse: text, default: "./ftpx-data" },
+  logLevel: { key: "log_level", parse: oneOf(LOG_LEVELS), default: "info" },
+  workers: { key: "workers", parse: integer(0, 64), default: 0 },
+  defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
+  idleTimeout: { key: "idle_timeout", parse: integer(1, 86400), default: 600 },
+};
+
+/** Default location of the INI file, relative to the current directory. */
+export const DEFAULT_CONFIG_PATH = "conf/server.ini";
+
+/** A configuration file or flag value is invalid; the message names the key. */
+export class ConfigError extends Error {
+  /** Creates a configuration error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Where to load from and what the command line overrides. */
+export interface LoadConfigOptions {
+  /** INI path; when absent, `conf/server.ini` is used if it exists. */
+  configPath?: string | undefined;
+  /** Raw values from flags, keyed by INI key (e.g. `{ port: "0" }`). */
+  overrides?: Record<string, string | undefined>;
+}
+
+/** Resolves the configuration: defaults, then the INI file, then flag overrides. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ServerConfig> {
+  const fromFile = await readIniFile(options.configPath);
+  const config = defaultConfig();
+  applyValues(config, fromFile.values, fromFile.source);
+  applyValues(config, options.overrides ?? {}, "command line");
+  return config;
+}
+
+/** The built-in defaults. */
+export function defaultConfig(): ServerConfig {
+  const entries = Object.entries(CONFIG_TABLE).map(([field, spec]) => [field, spec.default]);
+  return Object.fromEntries(entries) as unknown as ServerConfig;
+}
+
+async function readIniFile(
+  path: string | undefined,
+): Promise<{ values: Record<string, string>; source: string }> {
+  const chosen = path ?? DEFAULT_CONFIG_PATH;
+  let content: string;
+  try {
+    content = await Deno.readTextFile(chosen);
+  } catch (error) {
+    if (path === undefined && error instanceof Deno.errors.NotFound) {
+      return { values: {}, source: chosen };
+    }
+    const reason = error instanceof Deno.errors.NotFound ? "not found" : String(error);
+    throw new ConfigError(`Cannot read config file "${chosen}": ${reason}`);
+  }
+  return { values: flattenIni(parseIni(content), chosen), source: chosen };
+}
+
+/** Accepts only top-level `key = value` pairs; the `ini` package's type guesses are undone. */
+function flattenIni(parsed: Record<string, unknown>, source: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === "object" && value !== null) {
+      throw new ConfigError(`${source}: sections are not supported ("[${key}]"); use plain keys`);
+    }
+    values[key] = String(value).trim();
+  }
+  return values;
+}
+
+const FIELD_BY_KEY = new Map(
+  Object.entries(CONFIG_TABLE).map(([field, spec]) => [spec.key, field as keyof ServerConfig]),
+);
+
+function applyValues(
+  config: ServerConfig,
+  values: Record<string, string | undefined>,
+  source: string,
+): void {
+  for (const [key, raw] of Object.entries(values)) {
+    if (raw === undefined) continue;
+    const field = FIELD_BY_KEY.get(key);
+    if (field === undefined) throw new ConfigError(`${source}: unknown option "${key}"`);
+    const spec = CONFIG_TABLE[field] as OptionSpec<unknown>;
+    try {
+      (config as unknown as Record<string, unknown>)[field] = spec.parse(raw);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`${source}: invalid value "${raw}" for "${key}": ${reason}`);
+    }
+  }
+}

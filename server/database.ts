@@ -1,0 +1,66 @@
+/**
+ * The account database: SQLite (`node:sqlite`) in WAL mode in the data dir,
+ * with numbered migrations applied at open so an older data dir opens in a
+ * newer ftpx. Server threads and host admin commands each hold a connection.
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { MIGRATIONS } from "./migrations.ts";
+
+/** File name of the database inside the data dir. */
+export const DATABASE_FILE = "ftpx.db";
+
+/** Options for {@linkcode openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** Apply migrations only up to this version (tests build older data dirs with it). */
+  upToVersion?: number;
+}
+
+/** Opens (creating if needed) the database in `dataDir` and brings its schema up to date. */
+export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): DatabaseSync {
+  const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  migrate(db, options.upToVersion ?? MIGRATIONS.length);
+  return db;
+}
+
+/** The schema version a database is at. */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  return row.user_version;
+}
+
+function migrate(db: DatabaseSync, target: number): void {
+  const current = schemaVersion(db);
+  if (current > MIGRATIONS.length) {
+    db.close();
+    throw new Error(
+      `Data dir was written by a newer ftpx (schema ${current}, this build knows ${MIGRATIONS.length}): upgrade ftpx`,
+    );
+  }
+  for (let version = current + 1; version <= target; version++) {
+    inTransaction(db, () => {
+      // Another process may have migrated while we waited for the write lock.
+      if (schemaVersion(db) >= version) return;
+      db.exec(MIGRATIONS[version - 1]!);
+      db.exec(`PRAGMA user_version = ${version}`);
+    });
+  }
+}
+
+/** Runs `work` in an IMMEDIATE transaction (write lock taken up front), committing or rolling back. */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}

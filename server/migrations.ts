@@ -1,0 +1,20 @@
+/**
+ * Schema migrations, in order: entry N brings a database from version N-1 to N.
+ * Never edit a released entry; append a new one.
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: accounts.
+  `CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+    quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes >= 0),
+    created_at INTEGER NOT NULL
+  ) STRICT`,
+  // 2: space accounting, login tracking, disabling.
+  `ALTER TABLE users ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE users ADD COLUMN last_login INTEGER;
+   ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));`,
+];

@@ -1,0 +1,42 @@
+import { OperationError } from "../errors.ts";
+import { Vfs } from "../vfs.ts";
+import { defineOperation } from "./operation.ts";
+
+/** Failed logins take at least this long, whatever the reason, so timing reveals nothing. */
+const FAILED_LOGIN_DELAY_MS = 400;
+/** Failed logins allowed on one connection before it is closed. */
+const MAX_FAILURES_PER_CONNECTION = 3;
+
+/** `login`: authenticate with name and password. */
+export const login = defineOperation({
+  name: "login",
+  summary: "Log in with user name and password",
+  auth: "none",
+  args: { user: "string", password: "string" },
+  async handler(ctx, { user, password }) {
+    const { session, services } = ctx;
+    if (session.account) throw new OperationError("bad_request", "Already logged in");
+    const started = performance.now();
+    const account = await services.accounts.authenticate(user, password);
+    if (!account) {
+      session.loginFailures++;
+      services.log.warn("login failed", { peer: session.peer, user: user.slice(0, 64) });
+      const wait = started + FAILED_LOGIN_DELAY_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (session.loginFailures >= MAX_FAILURES_PER_CONNECTION) session.closeAfterReply = true;
+      throw new OperationError("unauthenticated", "Login incorrect");
+    }
+    const home = services.accounts.homeOf(account.name);
+    await Deno.mkdir(home, { recursive: true, mode: 0o700 });
+    session.vfs = await Vfs.open(home);
+    session.account = account;
+    session.cwd = "/";
+    services.log.info("login ok", { peer: session.peer, user: account.name });
+    return {
+      message: `Logged in as ${account.name}`,
+      user: account.name,
+      admin: account.admin,
+      cwd: "/",
+    };
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * What an operation of the native protocol is: a name, who may call it, the
+ * fields it takes, and a handler. {@linkcode defineOperation} gives handlers
+ * typed arguments; `dispatch()` in `mod.ts` validates before any handler runs,
+ * so handlers never repeat checks.
+ */
+
+import type { ByteSink } from "../../protocol/frame_writer.ts";
+import type { FrameHeader } from "../../protocol/frame.ts";
+import type { FrameReader } from "../../protocol/frame_reader.ts";
+import type { Account, AccountStore } from "../accounts.ts";
+import type { ServerConfig } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Vfs } from "../vfs.ts";
+
+/** Who may call an operation: anyone, a logged-in user, or an administrator. */
+export type AuthLevel = "none" | "user" | "admin";
+
+type FieldType = "string" | "path" | "int" | "boolean";
+
+/** Field specs: a type name, with `?` for optional fields. */
+export type ArgSpec = Record<string, FieldType | `${FieldType}?`>;
+
+type ValueOf<T> = T extends "int" | "int?" ? number
+  : T extends "boolean" | "boolean?" ? boolean
+  : string;
+
+/** The typed arguments a handler receives for a spec. */
+export type ArgsOf<S extends ArgSpec> =
+  & { [K in keyof S as S[K] extends `${string}?` ? never : K]: ValueOf<S[K]> }
+  & { [K in keyof S as S[K] extends `${string}?` ? K : never]?: ValueOf<S[K]> };
+
+/** Shared, long-lived services of a server thread. */
+export interface Services {
+  config: ServerConfig;
+  accounts: AccountStore;
+  log: Logger;
+}
+
+/** The part of a session operations see and change. */
+export interface SessionState {
+  /** `host:port` of the client. */
+  readonly peer: string;
+  /** Set by `hello`. */
+  helloDone: boolean;
+  /** Set by `login`. */
+  account: Account | undefined;
+  /** The user's jail, set with `account`. */
+  vfs: Vfs | undefined;
+  /** Current virtual directory. */
+  cwd: string;
+  /** Failed logins on this connection. */
+  loginFailures: number;
+  /** When set, the session closes after sending the current reply. */
+  closeAfterReply: boolean;
+}
+
+/** Everything a handler may use. */
+export interface OpContext {
+  session: SessionState;
+  services: Services;
+  /** The raw request header (for operations reading extra fields). */
+  request: FrameHeader;
+  /** Reads a request body, for operations that take one. */
+  reader: FrameReader;
+  /** Writes to the client, for operations that stream a body after their reply header. */
+  sink: ByteSink;
+}
+
+/** A successful reply: extra fields are sent beside `status` and `message`. */
+export interface Reply {
+  status?: number;
+  message?: string;
+  [field: string]: unknown;
+}
+
+/** A registered operation. */
+export interface Operation<S extends ArgSpec = ArgSpec> {
+  name: string;
+  /** One line for `help` and the protocol docs. */
+  summary: string;
+  auth: AuthLevel;
+  args: S;
+  /** True when the request may carry a body, which the handler consumes. */
+  body?: boolean;
+  handler(ctx: OpContext, args: ArgsOf<S>): Promise<Reply>;
+}
+
+/** Declares an operation with handler arguments typed from its spec. */
+export function defineOperation<S extends ArgSpec>(operation: Operation<S>): Operation {
+  return operation as unknown as Operation;
+}
+
+/** The session a handler runs in, once logged in: account and jail are set. */
+export function loggedIn(ctx: OpContext): { account: Account; vfs: Vfs } {
+  const { account, vfs } = ctx.session;
+  if (!account || !vfs) throw new Error("Operation requires login but session has none");
+  return { account, vfs };
+}

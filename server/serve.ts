@@ -1,0 +1,88 @@
+/**
+ * Runs the server: resolves the configuration, prepares the data dir (and
+ * the first admin), then starts one listening thread per core and reports
+ * where it listens.
+ */
+
+import { resolve } from "node:path";
+import { AccountStore } from "./accounts.ts";
+import type { ServerConfig } from "./config.ts";
+import { ensureInitialAdmin } from "./initial_admin.ts";
+import { Logger } from "./log.ts";
+import type { WorkerReport, WorkerStart } from "./worker.ts";
+
+/** A running server. */
+export interface RunningServer {
+  /** The bound port (useful when 0 was asked for). */
+  port: number;
+  /** Absolute data dir. */
+  dataDir: string;
+  /** Rejects if a server thread dies. */
+  failed: Promise<never>;
+  /** Stops every thread. */
+  stop(): void;
+}
+
+/** Prepares the data dir and starts the server threads. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const log = new Logger(config.logLevel);
+  config = { ...config, dataDir: resolve(config.dataDir) };
+  const accounts = await AccountStore.open(config.dataDir);
+  try {
+    const admin = await ensureInitialAdmin(accounts);
+    if (admin) {
+      console.log(
+        `Created administrator "admin" with password ${admin.password} (also in ${admin.file})`,
+      );
+      log.info("initial admin created", { user: "admin" });
+    }
+  } finally {
+    accounts.close();
+  }
+  return await startWorkers(config, log);
+}
+
+function workerCount(config: ServerConfig): number {
+  return config.workers > 0 ? config.workers : Math.max(1, navigator.hardwareConcurrency);
+}
+
+async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  const count = workerCount(config);
+  const workers: Worker[] = [];
+  let rejectFailed: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => rejectFailed = reject);
+  const stop = () => workers.forEach((worker) => worker.terminate());
+  let port = config.port;
+  try {
+    for (let index = 0; index < count; index++) {
+      const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+      workers.push(worker);
+      port = await startWorker(worker, { type: "start", config, port, reusePort: count > 1 });
+      worker.onerror = (event) => {
+        event.preventDefault();
+        log.error("server thread failed", { thread: index, detail: event.message });
+        rejectFailed(new Error(`Server thread ${index} failed: ${event.message}`));
+      };
+    }
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  log.debug("threads started", { count, port });
+  return { port, dataDir: config.dataDir, failed, stop };
+}
+
+function startWorker(worker: Worker, start: WorkerStart): Promise<number> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<WorkerReport>) => {
+      const report = event.data;
+      if (report.type === "listening") resolve(report.port);
+      else reject(new Error(report.message));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(event.message));
+    };
+    worker.postMessage(start);
+  });
+}
