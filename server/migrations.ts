@@ -13,8 +13,18 @@ export const MIGRATIONS: readonly string[] = [
     quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes >= 0),
     created_at INTEGER NOT NULL
   ) STRICT`,
-  // 2: space accounting, login tracking, disabling.
+  // 2: space accounting, login tracking, disabling; live sessions of all server threads.
   `ALTER TABLE users ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE users ADD COLUMN last_login INTEGER;
-   ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));`,
+   ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
+   CREATE TABLE live_sessions (
+     id INTEGER PRIMARY KEY,
+     address TEXT NOT NULL,
+     port INTEGER NOT NULL,
+     protocol TEXT NOT NULL,
+     user TEXT,
+     since INTEGER NOT NULL,
+     activity TEXT
+   ) STRICT;
+   CREATE INDEX live_sessions_address ON live_sessions (address);`,
 ];

@@ -9,6 +9,7 @@ import { AccountStore } from "./accounts.ts";
 import type { ServerConfig } from "./config.ts";
 import { ensureInitialAdmin } from "./initial_admin.ts";
 import { Logger } from "./log.ts";
+import { SessionRegistry } from "./session_registry.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -29,6 +30,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   config = { ...config, dataDir: resolve(config.dataDir) };
   const accounts = await AccountStore.open(config.dataDir);
   try {
+    SessionRegistry.reset(accounts.db);
     const admin = await ensureInitialAdmin(accounts);
     if (admin) {
       console.log(

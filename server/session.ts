@@ -25,10 +25,20 @@ export type SessionConn = Deno.Conn;
 
 /** Serves one connection until it ends; never throws. */
 export async function runSession(conn: SessionConn, services: Services): Promise<void> {
-  await new Session(conn, services).run();
+  try {
+    await new Session(conn, services).run();
+  } catch (error) {
+    services.log.error("session setup failed", { detail: String(error) });
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
 }
 
 class Session implements SessionState {
+  readonly id: number;
   readonly peer: string;
   helloDone = false;
   account: Account | undefined;
@@ -49,6 +59,7 @@ class Session implements SessionState {
     this.#reader = new FrameReader(conn);
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.peer = `${addr.hostname}:${addr.port}`;
+    this.id = services.sessions.open(addr.hostname, addr.port, "ftpx");
   }
 
   get state(): "connected" | "authenticated" | "closed" {
@@ -165,6 +176,7 @@ class Session implements SessionState {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#services.sessions.close(this.id);
     clearTimeout(this.#idleTimer);
     try {
       this.#conn.close();

@@ -8,6 +8,7 @@ import { AccountStore } from "./accounts.ts";
 import type { ServerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { runSession } from "./session.ts";
+import { SessionRegistry } from "./session_registry.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -41,7 +42,7 @@ async function start({ config, port, reusePort }: WorkerStart): Promise<void> {
   const accounts = await AccountStore.open(config.dataDir);
   const listener = Deno.listen({ hostname: config.host, port, reusePort });
   scope.postMessage({ type: "listening", port: listener.addr.port });
-  const services = { config, accounts, log };
+  const services = { config, accounts, log, sessions: new SessionRegistry(accounts.db) };
   for await (const conn of listener) {
     conn.setNoDelay(true);
     runSession(conn, services);

@@ -31,6 +31,7 @@ export const login = defineOperation({
     session.vfs = await Vfs.open(home);
     session.account = account;
     session.cwd = "/";
+    services.sessions.setUser(session.id, account.name);
     services.log.info("login ok", { peer: session.peer, user: account.name });
     return {
       message: `Logged in as ${account.name}`,

@@ -11,6 +11,7 @@ import type { FrameReader } from "../../protocol/frame_reader.ts";
 import type { Account, AccountStore } from "../accounts.ts";
 import type { ServerConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { SessionRegistry } from "../session_registry.ts";
 import type { Vfs } from "../vfs.ts";
 
 /** Who may call an operation: anyone, a logged-in user, or an administrator. */
@@ -35,10 +36,14 @@ export interface Services {
   config: ServerConfig;
   accounts: AccountStore;
   log: Logger;
+  /** Live sessions of all threads. */
+  sessions: SessionRegistry;
 }
 
 /** The part of a session operations see and change. */
 export interface SessionState {
+  /** Id in the {@linkcode SessionRegistry}. */
+  readonly id: number;
   /** `host:port` of the client. */
   readonly peer: string;
   /** Set by `hello`. */
