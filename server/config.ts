@@ -18,6 +18,26 @@ export interface ServerConfig {
   workers: number;
   defaultQuota: number;
   idleTimeout: number;
+  /** Port of the FTP listener; null when FTP is off. */
+  ftpPort: number | null;
+  /** Ports passive FTP data connections may use. */
+  pasvPorts: PortRange;
+  /** Address announced in PASV replies; empty: the address the client connected to. */
+  pasvAddress: string;
+  /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
+  activeMode: boolean;
+  /** PEM certificate file for TLS; empty: no TLS. */
+  tlsCert: string;
+  /** PEM private key file for TLS. */
+  tlsKey: string;
+  /** Refuse logins that are not protected by TLS. */
+  requireTls: boolean;
+}
+
+/** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
+export interface PortRange {
+  first: number;
+  last: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -63,6 +83,38 @@ function oneOf<T extends string>(values: readonly T[]): Parser<T> {
   };
 }
 
+/** `off`, or a port number (0 picks a free port). */
+function optionalPort(raw: string): number | null {
+  if (raw.toLowerCase() === "off") return null;
+  return integer(0, 65535)(raw);
+}
+
+/** `FIRST-LAST` (e.g. `50000-50100`), or `0` for any free port. */
+export function portRange(raw: string): PortRange {
+  if (raw === "0") return { first: 0, last: 0 };
+  const match = /^(\d+)\s*-\s*(\d+)$/.exec(raw);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1024 || last > 65535 || first > last) {
+    throw new RangeError("expected FIRST-LAST with 1024 <= FIRST <= LAST <= 65535, or 0");
+  }
+  return { first, last };
+}
+
+function optionalText(raw: string): string {
+  return raw;
+}
+
+/** Empty, or a dotted IPv4 address (PASV replies can carry nothing else). */
+function optionalIpv4(raw: string): string {
+  if (raw === "") return raw;
+  const parts = raw.split(".");
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) < 256)) {
+    throw new RangeError("expected an IPv4 address such as 203.0.113.7, or nothing");
+  }
+  return raw;
+}
+
 /** Every option: INI key, parser and default. The shipped `conf/server.ini` documents each. */
 export const CONFIG_TABLE: ConfigTable = {
   host: { key: "host", parse: text, default: "127.0.0.1" },
@@ -72,6 +124,13 @@ export const CONFIG_TABLE: ConfigTable = {
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
   idleTimeout: { key: "idle_timeout", parse: integer(1, 86400), default: 600 },
+  ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
+  pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
+  pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
+  activeMode: { key: "active_mode", parse: boolean, default: false },
+  tlsCert: { key: "tls_cert", parse: optionalText, default: "" },
+  tlsKey: { key: "tls_key", parse: optionalText, default: "" },
+  requireTls: { key: "require_tls", parse: boolean, default: false },
 };
 
 /** Default location of the INI file, relative to the current directory. */

@@ -186,6 +186,65 @@ export class Vfs {
     }
   }
 
+  /** Deletes a file, or a symlink itself; refuses directories. */
+  async removeFile(virtualPath: string): Promise<void> {
+    const real = await this.resolveEntry(virtualPath);
+    try {
+      if ((await Deno.lstat(real)).isDirectory) {
+        throw new OperationError(
+          "is_a_directory",
+          `Cannot delete "${virtualPath}": is a directory`,
+        );
+      }
+      await Deno.remove(real);
+    } catch (error) {
+      throw fromFsError(error, "delete", virtualPath);
+    }
+  }
+
+  /** Removes an empty directory; never the home itself. */
+  async removeDirectory(virtualPath: string): Promise<void> {
+    if (virtualPath === "/") {
+      throw new OperationError("forbidden", `Cannot remove "/": it is your home`);
+    }
+    const real = await this.resolveEntry(virtualPath);
+    try {
+      if (!(await Deno.lstat(real)).isDirectory) {
+        throw new OperationError(
+          "not_a_directory",
+          `Cannot remove "${virtualPath}": not a directory`,
+        );
+      }
+      await Deno.remove(real);
+    } catch (error) {
+      throw fromFsError(error, "remove", virtualPath);
+    }
+  }
+
+  /** Throws unless something (a symlink counts) exists at the path. */
+  async requireEntry(virtualPath: string): Promise<void> {
+    const real = await this.resolveEntry(virtualPath);
+    try {
+      await Deno.lstat(real);
+    } catch (error) {
+      throw fromFsError(error, "open", virtualPath);
+    }
+  }
+
+  /** Renames within the home, replacing an existing file at `to` (as `mv` does). */
+  async rename(from: string, to: string): Promise<void> {
+    if (from === "/" || to === "/") {
+      throw new OperationError("forbidden", `Cannot rename "/": it is your home`);
+    }
+    const realFrom = await this.resolveEntry(from);
+    const realTo = await this.resolveEntry(to);
+    try {
+      await Deno.rename(realFrom, realTo);
+    } catch (error) {
+      throw fromFsError(error, "rename", from);
+    }
+  }
+
   async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {
     try {
       if (isSymlink) this.#insideOrThrow(await Deno.realPath(real), name);

@@ -1,0 +1,15 @@
+import { reply } from "../replies.ts";
+import { defineVerb, loggedIn } from "./verb.ts";
+
+/** DELE: delete a file. */
+export const dele = defineVerb({
+  name: "DELE",
+  syntax: "DELE <path>",
+  auth: "user",
+  arg: "required",
+  async handler(ctx, path) {
+    const { vfs } = loggedIn(ctx);
+    await vfs.removeFile(vfs.normalize(ctx.session.cwd, path));
+    return reply(250, "File deleted");
+  },
+});
