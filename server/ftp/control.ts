@@ -209,8 +209,8 @@ class FtpSession implements FtpSessionState {
     }
   }
 
-  openPassive(): number {
-    this.dropDataChannel();
+  async openPassive(): Promise<number> {
+    await this.dropDataChannel();
     const { config, log } = this.#services;
     this.#passive = PassiveListener.open({
       hostname: this.localAddress,
@@ -226,15 +226,16 @@ class FtpSession implements FtpSessionState {
     return this.#passive.port;
   }
 
-  setActiveTarget(hostname: string, port: number): void {
-    this.dropDataChannel();
+  async setActiveTarget(hostname: string, port: number): Promise<void> {
+    await this.dropDataChannel();
     this.#activeTarget = { hostname, port };
   }
 
-  dropDataChannel(): void {
-    this.#passive?.close();
+  async dropDataChannel(): Promise<void> {
+    const passive = this.#passive;
     this.#passive = undefined;
     this.#activeTarget = undefined;
+    await passive?.close();
   }
 
   startTransfer(job: TransferJob): void {
@@ -348,7 +349,7 @@ class FtpSession implements FtpSessionState {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
-    this.dropDataChannel();
+    const dropped = this.dropDataChannel();
     const transfer = this.#transfer;
     if (transfer) {
       transfer.aborted = true;
@@ -357,7 +358,7 @@ class FtpSession implements FtpSessionState {
     }
     this.#conn.close();
     this.#services.sessions.close(this.id);
-    await transfer?.done;
+    await Promise.all([dropped, transfer?.done]);
   }
 }
 

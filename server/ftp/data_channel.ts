@@ -60,6 +60,8 @@ export class PassiveListener {
   readonly tls: boolean;
   readonly #listener: Listener;
   readonly #connection: Promise<Deno.Conn>;
+  /** Settles once the listening socket is released (its pending accept has ended). */
+  readonly #released: Promise<unknown>;
   readonly #timer: ReturnType<typeof setTimeout>;
   #closed = false;
   #taken = false;
@@ -74,7 +76,7 @@ export class PassiveListener {
     );
     this.#connection = this.#acceptFrom(options.peerAddress, options.onForeign);
     // A connection nobody asks for is closed by close(); its rejection is not an error.
-    this.#connection.catch(() => {});
+    this.#released = this.#connection.catch(() => {});
   }
 
   /**
@@ -112,12 +114,18 @@ export class PassiveListener {
     return conn;
   }
 
-  /** Stops listening and closes a connection not yet taken. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#stopListening();
-    if (!this.#taken) this.#connection.then((conn) => closeQuietly(conn), () => {});
+  /**
+   * Stops listening and closes a connection not yet taken. The returned
+   * promise settles once the port is free again (Deno releases a listening
+   * socket only when its pending accept has ended).
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#stopListening();
+      if (!this.#taken) this.#connection.then((conn) => closeQuietly(conn), () => {});
+    }
+    return this.#released.then(() => {});
   }
 
   async #acceptFrom(peer: string, onForeign?: (address: string) => void): Promise<Deno.Conn> {

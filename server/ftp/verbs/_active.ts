@@ -8,7 +8,11 @@ import type { VerbContext } from "./verb.ts";
 const FIRST_UNPRIVILEGED_PORT = 1024;
 
 /** Checks an active-mode target and remembers it; returns the reply to send. */
-export function setActiveTarget(ctx: VerbContext, address: string, port: number): FtpReply {
+export async function setActiveTarget(
+  ctx: VerbContext,
+  address: string,
+  port: number,
+): Promise<FtpReply> {
   const { session } = ctx;
   if (plainAddress(address) !== session.peerAddress) {
     ctx.services.log.warn("active mode to a foreign address refused", {
@@ -20,7 +24,7 @@ export function setActiveTarget(ctx: VerbContext, address: string, port: number)
   if (port < FIRST_UNPRIVILEGED_PORT || port > 65535) {
     return reply(501, `Refusing data connection to port ${port}: use a port from 1024 to 65535`);
   }
-  session.setActiveTarget(plainAddress(address), port);
+  await session.setActiveTarget(plainAddress(address), port);
   return reply(200, "Active data connection target set");
 }
 

@@ -10,7 +10,7 @@ export const abor = defineVerb({
   duringTransfer: true,
   async handler({ session }) {
     if (!session.transferring) {
-      session.dropDataChannel();
+      await session.dropDataChannel();
       return reply(225, "No transfer to abort");
     }
     await session.abortTransfer();

@@ -21,6 +21,6 @@ export const eprt = defineVerb({
     if (!valid) {
       return Promise.resolve(reply(501, "EPRT needs |1|address|port| or |2|address|port|"));
     }
-    return Promise.resolve(setActiveTarget(ctx, address, port));
+    return setActiveTarget(ctx, address, port);
   },
 });

@@ -8,17 +8,17 @@ export const epsv = defineVerb({
   auth: "user",
   arg: "optional",
   feat: () => ["EPSV"],
-  handler({ session }, arg) {
+  async handler({ session }, arg) {
     const wanted = arg.trim().toUpperCase();
     if (wanted === "ALL") {
       session.epsvAll = true;
-      return Promise.resolve(reply(200, "EPSV ALL accepted"));
+      return reply(200, "EPSV ALL accepted");
     }
     const family = session.localAddress.includes(":") ? "2" : "1";
     if (wanted !== "" && wanted !== family) {
-      return Promise.resolve(reply(522, `Network protocol not supported, use (${family})`));
+      return reply(522, `Network protocol not supported, use (${family})`);
     }
-    const port = session.openPassive();
-    return Promise.resolve(reply(229, `Entering Extended Passive Mode (|||${port}|)`));
+    const port = await session.openPassive();
+    return reply(229, `Entering Extended Passive Mode (|||${port}|)`);
   },
 });

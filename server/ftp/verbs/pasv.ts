@@ -7,14 +7,14 @@ export const pasv = defineVerb({
   syntax: "PASV",
   auth: "user",
   arg: "none",
-  handler({ session, services }) {
-    if (session.epsvAll) return Promise.resolve(reply(503, "EPSV ALL is in effect: use EPSV"));
+  async handler({ session, services }) {
+    if (session.epsvAll) return reply(503, "EPSV ALL is in effect: use EPSV");
     const address = services.config.pasvAddress || session.localAddress;
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) {
-      return Promise.resolve(reply(425, "PASV works over IPv4 only: use EPSV"));
+      return reply(425, "PASV works over IPv4 only: use EPSV");
     }
-    const port = session.openPassive();
+    const port = await session.openPassive();
     const numbers = [...address.split("."), port >> 8, port & 0xff].join(",");
-    return Promise.resolve(reply(227, `Entering Passive Mode (${numbers})`));
+    return reply(227, `Entering Passive Mode (${numbers})`);
   },
 });

@@ -16,6 +16,6 @@ export const port = defineVerb({
       numbers.every((number) => Number.isInteger(number) && number >= 0 && number <= 255);
     if (!valid) return Promise.resolve(reply(501, "PORT needs h1,h2,h3,h4,p1,p2"));
     const address = numbers.slice(0, 4).join(".");
-    return Promise.resolve(setActiveTarget(ctx, address, numbers[4]! * 256 + numbers[5]!));
+    return setActiveTarget(ctx, address, numbers[4]! * 256 + numbers[5]!);
   },
 });

@@ -80,16 +80,16 @@ export interface FtpSessionState {
 
   /** Sends `reply`, then performs the server side of a TLS handshake. */
   startTls(reply: FtpReply): Promise<void>;
-  /** Opens a passive listener; returns its port. */
-  openPassive(): number;
+  /** Opens a passive listener (closing any previous one first); returns its port. */
+  openPassive(): Promise<number>;
   /** Remembers where an active-mode transfer connects. */
-  setActiveTarget(hostname: string, port: number): void;
+  setActiveTarget(hostname: string, port: number): Promise<void>;
   /** Runs a transfer in the background (150, data, then 226 or an error reply). */
   startTransfer(job: TransferJob): void;
   /** Aborts the running transfer (its 426 is sent) and waits for it to end. */
   abortTransfer(): Promise<void>;
   /** Closes a prepared data connection that is not used. */
-  dropDataChannel(): void;
+  dropDataChannel(): Promise<void>;
   /** The running transfer's description and progress. */
   transferStatus(): { description: string; bytes: number } | undefined;
 }
