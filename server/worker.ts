@@ -9,6 +9,7 @@ import type { ServerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { runSession } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { transferStores } from "./transfer/mod.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -42,7 +43,13 @@ async function start({ config, port, reusePort }: WorkerStart): Promise<void> {
   const accounts = await AccountStore.open(config.dataDir);
   const listener = Deno.listen({ hostname: config.host, port, reusePort });
   scope.postMessage({ type: "listening", port: listener.addr.port });
-  const services = { config, accounts, log, sessions: new SessionRegistry(accounts.db) };
+  const services = {
+    config,
+    accounts,
+    log,
+    sessions: new SessionRegistry(accounts.db),
+    transfers: transferStores(accounts.db),
+  };
   for await (const conn of listener) {
     conn.setNoDelay(true);
     runSession(conn, services);
