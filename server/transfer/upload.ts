@@ -17,7 +17,7 @@ import type { ByteSource } from "../../protocol/frame_reader.ts";
 import { writeAll } from "../../protocol/frame_writer.ts";
 import type { FileIdentity } from "../../protocol/messages.ts";
 import { formatSize } from "../../protocol/size.ts";
-import { OperationError } from "../errors.ts";
+import { fromFsError, OperationError } from "../errors.ts";
 import type { Reservation } from "../quota.ts";
 import type { Vfs } from "../vfs.ts";
 import { TRANSFER_CHUNK_BYTES } from "./download.ts";
@@ -193,7 +193,11 @@ export class Upload {
     }
     this.#hash.update(chunk);
     this.#length += chunk.length;
-    await writeAll(this.#file, chunk);
+    try {
+      await writeAll(this.#file, chunk);
+    } catch (error) {
+      throw fromFsError(error, "write", this.path);
+    }
   }
 
   /**
