@@ -18,6 +18,8 @@ export interface ServerConfig {
   workers: number;
   defaultQuota: number;
   idleTimeout: number;
+  /** Seconds a partial upload may stay idle before it is deleted. */
+  partialMaxAge: number;
   /** Port of the FTP listener; null when FTP is off. */
   ftpPort: number | null;
   /** Ports passive FTP data connections may use. */
@@ -74,6 +76,18 @@ export function boolean(raw: string): boolean {
   throw new RangeError("expected true or false");
 }
 
+const DURATION_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses a duration in seconds: `90`, `90s`, `15m`, `12h`, `7d`; at least one minute. */
+export function duration(raw: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(raw.trim());
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 60) {
+    throw new RangeError("expected a duration of at least a minute, like 90m, 12h or 7d");
+  }
+  return seconds;
+}
+
 function oneOf<T extends string>(values: readonly T[]): Parser<T> {
   return (raw) => {
     if (!(values as readonly string[]).includes(raw)) {
@@ -124,6 +138,7 @@ export const CONFIG_TABLE: ConfigTable = {
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
   idleTimeout: { key: "idle_timeout", parse: integer(1, 86400), default: 600 },
+  partialMaxAge: { key: "partial_max_age", parse: duration, default: 7 * 86400 },
   ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },

@@ -11,6 +11,7 @@ import { loadTlsMaterial } from "./ftp/tls.ts";
 import { Logger } from "./log.ts";
 import { runSession } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { transferStores } from "./transfer/mod.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -46,7 +47,13 @@ async function start({ config, port, ftpPort, reusePort }: WorkerStart): Promise
   const accounts = await AccountStore.open(config.dataDir);
   const tls = await loadTlsMaterial(config);
   const listener = Deno.listen({ hostname: config.host, port, reusePort });
-  const services = { config, accounts, log, sessions: new SessionRegistry(accounts.db) };
+  const services = {
+    config,
+    accounts,
+    log,
+    sessions: new SessionRegistry(accounts.db),
+    transfers: transferStores(accounts.db),
+  };
   const ftp = ftpPort === null
     ? null
     : await listenFtp({ ...services, tls }, { hostname: config.host, port: ftpPort, reusePort })

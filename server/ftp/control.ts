@@ -23,14 +23,9 @@ import { FtpLineReader } from "./line_reader.ts";
 import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
 import { SocketConn } from "./socket_conn.ts";
+import { TransferActivity } from "../transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
-import type {
-  FtpServices,
-  FtpSessionState,
-  TransferJob,
-  TransferProgress,
-  VerbContext,
-} from "./verbs/verb.ts";
+import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
 
 /** How long a client may take to complete the TLS handshake after AUTH TLS. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -57,7 +52,8 @@ export function runFtpSession(socket: Socket, services: FtpServices): void {
 /** A transfer in progress. */
 interface RunningTransfer {
   description: string;
-  progress: TransferProgress;
+  /** Bytes moved so far. */
+  bytes: number;
   aborted: boolean;
   data: DataConn | undefined;
   cancelConnect: () => void;
@@ -120,6 +116,10 @@ class FtpSession implements FtpSessionState {
     return this.#passive !== undefined || this.#activeTarget !== undefined;
   }
 
+  get controlLost(): boolean {
+    return this.#closed || this.#conn.ended;
+  }
+
   async run(): Promise<void> {
     const { log } = this.#services;
     log.info("connect", { peer: this.peer, protocol: "ftp" });
@@ -167,6 +167,8 @@ class FtpSession implements FtpSessionState {
       answer = await dispatchVerb(ctx, command);
     } catch (error) {
       answer = this.#errorReply(error, command.name);
+      // A refused RETR/LIST... must not leave its data connection waiting for the next one.
+      if (verb?.data) await this.dropDataChannel();
     }
     if (answer) await this.#send(answer);
   }
@@ -242,7 +244,7 @@ class FtpSession implements FtpSessionState {
     const source = this.#takeDataChannel();
     const transfer: RunningTransfer = {
       description: job.description,
-      progress: { bytes: 0 },
+      bytes: 0,
       aborted: false,
       data: undefined,
       cancelConnect: source.cancel,
@@ -263,7 +265,7 @@ class FtpSession implements FtpSessionState {
 
   transferStatus(): { description: string; bytes: number } | undefined {
     const transfer = this.#transfer;
-    return transfer && { description: transfer.description, bytes: transfer.progress.bytes };
+    return transfer && { description: transfer.description, bytes: transfer.bytes };
   }
 
   /** Hands the prepared data connection to one transfer (PASV/PORT serve one transfer each). */
@@ -292,30 +294,53 @@ class FtpSession implements FtpSessionState {
     job: TransferJob,
   ): Promise<void> {
     const { sessions, log } = this.#services;
-    sessions.setActivity(this.id, job.description);
+    const activity = new TransferActivity(sessions, this.id, {
+      label: job.description,
+      start: job.start ?? 0,
+      total: job.total,
+    });
+    const report = (bytes: number) => {
+      transfer.bytes = bytes;
+      activity.update(bytes);
+    };
+    const started = performance.now();
     let final: FtpReply;
     try {
       await this.#send(reply(150, job.opening));
       transfer.data = await source.connect();
       if (transfer.aborted) throw new DataChannelError("Transfer aborted");
-      const answer = await job.run(transfer.data, transfer.progress);
+      const answer = await job.run(transfer.data, report);
       await transfer.data.closeWrite().catch(() => {});
       final = answer ?? reply(226, "Transfer complete");
       log.info("ftp transfer", {
         peer: this.peer,
         user: this.account?.name,
         what: job.description,
-        bytes: transfer.progress.bytes,
+        bytes: transfer.bytes,
+        ms: Math.round(performance.now() - started),
       });
     } catch (error) {
       final = this.#transferErrorReply(error, transfer);
     } finally {
       if (transfer.data) closeQuietly(transfer.data);
       source.cancel();
+      await this.#endJob(job);
       this.#transfer = undefined;
-      sessions.setActivity(this.id, null);
+      activity.end();
     }
     await this.#send(final).catch(() => {});
+  }
+
+  async #endJob(job: TransferJob): Promise<void> {
+    try {
+      await job.end?.();
+    } catch (error) {
+      this.#services.log.error("ending a transfer failed", {
+        peer: this.peer,
+        what: job.description,
+        detail: String(error),
+      });
+    }
   }
 
   #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
@@ -332,8 +357,8 @@ class FtpSession implements FtpSessionState {
     let lastBytes = -1;
     const check = () => {
       const transfer = this.#transfer;
-      if (transfer && transfer.progress.bytes !== lastBytes) {
-        lastBytes = transfer.progress.bytes;
+      if (transfer && transfer.bytes !== lastBytes) {
+        lastBytes = transfer.bytes;
         this.#idleTimer = setTimeout(check, seconds * 1000);
         return;
       }

@@ -59,6 +59,11 @@ export class SocketConn implements ByteConn {
     return plainAddress(this.#socket.localAddress ?? "");
   }
 
+  /** True once the peer has ended its side (or the socket closed). */
+  get ended(): boolean {
+    return this.#ended || this.#error !== undefined;
+  }
+
   /** True once TLS is on. */
   get encrypted(): boolean {
     return this.#socket instanceof TLSSocket;

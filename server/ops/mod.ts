@@ -15,10 +15,32 @@ import type { OpContext, Operation, Reply } from "./operation.ts";
 import { quit } from "./quit.ts";
 import { stat } from "./stat.ts";
 import { validateArgs } from "./validate.ts";
+import { checksum } from "./checksum.ts";
+import { get } from "./get.ts";
+import { mv } from "./move.ts";
+import { put, putCommit, putOffset } from "./put.ts";
+import { rm, rmdir } from "./remove.ts";
 
 /** Every operation, by name. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [hello, login, quit, pwd, cd, ls, mkdir, stat].map((op) => [op.name, op]),
+  [
+    hello,
+    login,
+    quit,
+    pwd,
+    cd,
+    ls,
+    mkdir,
+    stat,
+    get,
+    putOffset,
+    put,
+    putCommit,
+    checksum,
+    rm,
+    rmdir,
+    mv,
+  ].map((op) => [op.name, op]),
 );
 
 const ALLOWED_BEFORE_HELLO = new Set(["hello", "quit"]);

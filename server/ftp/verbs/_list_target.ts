@@ -3,7 +3,7 @@
 import type { Entry } from "../../../protocol/messages.ts";
 import { writeAll } from "../../../protocol/frame_writer.ts";
 import type { DataConn } from "../data_channel.ts";
-import type { TransferProgress, VerbContext } from "./verb.ts";
+import type { VerbContext } from "./verb.ts";
 import { loggedIn } from "./verb.ts";
 
 /** Entries to list, and whether the target was a directory. */
@@ -39,21 +39,20 @@ const encoder = new TextEncoder();
 export async function sendLines(
   data: DataConn,
   lines: string[],
-  progress: TransferProgress,
+  report: (bytes: number) => void,
 ): Promise<void> {
   let chunk = "";
+  let sent = 0;
+  const flush = async () => {
+    const bytes = encoder.encode(chunk);
+    await writeAll(data, bytes);
+    sent += bytes.length;
+    chunk = "";
+    report(sent);
+  };
   for (const line of lines) {
     chunk += line + "\r\n";
-    if (chunk.length >= CHUNK_BYTES) {
-      await sendChunk(data, chunk, progress);
-      chunk = "";
-    }
+    if (chunk.length >= CHUNK_BYTES) await flush();
   }
-  if (chunk !== "") await sendChunk(data, chunk, progress);
-}
-
-async function sendChunk(data: DataConn, text: string, progress: TransferProgress): Promise<void> {
-  const bytes = encoder.encode(text);
-  await writeAll(data, bytes);
-  progress.bytes += bytes.length;
+  if (chunk !== "") await flush();
 }

@@ -8,8 +8,9 @@ export const dele = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    await vfs.removeFile(vfs.normalize(ctx.session.cwd, path));
+    const { vfs, account } = loggedIn(ctx);
+    const freed = await vfs.removeFile(vfs.normalize(ctx.session.cwd, path));
+    ctx.services.transfers.quota.adjust(account.id, -freed);
     return reply(250, "File deleted");
   },
 });

@@ -17,7 +17,7 @@ export const list = defineVerb({
     ctx.session.startTransfer({
       description: `LIST ${target.path}`,
       opening: `Here comes the listing of ${target.path}`,
-      run: async (data, progress) => (await sendLines(data, lines, progress), undefined),
+      run: async (data, report) => (await sendLines(data, lines, report), undefined),
     });
     return undefined;
   },

@@ -22,7 +22,7 @@ export const mlsd = defineVerb({
     ctx.session.startTransfer({
       description: `MLSD ${path}`,
       opening: `Here comes the listing of ${path}`,
-      run: async (data, progress) => (await sendLines(data, lines, progress), undefined),
+      run: async (data, report) => (await sendLines(data, lines, report), undefined),
     });
     return undefined;
   },

@@ -9,6 +9,7 @@
 import { type FtpReply, reply } from "../replies.ts";
 import { abor } from "./abor.ts";
 import { allo } from "./allo.ts";
+import { appe } from "./appe.ts";
 import { auth } from "./auth.ts";
 import { cdup } from "./cdup.ts";
 import { cwd } from "./cwd.ts";
@@ -16,6 +17,7 @@ import { dele } from "./dele.ts";
 import { eprt } from "./eprt.ts";
 import { epsv } from "./epsv.ts";
 import { feat } from "./feat.ts";
+import { hash } from "./hash.ts";
 import { help } from "./help.ts";
 import { list } from "./list.ts";
 import { mdtm } from "./mdtm.ts";
@@ -34,11 +36,13 @@ import { prot } from "./prot.ts";
 import { pwd } from "./pwd.ts";
 import { quit } from "./quit.ts";
 import { rest } from "./rest.ts";
+import { retr } from "./retr.ts";
 import { rmd } from "./rmd.ts";
 import { rnfr } from "./rnfr.ts";
 import { rnto } from "./rnto.ts";
 import { size } from "./size.ts";
 import { stat } from "./stat.ts";
+import { stor } from "./stor.ts";
 import { stru } from "./stru.ts";
 import { syst } from "./syst.ts";
 import { type } from "./type.ts";
@@ -82,6 +86,10 @@ const ALL_VERBS: readonly Verb[] = [
   mlst,
   stat,
   abor,
+  retr,
+  stor,
+  appe,
+  hash,
 ];
 
 /** Every verb by its name and by each alias. */

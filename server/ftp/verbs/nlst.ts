@@ -17,7 +17,7 @@ export const nlst = defineVerb({
     ctx.session.startTransfer({
       description: `NLST ${target.path}`,
       opening: `Here comes the name list of ${target.path}`,
-      run: async (data, progress) => (await sendLines(data, names, progress), undefined),
+      run: async (data, report) => (await sendLines(data, names, report), undefined),
     });
     return undefined;
   },

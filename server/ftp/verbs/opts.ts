@@ -2,10 +2,13 @@ import { MLST_FACTS } from "../listing.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
-/** OPTS: `UTF8 ON` (always on) and `MLST fact;fact;` (choose MLST/MLSD facts). */
+/**
+ * OPTS: `UTF8 ON` (always on), `MLST fact;fact;` (choose MLST/MLSD facts)
+ * and `HASH [SHA-256]` (the only algorithm).
+ */
 export const opts = defineVerb({
   name: "OPTS",
-  syntax: "OPTS UTF8 ON | OPTS MLST <fact>;<fact>;...",
+  syntax: "OPTS UTF8 ON | OPTS MLST <fact>;<fact>;... | OPTS HASH [SHA-256]",
   auth: "none",
   arg: "required",
   feat: () => ["UTF8"],
@@ -25,6 +28,11 @@ export const opts = defineVerb({
         session.mlstFacts = new Set(known);
         return Promise.resolve(reply(200, `MLST OPTS ${known.map((f) => f + ";").join("")}`));
       }
+      case "HASH":
+        if (value === "" || value.toUpperCase() === "SHA-256") {
+          return Promise.resolve(reply(200, "SHA-256"));
+        }
+        return Promise.resolve(reply(504, "Only SHA-256 is supported"));
       default:
         return Promise.resolve(reply(501, `Unknown option "${option.slice(0, 32)}"`));
     }

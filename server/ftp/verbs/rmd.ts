@@ -9,8 +9,9 @@ export const rmd = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    await vfs.removeDirectory(vfs.normalize(ctx.session.cwd, path));
+    const { vfs, account } = loggedIn(ctx);
+    const freed = await vfs.removeDirectory(vfs.normalize(ctx.session.cwd, path));
+    ctx.services.transfers.quota.adjust(account.id, -freed);
     return reply(250, "Directory removed");
   },
 });

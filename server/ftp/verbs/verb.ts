@@ -24,19 +24,22 @@ export interface FtpServices extends Services {
   tls: TlsMaterial | undefined;
 }
 
-/** Bytes moved so far by the running transfer (for STAT, logs and stall detection). */
-export interface TransferProgress {
-  bytes: number;
-}
-
 /** A transfer a verb hands to the session, which runs it over the data connection. */
 export interface TransferJob {
   /** What runs, for logs and `who`, e.g. `RETR /docs/a.txt`. */
   description: string;
   /** Text of the 150 reply. */
   opening: string;
-  /** Moves the data; returns the final reply (226 when it is undefined). */
-  run(data: DataConn, progress: TransferProgress): Promise<FtpReply | undefined>;
+  /** Bytes already in place (a resume) and the expected total, for `who`. */
+  start?: number;
+  total?: number | undefined;
+  /**
+   * Moves the data, calling `report` with the bytes moved so far (for STAT,
+   * `who` and stall detection); returns the final reply (226 when undefined).
+   */
+  run(data: DataConn, report: (bytes: number) => void): Promise<FtpReply | undefined>;
+  /** Runs once the transfer is over, whether `run` ran or not: close files, end uploads. */
+  end?(): Promise<void> | void;
 }
 
 /** The part of an FTP session verbs see and change. */
@@ -77,6 +80,8 @@ export interface FtpSessionState {
   readonly transferring: boolean;
   /** True when PASV/EPSV/PORT/EPRT has prepared a data connection. */
   readonly dataReady: boolean;
+  /** True once the client has closed the control connection (it may still be sending data). */
+  readonly controlLost: boolean;
 
   /** Sends `reply`, then performs the server side of a TLS handshake. */
   startTls(reply: FtpReply): Promise<void>;
