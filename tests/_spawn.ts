@@ -165,7 +165,7 @@ export class TestServer implements AsyncDisposable {
         (async () => {
           while (!(await lines.read()).done) { /* discard */ }
         })();
-        const ftp = /FTP listening on [^\s:]+:(\d+)\n/.exec(seen);
+        const ftp = /FTP on [^\s:]+:(\d+) /.exec(seen);
         return new TestServer(child, root, {
           port: Number(listening[1]),
           ftpPort: ftp ? Number(ftp[1]) : null,

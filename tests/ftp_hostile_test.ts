@@ -181,3 +181,32 @@ Deno.test("an idle control connection is closed with 421", async () => {
   assert.equal(await raw.readReply(), "421 Idle for 1s: closing connection");
   assert.ok(await raw.closedByServer());
 });
+
+Deno.test("a client that stops reading a download is cut off after idle_timeout", async () => {
+  await using server = await startFtpServer({ ini: "idle_timeout = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  const huge = await Deno.open(join(server.home("alice"), "huge.bin"), {
+    write: true,
+    create: true,
+  });
+  await huge.truncate(4 * 1024 ** 3);
+  huge.close();
+  const result = await python(
+    server,
+    `
+f = ftplib.FTP()
+f.connect("127.0.0.1", PORT)
+f.login("alice", "alice-secret")
+conn = f.transfercmd("RETR huge.bin")
+replies = []
+try:
+    while True:
+        replies.append(f.getline())
+except EOFError:
+    pass
+print(json.dumps(replies))
+`,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), ["421 Idle for 1s: closing connection"]);
+});

@@ -55,7 +55,12 @@ export async function run(args: string[]): Promise<number> {
     },
   });
   const server = await startServer(config);
-  if (server.ftpPort !== null) console.log(`FTP listening on ${config.host}:${server.ftpPort}`);
+  if (server.ftpPort !== null) {
+    // Printed before, and worded unlike, the "ftpx listening on" line scripts wait for.
+    const { first, last } = config.pasvPorts;
+    const passive = first === 0 ? "any free port" : `${first}-${last}`;
+    console.log(`FTP on ${config.host}:${server.ftpPort} (passive ports ${passive})`);
+  }
   console.log(`ftpx listening on ${config.host}:${server.port}, data ${server.dataDir}`);
   const stopOn = (signal: Deno.Signal) =>
     Deno.addSignalListener(signal, () => {

@@ -155,7 +155,15 @@ class FtpSession implements FtpSessionState {
 
   async #execute(command: FtpCommand): Promise<void> {
     const verb = VERBS.get(command.name);
-    if (this.#transfer && !verb?.duringTransfer) await this.#transfer.done;
+    if (this.#transfer && !verb?.duringTransfer) {
+      // The next command waits for the transfer; a transfer that stalls meanwhile still times out.
+      this.#armIdleTimer();
+      try {
+        await this.#transfer.done;
+      } finally {
+        clearTimeout(this.#idleTimer);
+      }
+    }
     this.#services.log.debug("ftp command", {
       peer: this.peer,
       user: this.account?.name,
