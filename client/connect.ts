@@ -3,9 +3,11 @@
 import { parseFlags, parsePort, stringFlag } from "../cli/args.ts";
 import { ExitError, UsageError } from "../cli/errors.ts";
 import { stdinLineReader } from "../cli/line_reader.ts";
-import { canPrompt, promptLine, promptSecret, writeStderr } from "../cli/prompt.ts";
+import { canPrompt, confirm, promptLine, promptSecret, writeStderr } from "../cli/prompt.ts";
 import { Status } from "../protocol/status.ts";
 import type { ShellContext } from "./commands/command.ts";
+import { transferEnv } from "./commands/_transfer.ts";
+import { offerResumes } from "./transfer/resume_offer.ts";
 import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
 import { executeLine, runInteractive, runScript } from "./shell.ts";
 
@@ -15,8 +17,8 @@ export const SUMMARY = "Open a shell on a server (or run commands with -c)";
 /** Text for `ftpx connect --help`. */
 export const HELP = `Usage: ftpx connect [options]
 
-Log in to an ftpx server and open a shell (ls, cd, pwd, mkdir, lls, lcd,
-lpwd, help, exit). Without a terminal, commands are read one per line from
+Log in to an ftpx server and open a shell (ls, cd, get, put, rm, mv, ...;
+"help" lists them). Without a terminal, commands are read one per line from
 standard input; the first failing command stops the script (exit status 1).
 
 Options:
@@ -25,10 +27,15 @@ Options:
   -u, --user USER      User name (asked on a terminal if missing)
   --password-stdin     Read the password from the first line of standard input
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
+  --resume             Resume unfinished downloads from this server first
   -h, --help           Show this help
 
 The password comes from --password-stdin, else the FTPX_PASSWORD
 environment variable, else a prompt on the terminal (3 tries).
+
+Unfinished downloads are remembered in $FTPX_HOME/resume.ini (default
+~/.config/ftpx); after login they are listed and, on a terminal, offered
+for resuming.
 `;
 
 const MAX_TTY_TRIES = 3;
@@ -48,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
     user: { type: "string", short: "u" },
     "password-stdin": { type: "boolean" },
     command: { type: "string", short: "c" },
+    resume: { type: "boolean" },
   });
   if (parsed.flags.help) {
     console.log(HELP);
@@ -73,6 +81,9 @@ export async function run(args: string[]): Promise<number> {
         `Connected to ${connection.address} as ${ctx.user}. Type "help" for commands.\n`,
       );
     }
+    const resumeChoice = parsed.flags.resume === true ? "resume" : interactive ? "ask" : "mention";
+    const resumed = await offerResumes(transferEnv(ctx), resumeChoice, confirm);
+    if (!resumed && !interactive) return 1;
     const status = await runShell(ctx, script, interactive);
     await connection.request("quit").catch(() => {});
     return status;

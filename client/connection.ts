@@ -101,6 +101,21 @@ export class Connection {
     }
   }
 
+  /**
+   * Writes a request without waiting for its response, for pipelining and
+   * for requests with a body (which the caller writes next through
+   * {@linkcode Connection.sink}). Returns the id to pass to {@linkcode Connection.readResponse}.
+   */
+  async send(op: string, fields: Record<string, unknown> = {}): Promise<number> {
+    const id = this.#nextId++;
+    try {
+      await writeFrame(this.#conn, { op, id, ...fields });
+    } catch (error) {
+      throw this.#lost(error);
+    }
+    return id;
+  }
+
   /** Sends a request and returns its response, throwing {@linkcode RemoteError} unless it succeeded. */
   async call(op: string, fields: Record<string, unknown> = {}): Promise<ResponseHeader> {
     const response = await this.request(op, fields);

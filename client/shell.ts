@@ -113,16 +113,31 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       return [hits.length ? hits : names, line];
     },
   });
+  let running = false;
   lines.on("SIGINT", () => {
+    if (running) {
+      // A transfer can't be cut out of the stream: leave; partial downloads are kept for get.
+      process.stderr.write("^C\ninterrupted: unfinished transfers resume with get/put\n");
+      Deno.exit(130);
+    }
     process.stdout.write("^C\n");
     lines.setPrompt(promptText(ctx));
     lines.prompt();
   });
+  ctx.confirm = (question) =>
+    new Promise((resolve) => {
+      lines.question(`${question} [y/N] `, (answer) => resolve(/^\s*y(es)?\s*$/i.test(answer)));
+    });
   try {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
     for await (const line of lines) {
-      await executeLine(ctx, line);
+      running = true;
+      try {
+        await executeLine(ctx, line);
+      } finally {
+        running = false;
+      }
       if (ctx.exitRequested) break;
       lines.setPrompt(promptText(ctx));
       lines.prompt();

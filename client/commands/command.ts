@@ -18,6 +18,8 @@ export interface ShellContext {
   notice(line: string): void;
   /** Set by `exit` to end the shell after the current command. */
   exitRequested: boolean;
+  /** Asks a yes/no question on the terminal (interactive shells only). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** Parsed flags of a shell command. */

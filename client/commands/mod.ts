@@ -7,6 +7,9 @@ import { lcd, lls, lpwd } from "./local.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { cd, pwd } from "./navigate.ts";
+import { checksum, mv, rm, rmdir, stat } from "./files.ts";
+import { get, mget, reget } from "./get.ts";
+import { mput, put } from "./put.ts";
 
 /** Every shell command, in the order `help` lists them. */
 export const SHELL_COMMANDS: readonly ShellCommand[] = [
@@ -14,6 +17,16 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   cd,
   pwd,
   mkdir,
+  get,
+  reget,
+  mget,
+  put,
+  mput,
+  rm,
+  rmdir,
+  mv,
+  stat,
+  checksum,
   lls,
   lcd,
   lpwd,
