@@ -94,7 +94,8 @@ export class Progress {
     const seconds = (this.#clock() - this.#began) / 1000;
     const moved = this.#done - start;
     const resumed = start > 0 ? `, resumed at ${formatSize(start)}` : "";
-    return `${verb} ${safeName(name)}: ${formatSize(total)} in ${seconds.toFixed(1)}s (${
+    const time = seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1);
+    return `${verb} ${safeName(name)}: ${formatSize(total)} in ${time}s (${
       formatRate(moved, seconds)
     })${resumed}`;
   }

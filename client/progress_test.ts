@@ -19,7 +19,7 @@ Deno.test("Progress without a terminal prints only one summary line, with the re
   progress.finish();
   assert.deepEqual(out.raw, []);
   assert.equal(out.lines.length, 1);
-  assert.match(out.lines[0]!, /^get a\.bin: 3M in \d+\.\ds \(\S+\/s\), resumed at 1M$/);
+  assert.match(out.lines[0]!, /^get a\.bin: 3M in \d+\.\d+s \(\S+\/s\), resumed at 1M$/);
 });
 
 Deno.test("Progress on a terminal redraws at most every 100 ms and clears its line", () => {
@@ -45,7 +45,7 @@ Deno.test("Progress on a terminal redraws at most every 100 ms and clears its li
   assert.match(out.raw[0]!, / 0% 0\/1000 /);
   assert.equal(out.raw.at(-1), "\r\x1b[2K");
   assert.match(out.raw[10]!, / 100% 1000\/1000 1000\/s ETA 0:00$/);
-  assert.equal(out.lines[0], "put b?[31m.bin: 1000 in 1.0s (1000/s)");
+  assert.equal(out.lines[0], "put b?[31m.bin: 1000 in 1.00s (1000/s)");
 });
 
 Deno.test("formatRate() and formatDuration() read like a person would write them", () => {

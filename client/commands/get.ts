@@ -1,5 +1,4 @@
 import { join, resolve } from "node:path";
-import type { Entry } from "../../protocol/messages.ts";
 import { ConnectionLostError } from "../connection.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
 import { downloadFile, type TransferEnv } from "../transfer/download.ts";
@@ -76,11 +75,11 @@ export const mget: ShellCommand = {
 async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]> {
   const { dir, name } = splitPattern(pattern);
   if (!hasWildcard(name)) return [pattern];
-  const response = await ctx.connection.call("ls", dir === undefined ? {} : { path: dir });
+  const listing = await ctx.connection.list(dir);
   const regexp = globToRegExp(name);
-  const matches = (response.entries as Entry[])
+  const matches = listing.entries
     .filter((entry) => entry.type === "file" && regexp.test(entry.name))
-    .map((entry) => remoteJoin(String(response.path), entry.name));
+    .map((entry) => remoteJoin(listing.path, entry.name));
   if (matches.length === 0) throw new Error(`No remote file matches "${pattern}"`);
   return matches;
 }
@@ -115,8 +114,7 @@ async function getTree(
   const info = await localStat(local);
   if (info && !info.isDirectory) throw new Error(`Cannot write "${local}": not a directory`);
   await Deno.mkdir(local, { recursive: true });
-  const response = await ctx.connection.call("ls", { path: remoteDir });
-  const entries = response.entries as Entry[];
+  const { entries } = await ctx.connection.list(remoteDir);
   const files = entries.filter((entry) => entry.type === "file").map((entry) => entry.name);
   await eachFile(ctx, files, async (name) => {
     const target = join(local, name);
