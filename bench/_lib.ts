@@ -49,11 +49,19 @@ export function denoScript(script: string, args: string[], permissions: string[]
   });
 }
 
-/** Highest resident set size of a process so far (VmHWM), in bytes; 0 if unknown. */
+/**
+ * Highest resident set size of a process so far (VmHWM), in bytes; 0 if
+ * unknown. Read through `cat`: with --allow-run, Deno lets only --allow-all
+ * read another process's /proc entries, and the bench keeps least privilege.
+ */
 export async function peakRss(pid: number): Promise<number> {
   try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    const output = await new Deno.Command("cat", {
+      args: [`/proc/${pid}/status`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const match = /VmHWM:\s+(\d+) kB/.exec(new TextDecoder().decode(output.stdout));
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
@@ -70,7 +78,7 @@ export async function runSampled(
   const sampling = (async () => {
     while (!done) {
       peak = Math.max(peak, await peakRss(child.pid));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
   const output = await child.output();
