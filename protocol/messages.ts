@@ -55,6 +55,8 @@ export interface HelloResponse extends Response {
   version: number;
   /** Server name and version. */
   server: string;
+  /** Whether `register` (self-registration) is open on this server. */
+  register?: boolean;
 }
 
 /** `login`: authenticate; allowed once per connection. */

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import type { UserInfo } from "../protocol/messages.ts";
+import { formatSize } from "../protocol/size.ts";
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from "../protocol/limits.ts";
 import { openDatabase } from "./database.ts";
 import { OperationError } from "./errors.ts";
@@ -310,6 +311,14 @@ export class AccountStore {
     const result = this.db.prepare(sql).run(value, name);
     if (result.changes === 0) throw noSuchUser(name);
   }
+}
+
+/** `Quota of "bob" set to 10M (12M used: over quota, new uploads are refused; nothing is deleted)`. */
+export function describeQuota(account: Account): string {
+  const { name, quota, used } = account;
+  if (quota === 0) return `Quota of "${name}" removed (unlimited; ${formatSize(used)} used)`;
+  const over = used > quota ? ": over quota, new uploads are refused; nothing is deleted" : "";
+  return `Quota of "${name}" set to ${formatSize(quota)} (${formatSize(used)} used${over})`;
 }
 
 /** An account as `users` shows it, on the wire and in `ftpx users --json`. */

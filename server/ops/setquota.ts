@@ -1,4 +1,4 @@
-import { formatSize } from "../../protocol/size.ts";
+import { describeQuota } from "../accounts.ts";
 import { logAdminAction } from "./_admin.ts";
 import { defineOperation } from "./operation.ts";
 
@@ -12,17 +12,10 @@ export const setquota = defineOperation({
     const account = ctx.services.accounts.setQuota(user, quota);
     logAdminAction(ctx, "setquota", user, { quota });
     return Promise.resolve({
-      message: describeQuota(account.name, account.quota, account.used),
+      message: describeQuota(account),
       user: account.name,
       quota: account.quota,
       used: account.used,
     });
   },
 });
-
-/** `Quota of "bob" set to 10M (12M used: over quota, new uploads are refused)`. */
-export function describeQuota(name: string, quota: number, used: number): string {
-  if (quota === 0) return `Quota of "${name}" removed (unlimited; ${formatSize(used)} used)`;
-  const over = used > quota ? ": over quota, new uploads are refused; nothing is deleted" : "";
-  return `Quota of "${name}" set to ${formatSize(quota)} (${formatSize(used)} used${over})`;
-}
