@@ -232,13 +232,26 @@ export class AccountStore {
 
   /**
    * Sets the stored used space to `measured`, but only if it is still
-   * `expected` (nothing was written meanwhile). Returns false if it changed.
+   * `expected` (nothing was settled meanwhile) and no upload of the account
+   * is in flight (its partial grows on disk before the figure does, so a
+   * scan would count those bytes twice). Returns false if it didn't.
    */
   replaceUsed(name: string, expected: number, measured: number): boolean {
+    const noUploadInFlight = this.#hasUploadReservations()
+      ? " AND NOT EXISTS (SELECT 1 FROM upload_reservations WHERE user_id = users.id)"
+      : "";
     const result = this.db.prepare(
-      "UPDATE users SET used_bytes = ? WHERE name = ? AND used_bytes = ?",
+      `UPDATE users SET used_bytes = ? WHERE name = ? AND used_bytes = ?${noUploadInFlight}`,
     ).run(measured, name, expected);
     return result.changes === 1;
+  }
+
+  /** Whether the transfers' reservation table (server/quota.ts) is in this schema. */
+  #hasUploadReservations(): boolean {
+    const row = this.db.prepare(
+      "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'upload_reservations'",
+    ).get();
+    return row !== undefined;
   }
 
   /**

@@ -92,6 +92,18 @@ Deno.test("replaceUsed() only replaces the figure it expects", async () => {
   });
 });
 
+Deno.test("replaceUsed() leaves the figure alone while an upload of the account is in flight", async () => {
+  await withStore(async (store) => {
+    const erin = await store.create({ name: "erin", password: "erin-secret" });
+    // The transfers module's reservation table, reduced to what this check reads.
+    store.db.exec("CREATE TABLE IF NOT EXISTS upload_reservations (user_id INTEGER NOT NULL)");
+    store.db.prepare("INSERT INTO upload_reservations (user_id) VALUES (?)").run(erin.id);
+    assert.equal(store.replaceUsed("erin", 0, 100), false);
+    store.db.exec("DELETE FROM upload_reservations");
+    assert.equal(store.replaceUsed("erin", 0, 100), true);
+  });
+});
+
 Deno.test("a database at schema 1 migrates to the latest with its accounts intact", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ftpx-migrate-" });
   try {

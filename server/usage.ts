@@ -61,7 +61,7 @@ export interface UsageReport {
   drift: number;
   /** True when the stored figure was corrected. */
   fixed: boolean;
-  /** True when the figure kept changing during the scan (uploads in progress): nothing fixed. */
+  /** True when uploads were in progress or the figure kept changing during the scan: nothing fixed. */
   busy: boolean;
 }
 
@@ -76,7 +76,8 @@ const MAX_SCANS = 3;
 /**
  * Measures an account's home and, if the stored figure differs, replaces it,
  * but only if nothing changed it during the scan (a transfer finishing
- * meanwhile would make the scan stale); then it scans again, a few times.
+ * meanwhile would make the scan stale) and no upload is in flight; else it
+ * scans again, a few times, then reports the account busy.
  */
 export async function reconcileUsage(
   accounts: AccountStore,

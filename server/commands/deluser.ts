@@ -1,5 +1,6 @@
 /** `ftpx deluser`: delete an account on the server host. */
 
+import { resolve } from "node:path";
 import { expectPositionals, parseFlags } from "../../cli/args.ts";
 import { ExitError, UsageError } from "../../cli/errors.ts";
 import { canPrompt, confirm } from "../../cli/prompt.ts";
@@ -45,8 +46,9 @@ export async function run(args: string[]): Promise<number> {
     if (parsed.flags.yes !== true) await confirmDeletion(name, purge, accounts.homeOf(name));
     const { keptHome } = await accounts.remove(name, { purge });
     if (purge) console.log(`Deleted user "${name}" and removed their home`);
-    else if (keptHome) console.log(`Deleted user "${name}"; their files are kept in ${keptHome}`);
-    else console.log(`Deleted user "${name}" (they had no home directory)`);
+    else if (keptHome) {
+      console.log(`Deleted user "${name}"; their files are kept in ${resolve(keptHome)}`);
+    } else console.log(`Deleted user "${name}" (they had no home directory)`);
   } finally {
     accounts.close();
   }
