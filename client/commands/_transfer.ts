@@ -71,8 +71,10 @@ export async function mayOverwrite(
   if (!info) return true;
   if (info.isDirectory) throw new Error(`Cannot write "${target}": is a directory`);
   if (force) return true;
-  if (ctx.interactive && ctx.confirm) {
-    if (await ctx.confirm(`Local file "${basename(target)}" exists. Overwrite?`)) return true;
+  if (ctx.prompter.onTerminal) {
+    if (await ctx.prompter.confirm(`Local file "${basename(target)}" exists. Overwrite?`)) {
+      return true;
+    }
     ctx.notice(`skipped ${target}`);
     return false;
   }
