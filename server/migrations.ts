@@ -27,7 +27,13 @@ export const MIGRATIONS: readonly string[] = [
      activity TEXT
    ) STRICT;
    CREATE INDEX live_sessions_address ON live_sessions (address);`,
-  // 3: transfers: quota reservations of uploads in flight (emptied at start), partial uploads
+  // 3: self-registration attempts per client address, for the rate limit shared by all threads.
+  `CREATE TABLE registrations (
+     address TEXT NOT NULL,
+     at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX registrations_address_at ON registrations (address, at);`,
+  // 4: transfers: quota reservations of uploads in flight (emptied at start), partial uploads
   // kept for resuming, and a cache of whole-file sha256 keyed by the file's identity.
   `CREATE TABLE upload_reservations (
      id INTEGER PRIMARY KEY,

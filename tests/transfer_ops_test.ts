@@ -197,3 +197,57 @@ Deno.test("rm, rmdir -r and mv work inside the home only", async () => {
     connection.close();
   }
 });
+
+Deno.test("a listing too large for a header comes as a body, and the shell prints all of it", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("alice", "alice-secret");
+  const dir = join(server.home("alice"), "many");
+  await Deno.mkdir(dir);
+  const names = Array.from({ length: 2500 }, (_, i) => `entry-with-a-longish-name-${i}.txt`);
+  await Promise.all(names.map((name) => Deno.writeFile(join(dir, name), new Uint8Array())));
+  const connection = await logIn(server, "alice", "alice-secret");
+  try {
+    const raw = await connection.call("ls", { path: "many" });
+    assert.equal(raw.count, 2500);
+    assert.equal(typeof raw.body, "number");
+    await readBody(connection, raw.body as number);
+    const listing = await connection.list("many");
+    assert.deepEqual(listing.entries.map((e) => e.name), [...names].sort());
+    assert.equal((await connection.list("/")).entries.length, 1, "small listings stay inline");
+  } finally {
+    connection.close();
+  }
+  const shell = await server.client("alice", "alice-secret", { command: "ls many" });
+  assert.equal(shell.code, 0, shell.stderr);
+  assert.equal(shell.stdout.trimEnd().split("\n").length, 2500);
+});
+
+Deno.test("a 5 GiB sparse file: stat, ranges past 4 GiB and a resume offset over the wire", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("alice", "alice-secret");
+  const size = 5 * 2 ** 30;
+  const file = await Deno.open(join(server.home("alice"), "huge.bin"), {
+    write: true,
+    create: true,
+  });
+  await file.truncate(size);
+  await file.seek(size - 3, Deno.SeekMode.Start);
+  await file.write(new Uint8Array([7, 8, 9]));
+  file.close();
+  const connection = await logIn(server, "alice", "alice-secret");
+  try {
+    const stat = await connection.call("stat", { path: "huge.bin" });
+    assert.equal((stat.entry as { size: number }).size, size);
+    const tail = await connection.call("get", { path: "huge.bin", offset: size - 5 });
+    assert.equal(tail.size, size);
+    assert.equal(tail.offset, size - 5);
+    assert.equal(tail.body, 5);
+    assert.deepEqual([...await readBody(connection, 5)], [0, 0, 7, 8, 9]);
+    const past = await connection.request("get", { path: "huge.bin", offset: size + 1 });
+    assert.equal(past.status, 400);
+    const probe = await connection.call("put_offset", { path: "other.bin", size: size + 7 });
+    assert.equal(probe.offset, 0);
+  } finally {
+    connection.close();
+  }
+});
