@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { curl, ftpUrl, lftp, python, RawFtpClient, startFtpServer } from "./_ftp.ts";
-import { tempDir } from "./_spawn.ts";
+import { curl, epsvPort, ftpUrl, lftp, python, RawFtpClient, startFtpServer } from "./_ftp.ts";
+import { runFtpx, tempDir } from "./_spawn.ts";
 
 Deno.test("ftplib: navigation, listings, facts, rename and delete in one session", async () => {
   await using server = await startFtpServer();
@@ -203,4 +203,54 @@ Deno.test("curl lists a directory in a form it parses; lftp lists it too", async
   const listing = await lftp(server, "alice", "alice-secret", "cls -1 docs/", { cwd: work.path });
   assert.equal(listing.code, 0, listing.stderr);
   assert.deepEqual(listing.stdout.trimEnd().split("\n").sort(), ["docs/a.txt", "docs/sub/"]);
+});
+
+Deno.test("disabling an account ends its FTP session at the next command and refuses login", async () => {
+  await using server = await startFtpServer();
+  await server.addUser("alice", "alice-secret");
+  await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  assert.equal(await raw.command("USER alice"), "331 Password required");
+  assert.equal(await raw.command("PASS alice-secret"), "230 Logged in as alice");
+  const disabled = await runFtpx(["disable", "alice", "--data", server.dataDir]);
+  assert.equal(disabled.code, 0, disabled.stderr);
+  assert.equal(
+    await raw.command("PWD"),
+    '421 Session ended: account "alice" was disabled',
+  );
+  assert.ok(await raw.closedByServer());
+
+  await using again = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  assert.equal(await again.command("USER alice"), "331 Password required");
+  assert.equal(
+    await again.command("PASS alice-secret"),
+    '530 Account "alice" is disabled: ask an administrator',
+  );
+  assert.equal(await again.command("USER alice"), "331 Password required");
+  assert.equal(await again.command("PASS wrong-password"), "530 Login incorrect");
+});
+
+Deno.test("FTP sessions and their transfers show in the admin's who", async () => {
+  await using server = await startFtpServer();
+  await server.addUser("alice", "alice-secret");
+  const huge = await Deno.open(join(server.home("alice"), "huge.bin"), {
+    write: true,
+    create: true,
+  });
+  await huge.truncate(2 * 1024 ** 3);
+  huge.close();
+  await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  await raw.command("USER alice");
+  await raw.command("PASS alice-secret");
+  const data = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: epsvPort(await raw.command("EPSV")),
+  });
+  try {
+    assert.match(await raw.command("RETR huge.bin"), /^150 /);
+    const who = await server.client("admin", server.adminPassword, { command: "who" });
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, /alice +127\.0\.0\.1:\d+ +ftp +.* RETR \/huge\.bin \d+%/);
+  } finally {
+    data.close();
+  }
 });

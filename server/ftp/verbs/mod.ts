@@ -124,9 +124,36 @@ export function dispatchVerb(
   const { session } = ctx;
   const verb = VERBS.get(command.name);
   if (verb?.name !== "RNTO") session.renameFrom = undefined;
+  if (session.account && verb?.name !== "QUIT") {
+    const ended = refreshAccount(ctx);
+    if (ended) return Promise.resolve(ended);
+  }
   const refusal = checkRules(ctx, verb, command);
   if (refusal) return Promise.resolve(refusal);
   return verb!.handler(ctx, command.arg);
+}
+
+/**
+ * Before each command of a logged-in session: re-reads the account, so a
+ * changed quota applies at once, and ends the session (421) if the account
+ * was deleted or disabled or its password changed meanwhile.
+ */
+function refreshAccount({ session, services }: VerbContext): FtpReply | undefined {
+  const result = services.accounts.recheck(session.account!);
+  if ("account" in result) {
+    session.account = result.account;
+    return undefined;
+  }
+  services.log.info("session ended", {
+    peer: session.peer,
+    user: session.account!.name,
+    reason: result.ended,
+    protocol: "ftp",
+  });
+  session.account = undefined;
+  session.vfs = undefined;
+  session.closeAfterReply = true;
+  return reply(421, `Session ended: ${result.ended}`);
 }
 
 function checkRules(

@@ -20,7 +20,7 @@ export const pass = defineVerb({
     session.pendingUser = undefined;
     const started = performance.now();
     const account = await services.accounts.authenticate(name, password);
-    if (!account || account.disabled) {
+    if (!account) {
       session.loginFailures++;
       services.log.warn("login failed", { peer: session.peer, user: name, protocol: "ftp" });
       const wait = started + FAILED_LOGIN_DELAY_MS - performance.now();
@@ -28,6 +28,17 @@ export const pass = defineVerb({
       if (session.loginFailures >= MAX_FAILURES_PER_CONNECTION) session.closeAfterReply = true;
       return reply(530, "Login incorrect");
     }
+    if (account.disabled) {
+      // Only someone who knows the password learns this, so it reveals nothing to strangers.
+      services.log.warn("login refused", {
+        peer: session.peer,
+        user: account.name,
+        reason: "disabled",
+        protocol: "ftp",
+      });
+      return reply(530, `Account "${account.name}" is disabled: ask an administrator`);
+    }
+    services.accounts.recordLogin(account.id);
     const home = services.accounts.homeOf(account.name);
     await Deno.mkdir(home, { recursive: true, mode: 0o700 });
     session.vfs = await Vfs.open(home);
