@@ -34,11 +34,11 @@ export interface ServerConfig {
   pasvAddress: string;
   /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
   activeMode: boolean;
-  /** PEM certificate file for TLS; empty: no TLS. */
-  tlsCert: string;
-  /** PEM private key file for TLS. */
-  tlsKey: string;
-  /** Refuse logins that are not protected by TLS. */
+  /** TLS certificate chain (PEM file); null: no TLS. */
+  tlsCert: string | null;
+  /** TLS private key (PEM file). */
+  tlsKey: string | null;
+  /** With TLS on, refuse logins that are not protected by it (FTP: USER before AUTH TLS). */
   requireTls: boolean;
 }
 
@@ -121,8 +121,9 @@ export function portRange(raw: string): PortRange {
   return { first, last };
 }
 
-function optionalText(raw: string): string {
-  return raw;
+/** A file path, or null when empty. */
+function optionalPath(raw: string): string | null {
+  return raw === "" ? null : raw;
 }
 
 /** Empty, or a dotted IPv4 address (PASV replies can carry nothing else). */
@@ -152,9 +153,9 @@ export const CONFIG_TABLE: ConfigTable = {
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
   activeMode: { key: "active_mode", parse: boolean, default: false },
-  tlsCert: { key: "tls_cert", parse: optionalText, default: "" },
-  tlsKey: { key: "tls_key", parse: optionalText, default: "" },
-  requireTls: { key: "require_tls", parse: boolean, default: false },
+  tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
+  tlsKey: { key: "tls_key", parse: optionalPath, default: null },
+  requireTls: { key: "require_tls", parse: boolean, default: true },
 };
 
 /** Default location of the INI file, relative to the current directory. */

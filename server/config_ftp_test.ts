@@ -24,6 +24,9 @@ Deno.test("loadConfig() reads the FTP options and lets --ftp-port override ftp_p
   assert.equal(config.activeMode, true);
   assert.equal(config.tlsCert, "c.pem");
   assert.equal(config.requireTls, true);
+  const plain = await loadWith("tls_cert =\nrequire_tls = false\n");
+  assert.equal(plain.tlsCert, null);
+  assert.equal(plain.requireTls, false);
   assert.equal((await loadWith("ftp_port = off\n")).ftpPort, null);
   assert.equal((await loadWith("ftp_port = off\n", { ftp_port: "0" })).ftpPort, 0);
   assert.deepEqual((await loadWith("pasv_ports = 0\n")).pasvPorts, { first: 0, last: 0 });

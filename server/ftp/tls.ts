@@ -23,13 +23,10 @@ export class TlsConfigError extends Error {
  * @throws {TlsConfigError} when only one is set, a file cannot be read, or the pair is invalid
  */
 export async function loadTlsMaterial(config: ServerConfig): Promise<TlsMaterial | undefined> {
-  const { tlsCert, tlsKey, requireTls } = config;
-  if (tlsCert === "" && tlsKey === "") {
-    if (requireTls) throw new TlsConfigError("require_tls needs tls_cert and tls_key");
-    return undefined;
-  }
-  if (tlsCert === "" || tlsKey === "") {
-    throw new TlsConfigError("tls_cert and tls_key must be set together");
+  const { tlsCert, tlsKey } = config;
+  if (tlsCert === null && tlsKey === null) return undefined;
+  if (tlsCert === null || tlsKey === null) {
+    throw new TlsConfigError('TLS needs both "tls_cert" and "tls_key"');
   }
   const cert = await readPem(tlsCert, "tls_cert");
   const key = await readPem(tlsKey, "tls_key");

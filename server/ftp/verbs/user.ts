@@ -14,7 +14,7 @@ export const user = defineVerb({
     if (session.account) {
       return Promise.resolve(reply(530, "Already logged in; cannot change user"));
     }
-    if (services.config.requireTls && !session.tls) {
+    if (services.config.requireTls && services.tls && !session.tls) {
       return Promise.resolve(reply(
         530,
         "This server requires TLS: send AUTH TLS first (curl --ssl-reqd, lftp set ftp:ssl-force true)",
