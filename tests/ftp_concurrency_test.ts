@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { Connection } from "../client/connection.ts";
-import { writeAll, writeFrame } from "../protocol/frame_writer.ts";
 import { curl, ftpUrl, python, startFtpServer } from "./_ftp.ts";
 import { tempDir } from "./_spawn.ts";
 
@@ -57,29 +55,6 @@ print(json.dumps(results))
   }
 });
 
-/** Native `put` of a whole file in one request, verified and committed by its sha256. */
-async function nativePut(connection: Connection, path: string, bytes: Uint8Array) {
-  await writeFrame(connection.sink, {
-    op: "put",
-    id: 900,
-    path,
-    size: bytes.length,
-    sha256: sha256(bytes),
-    body: bytes.length,
-  });
-  await writeAll(connection.sink, bytes);
-  return await connection.readResponse(900);
-}
-
-/** Native `get` of a whole file; returns its bytes. */
-async function nativeGet(connection: Connection, path: string): Promise<Uint8Array> {
-  const header = await connection.call("get", { path });
-  const body = new Uint8Array(Number(header.body));
-  let filled = 0;
-  while (filled < body.length) filled += await connection.reader.readBody(body.subarray(filled));
-  return body;
-}
-
 Deno.test("the native protocol and FTP work on the same files at the same time", async () => {
   await using server = await startFtpServer();
   await server.addUser("alice", "alice-secret");
@@ -88,35 +63,40 @@ Deno.test("the native protocol and FTP work on the same files at the same time",
   const v2 = randomBytes(6 * 1024 * 1024);
   const fromFtp = randomBytes(3 * 1024 * 1024);
   await Deno.writeFile(join(work.path, "v1.bin"), v1);
+  await Deno.writeFile(join(work.path, "v2.bin"), v2);
   await Deno.writeFile(join(work.path, "from-ftp.bin"), fromFtp);
   const url = (path: string) => ftpUrl(server, "alice", "alice-secret", path);
   assert.equal((await curl(["-T", join(work.path, "v1.bin"), url("/shared.bin")])).code, 0);
 
-  const native = await Connection.open({ host: "127.0.0.1", port: server.port });
-  try {
-    await native.call("login", { user: "alice", password: "alice-secret" });
-    const ftpDownloads = Promise.all(
-      [0, 1, 2, 3, 4].map(async (index) => {
-        const target = join(work.path, `seen${index}.bin`);
-        const result = await curl(["-o", target, url("/shared.bin")]);
-        assert.equal(result.code, 0, result.stderr);
-        return sha256(await Deno.readFile(target));
-      }),
-    );
-    const ftpUpload = curl(["-T", join(work.path, "from-ftp.bin"), url("/from-ftp.bin")]);
-    const put = await nativePut(native, "shared.bin", v2);
-    assert.equal(put.status, 201, put.message);
-
-    for (const seen of await ftpDownloads) {
-      assert.ok(seen === sha256(v1) || seen === sha256(v2), "every download is one whole version");
-    }
-    assert.equal((await ftpUpload).code, 0);
-    assert.equal(sha256(await nativeGet(native, "from-ftp.bin")), sha256(fromFtp));
-    assert.equal(sha256(await nativeGet(native, "shared.bin")), sha256(v2));
-    const viaFtp = join(work.path, "final.bin");
-    assert.equal((await curl(["-o", viaFtp, url("/shared.bin")])).code, 0);
-    assert.equal(sha256(await Deno.readFile(viaFtp)), sha256(v2));
-  } finally {
-    native.close();
+  // ftpx's own client replaces the file while curl downloads it and uploads another.
+  const nativePut = server.client("alice", "alice-secret", {
+    command: "put v2.bin shared.bin",
+    cwd: work.path,
+  });
+  const ftpDownloads = Promise.all(
+    [0, 1, 2, 3, 4].map(async (index) => {
+      const target = join(work.path, `seen${index}.bin`);
+      const result = await curl(["-o", target, url("/shared.bin")]);
+      assert.equal(result.code, 0, result.stderr);
+      return sha256(await Deno.readFile(target));
+    }),
+  );
+  const ftpUpload = curl(["-T", join(work.path, "from-ftp.bin"), url("/from-ftp.bin")]);
+  const put = await nativePut;
+  assert.equal(put.code, 0, put.stderr);
+  for (const seen of await ftpDownloads) {
+    assert.ok(seen === sha256(v1) || seen === sha256(v2), "every download is one whole version");
   }
+  assert.equal((await ftpUpload).code, 0);
+
+  const nativeGets = await server.client("alice", "alice-secret", {
+    command: "get -f from-ftp.bin back-ftp.bin; get -f shared.bin back-shared.bin",
+    cwd: work.path,
+  });
+  assert.equal(nativeGets.code, 0, nativeGets.stderr);
+  assert.equal(sha256(await Deno.readFile(join(work.path, "back-ftp.bin"))), sha256(fromFtp));
+  assert.equal(sha256(await Deno.readFile(join(work.path, "back-shared.bin"))), sha256(v2));
+  const viaFtp = join(work.path, "final.bin");
+  assert.equal((await curl(["-o", viaFtp, url("/shared.bin")])).code, 0);
+  assert.equal(sha256(await Deno.readFile(viaFtp)), sha256(v2));
 });
