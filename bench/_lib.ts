@@ -145,6 +145,11 @@ export class BenchServer {
     }
   }
 
+  /** The server's process id (for reading its figures in /proc). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** The server process's peak RSS so far (all its threads). */
   peakRss(): Promise<number> {
     return peakRss(this.#child.pid);
