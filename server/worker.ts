@@ -9,6 +9,8 @@ import type { ServerConfig } from "./config.ts";
 import { listenFtp } from "./ftp/listener.ts";
 import { loadTlsMaterial } from "./ftp/tls.ts";
 import { Logger } from "./log.ts";
+import { useScryptBackend } from "./password.ts";
+import { ScryptThread } from "./scrypt_thread.ts";
 import { runSession } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { transferStores } from "./transfer/mod.ts";
@@ -44,6 +46,7 @@ scope.onmessage = (event) => {
 
 async function start({ config, port, ftpPort, reusePort }: WorkerStart): Promise<void> {
   const log = new Logger(config.logLevel);
+  useScryptBackend(new ScryptThread().derive);
   const accounts = await AccountStore.open(config.dataDir);
   const tls = await loadTlsMaterial(config);
   const listener = Deno.listen({ hostname: config.host, port, reusePort });
