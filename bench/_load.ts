@@ -27,8 +27,20 @@ export interface PoolFile {
 }
 
 /** The operation kinds measured. */
-export const KINDS = ["login", "ls", "get", "put", "mkdir", "rm", "rmdir"] as const;
+export const KINDS = ["login", "ls", "get", "put", "mkdir", "rm", "rmdir", "drop"] as const;
 export type Kind = typeof KINDS[number];
+
+/** Relative weights of each kind in the mix (percent). */
+export const LOAD_MIX: [Kind, number][] = [
+  ["ls", 25],
+  ["get", 25],
+  ["put", 20],
+  ["mkdir", 10],
+  ["rm", 10],
+  ["rmdir", 7],
+  ["login", 3],
+  ["drop", 2],
+];
 
 /** What a client left on the server: its directory and what must be in it. */
 export interface ClientState {
@@ -54,6 +66,8 @@ export interface DriverResult {
   cpuSeconds: number;
   /** Files downloaded and compared with what was uploaded. */
   verifiedGets: number;
+  /** Transfers cut halfway ("drop") that then continued from a non-zero offset. */
+  resumed: { get: number; put: number };
   /** Bytes moved by get and put. */
   bytes: { get: number; put: number };
   errors: { kind: string; message: string }[];

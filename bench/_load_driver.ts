@@ -2,9 +2,10 @@
  * One driver process of `load.ts`: runs many clients in one event loop with
  * the real client code (connection, upload and download modules). Each
  * client logs in once, then, after the parent's "go", loops random
- * operations (ls, get, put, mkdir, rm, rmdir, and now and then a fresh
- * connection and login) in its own directory until the deadline, checking
- * every answer against what it knows it stored. Protocol with the parent:
+ * operations (ls, get, put, mkdir, rm, rmdir, now and then a fresh
+ * connection and login, or a transfer cut halfway and resumed) in its own
+ * directory until the deadline, checking every answer against what it
+ * knows it stored. Protocol with the parent:
  * the plan as JSON in argument 1; stdout gets one JSON line `ready` after
  * the logins, and one `result` line at the end; stdin sends `go`.
  */
@@ -12,27 +13,26 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import process from "node:process";
-import { Connection } from "../client/connection.ts";
+import { Connection, ConnectionLostError } from "../client/connection.ts";
 import { Progress } from "../client/progress.ts";
 import { ResumeStore } from "../client/resume_store.ts";
 import { downloadFile, type TransferEnv } from "../client/transfer/download.ts";
 import { uploadFile } from "../client/transfer/upload.ts";
-import { type ClientState, type DriverPlan, type DriverResult, type Kind, KINDS } from "./_load.ts";
+import {
+  type ClientState,
+  type DriverPlan,
+  type DriverResult,
+  type Kind,
+  KINDS,
+  LOAD_MIX,
+} from "./_load.ts";
 
 /** Files a client keeps at most; past that, put replaces one. */
 const MAX_FILES_PER_CLIENT = 6;
 const MAX_DIRS_PER_CLIENT = 4;
 
-/** Relative weights of each kind in the mix. */
-const MIX: [Kind, number][] = [
-  ["ls", 25],
-  ["get", 25],
-  ["put", 20],
-  ["mkdir", 10],
-  ["rm", 10],
-  ["rmdir", 7],
-  ["login", 3],
-];
+/** Transfers cut halfway by "drop" are of files at least this big. */
+const DROP_MIN_BYTES = 1024 * 1024;
 
 const plan: DriverPlan = JSON.parse(Deno.args[0]!);
 const store = new ResumeStore(join(plan.workDir, "resume.ini"));
@@ -43,6 +43,8 @@ const latencies = Object.fromEntries(KINDS.map((kind) => [kind, [] as number[]])
 const errors: { kind: string; message: string }[] = [];
 const bytes = { get: 0, put: 0 };
 let verifiedGets = 0;
+/** Transfers that continued from where a cut one stopped. */
+const resumed = { get: 0, put: 0 };
 
 class Client {
   readonly id: number;
@@ -78,13 +80,23 @@ class Client {
     return this.connection;
   }
 
-  #env(): TransferEnv {
+  /** The transfer environment; with `dropAt`, the connection is cut once that many bytes moved. */
+  #env(dropAt?: number): TransferEnv {
+    const connection = this.#conn;
     return {
-      connection: this.#conn,
+      connection,
       user: this.user,
       store,
-      progress: (options) =>
-        new Progress({ live: false, write: () => {}, line: () => {} }, options),
+      progress: (options) => {
+        const progress = new Progress({ live: false, write: () => {}, line: () => {} }, options);
+        if (dropAt === undefined) return progress;
+        const update = progress.update.bind(progress);
+        progress.update = (position) => {
+          update(position);
+          if (position >= dropAt) connection.close();
+        };
+        return progress;
+      },
       notice: (line) => {
         throw new Error(`Unexpected notice: ${line}`);
       },
@@ -93,9 +105,9 @@ class Client {
 
   /** Picks the next operation from what the client has. */
   choose(): Kind {
-    const total = MIX.reduce((sum, [, weight]) => sum + weight, 0);
+    const total = LOAD_MIX.reduce((sum, [, weight]) => sum + weight, 0);
     let roll = Math.random() * total;
-    for (const [kind, weight] of MIX) {
+    for (const [kind, weight] of LOAD_MIX) {
       roll -= weight;
       if (roll < 0) return kind;
     }
@@ -118,7 +130,50 @@ class Client {
         return await this.#rm();
       case "rmdir":
         return await this.#rmdir();
+      case "drop":
+        return await (Math.random() < 0.5 ? this.#dropPut() : this.#dropGet());
     }
+  }
+
+  /**
+   * A put cut off halfway (the connection closes), then, after a new login,
+   * the same put again: it must complete and verify, resuming from what the
+   * server kept.
+   */
+  async #dropPut(): Promise<void> {
+    const source = pick(plan.pool.filter((file) => file.size >= DROP_MIN_BYTES));
+    const name = `f${this.#nextName++}`;
+    const upload = { local: source.path, remote: `${this.dir}/${name}` };
+    await expectCut(uploadFile(this.#env(source.size / 2), upload));
+    this.connection = undefined;
+    await this.connect();
+    const result = await uploadFile(this.#env(), upload);
+    if (result.sha256 !== source.sha256) throw new Error(`put ${name} after a cut: wrong sha256`);
+    if (result.resumedAt > 0) resumed.put++;
+    this.files.set(name, source.sha256);
+    bytes.put += source.size - result.resumedAt;
+  }
+
+  /** A get cut off halfway, then the same get after a new login: it must resume and verify. */
+  async #dropGet(): Promise<void> {
+    const [name, sha256] = pick(
+      Object.entries(plan.shared).filter(([, sha]) =>
+        plan.pool.some((file) => file.sha256 === sha && file.size >= DROP_MIN_BYTES)
+      ),
+    );
+    const size = plan.pool.find((file) => file.sha256 === sha256)!.size;
+    const local = join(plan.workDir, `c${this.id}.bin`);
+    const download = { remote: `/shared/${name}`, local, resume: "auto" } as const;
+    await expectCut(downloadFile(this.#env(size / 2), download));
+    this.connection = undefined;
+    await this.connect();
+    const result = await downloadFile(this.#env(), download);
+    const actual = await sha256OfFile(local);
+    if (actual !== sha256) throw new Error(`get ${name} after a cut: sha256 ${actual} on disk`);
+    if (result.resumedAt === 0) throw new Error(`get ${name} after a cut started over`);
+    resumed.get++;
+    verifiedGets++;
+    bytes.get += size - result.resumedAt;
   }
 
   /** Leaves politely (quit) or abruptly (close) in turn, then logs in again. */
@@ -211,6 +266,17 @@ class Client {
       dirs: [...this.dirs],
     };
   }
+}
+
+/** Waits for a transfer that was cut to fail as a lost connection. */
+async function expectCut(transfer: Promise<unknown>): Promise<void> {
+  try {
+    await transfer;
+  } catch (error) {
+    if (error instanceof ConnectionLostError) return;
+    throw error;
+  }
+  throw new Error("A transfer cut halfway succeeded");
 }
 
 function pick<T>(items: readonly T[]): T {
@@ -310,6 +376,7 @@ const result: DriverResult = {
   runMs,
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   verifiedGets,
+  resumed,
   bytes,
   errors,
   clients: clients.map((client) => client.state()),

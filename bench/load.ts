@@ -5,8 +5,11 @@
  * Clients run inside a few driver processes (`_load_driver.ts`, the real
  * client code, many connections per event loop). Each logs in once (scrypt
  * makes logins deliberately slow, so they are measured apart), then loops a
- * random mix of ls, get, put, mkdir, rm, rmdir and an occasional reconnect
- * with a fresh login, each in its own directory, checking every answer.
+ * random mix of ls, get, put, mkdir, rm, rmdir, an occasional reconnect
+ * with a fresh login, and "drop": a transfer cut halfway by closing the
+ * connection, then done again after a new login, which must resume from
+ * a non-zero offset. Each client works in its own directory and checks
+ * every answer.
  * At the end: every download was compared with the sha256 of what was
  * uploaded; every file left on the server is hashed and compared; no
  * partial upload, quota reservation or live session may be left over, and
@@ -39,6 +42,7 @@ import {
   type DriverResult,
   formatMs,
   KINDS,
+  LOAD_MIX,
   memoryOf,
   percentile,
   type PoolFile,
@@ -118,7 +122,9 @@ async function main(): Promise<boolean> {
 
     console.log(
       `ftpx load: ${clientCount} clients in ${driverCount} driver process(es), ${userCount} users, ` +
-        `${duration}s of mixed operations; ${navigator.hardwareConcurrency} cores, ` +
+        `${duration}s of mixed operations (${
+          LOAD_MIX.map(([kind, weight]) => `${kind} ${weight}%`).join(", ")
+        }); ${navigator.hardwareConcurrency} cores, ` +
         `Deno ${Deno.version.deno}; server settings: ${settings.join(" ")}`,
     );
     const drivers = Array.from({ length: driverCount }, (_, index) =>
@@ -377,6 +383,14 @@ function report(
       }`,
     );
   }
+  const resumed = results.reduce(
+    (sum, result) => ({ get: sum.get + result.resumed.get, put: sum.put + result.resumed.put }),
+    { get: 0, put: 0 },
+  );
+  console.log(
+    `drop (a transfer of 1 MiB or more cut halfway, then done again after a new login): ` +
+      `${resumed.get} gets and ${resumed.put} puts resumed from a non-zero offset`,
+  );
   console.log(
     `sha256 checks: ${verifiedGets} downloads against the uploaded digest, ` +
       `${checks.filesVerified} files left on the server`,
