@@ -68,6 +68,8 @@ export interface DriverResult {
   verifiedGets: number;
   /** Transfers cut halfway ("drop") that then continued from a non-zero offset. */
   resumed: { get: number; put: number };
+  /** Puts after a cut that first got 409 (the cut upload still winding down): ms from cut to success. */
+  busyAfterCut: number[];
   /** Bytes moved by get and put. */
   bytes: { get: number; put: number };
   errors: { kind: string; message: string }[];

@@ -13,11 +13,11 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import process from "node:process";
-import { Connection, ConnectionLostError } from "../client/connection.ts";
+import { Connection, ConnectionLostError, RemoteError } from "../client/connection.ts";
 import { Progress } from "../client/progress.ts";
 import { ResumeStore } from "../client/resume_store.ts";
 import { downloadFile, type TransferEnv } from "../client/transfer/download.ts";
-import { uploadFile } from "../client/transfer/upload.ts";
+import { uploadFile, type UploadResult } from "../client/transfer/upload.ts";
 import {
   type ClientState,
   type DriverPlan,
@@ -30,6 +30,9 @@ import {
 /** Files a client keeps at most; past that, put replaces one. */
 const MAX_FILES_PER_CLIENT = 6;
 const MAX_DIRS_PER_CLIENT = 4;
+
+/** How long a put after a cut may keep finding the cut upload still in progress. */
+const BUSY_RETRY_MS = 30_000;
 
 /** Transfers cut halfway by "drop" are of files at least this big. */
 const DROP_MIN_BYTES = 1024 * 1024;
@@ -45,6 +48,8 @@ const bytes = { get: 0, put: 0 };
 let verifiedGets = 0;
 /** Transfers that continued from where a cut one stopped. */
 const resumed = { get: 0, put: 0 };
+/** Puts after a cut that first found the cut upload in progress: ms from the cut to success. */
+const busy: number[] = [];
 
 class Client {
   readonly id: number;
@@ -145,13 +150,37 @@ class Client {
     const name = `f${this.#nextName++}`;
     const upload = { local: source.path, remote: `${this.dir}/${name}` };
     await expectCut(uploadFile(this.#env(source.size / 2), upload));
+    const cutAt = performance.now();
     this.connection = undefined;
     await this.connect();
-    const result = await uploadFile(this.#env(), upload);
+    const result = await this.#putAfterCut(upload, cutAt);
     if (result.sha256 !== source.sha256) throw new Error(`put ${name} after a cut: wrong sha256`);
     if (result.resumedAt > 0) resumed.put++;
     this.files.set(name, source.sha256);
     bytes.put += source.size - result.resumedAt;
+  }
+
+  /**
+   * The put after a cut. The server may not have wound down the cut upload
+   * yet (it holds the partial until it has read the end of the stream and
+   * settled the quota), and then answers 409 "in progress": a user would
+   * try again, and so does this, for at most {@linkcode BUSY_RETRY_MS}.
+   */
+  async #putAfterCut(
+    upload: { local: string; remote: string },
+    cutAt: number,
+  ): Promise<UploadResult> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        const result = await uploadFile(this.#env(), upload);
+        if (attempt > 1) busy.push(performance.now() - cutAt);
+        return result;
+      } catch (error) {
+        const inProgress = error instanceof RemoteError && error.status === 409;
+        if (!inProgress || performance.now() - cutAt > BUSY_RETRY_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
+      }
+    }
   }
 
   /** A get cut off halfway, then the same get after a new login: it must resume and verify. */
@@ -377,6 +406,7 @@ const result: DriverResult = {
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   verifiedGets,
   resumed,
+  busyAfterCut: busy,
   bytes,
   errors,
   clients: clients.map((client) => client.state()),

@@ -148,6 +148,7 @@ async function main(): Promise<boolean> {
     const checks = await checkServer(server, results.flatMap((result) => result.clients));
     return report(results, checks, {
       rssBeforeRun: before.rss,
+      rssAfterRun: after.rss,
       peakRss: after.peak,
       serverCpuSeconds: cpuAfter - cpuBefore,
     });
@@ -340,7 +341,12 @@ async function checkDatabase(server: BenchServer): Promise<string[]> {
 function report(
   results: DriverResult[],
   checks: Checks,
-  server: { rssBeforeRun: number; peakRss: number; serverCpuSeconds: number },
+  server: {
+    rssBeforeRun: number;
+    rssAfterRun: number;
+    peakRss: number;
+    serverCpuSeconds: number;
+  },
 ): boolean {
   const logins = results.flatMap((result) => result.logins);
   const loginSeconds = Math.max(...results.map((result) => result.loginMs)) / 1000;
@@ -391,6 +397,14 @@ function report(
     `drop (a transfer of 1 MiB or more cut halfway, then done again after a new login): ` +
       `${resumed.get} gets and ${resumed.put} puts resumed from a non-zero offset`,
   );
+  const busy = results.flatMap((result) => result.busyAfterCut);
+  if (busy.length > 0) {
+    console.log(
+      `  ${busy.length} put(s) after a cut first found the cut upload still winding down ` +
+        `(409, retried): done ${formatMs(percentile(busy, 50))} ms after the cut at p50, ` +
+        `${formatMs(Math.max(...busy))} ms at most`,
+    );
+  }
   console.log(
     `sha256 checks: ${verifiedGets} downloads against the uploaded digest, ` +
       `${checks.filesVerified} files left on the server`,
@@ -398,7 +412,9 @@ function report(
   console.log(
     `server: peak RSS ${formatSize(server.peakRss)} (${
       formatSize(server.rssBeforeRun)
-    } after the logins); CPU during the mixed phase: server ${
+    } after the logins, ${
+      formatSize(server.rssAfterRun)
+    } at the end); CPU during the mixed phase: server ${
       (server.serverCpuSeconds / runSeconds).toFixed(2)
     } cores, drivers ${
       results.map((result) => (result.cpuSeconds / (result.runMs / 1000)).toFixed(2)).join(" + ")
