@@ -24,9 +24,9 @@ const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
  * Normalizes a client path against the current virtual directory. `..` never
  * climbs above `/`; `~` means the home. Pure text: no file system access.
  *
- * @throws {OperationError} `bad_request` for control characters (NUL, CR, LF...)
- * or backslashes, `too_large` for over-long paths or names, `forbidden` for
- * reserved names.
+ * @throws {OperationError} `bad_request` for control characters (NUL, CR, LF...),
+ * backslashes or ill-formed Unicode (lone surrogates), `too_large` for
+ * over-long paths or names, `forbidden` for reserved names.
  */
 export function normalizeVirtualPath(cwd: string, input: string): string {
   if (encoder.encode(input).length > MAX_PATH_BYTES) {
@@ -37,6 +37,9 @@ export function normalizeVirtualPath(cwd: string, input: string): string {
   }
   if (input.includes("\\")) {
     throw new OperationError("bad_request", 'Path contains a backslash: separate names with "/"');
+  }
+  if (!input.isWellFormed()) {
+    throw new OperationError("bad_request", "Path is not valid Unicode");
   }
   let text = input;
   if (text === "~" || text.startsWith("~/")) text = "/" + text.slice(1);
@@ -51,7 +54,7 @@ export function normalizeVirtualPath(cwd: string, input: string): string {
     if (encoder.encode(name).length > MAX_NAME_BYTES) {
       throw new OperationError("too_large", `Name too long: at most ${MAX_NAME_BYTES} bytes`);
     }
-    if (name.startsWith(RESERVED_PREFIX)) {
+    if (isReservedName(name)) {
       throw new OperationError(
         "forbidden",
         `Names starting with "${RESERVED_PREFIX}" are reserved`,
@@ -64,6 +67,14 @@ export function normalizeVirtualPath(cwd: string, input: string): string {
     throw new OperationError("too_large", `Path too long: at most ${MAX_PATH_BYTES} bytes`);
   }
   return normalized;
+}
+
+/**
+ * Tells whether a name is the server's own. Case-insensitive, so a
+ * case-insensitive file system (macOS) cannot alias `.FTPX-...` to a reserved file.
+ */
+export function isReservedName(name: string): boolean {
+  return name.slice(0, RESERVED_PREFIX.length).toLowerCase() === RESERVED_PREFIX;
 }
 
 /** The last name of a virtual path (`/` for the home). */
@@ -107,14 +118,22 @@ export class Vfs {
    * is checked through its nearest existing parent.
    */
   async resolve(virtualPath: string): Promise<string> {
-    const real = this.#realJoin(virtualPath);
+    let failure: unknown;
     try {
-      return this.#insideOrThrow(await Deno.realPath(real), virtualPath);
+      return this.#insideOrThrow(await Deno.realPath(this.#realJoin(virtualPath)), virtualPath);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw fromFsError(error, "open", virtualPath);
+      if (error instanceof OperationError) throw error;
+      failure = error;
     }
+    // The home itself is gone (e.g. the account was deleted while logged in).
+    if (virtualPath === "/") throw fromFsError(failure, "open", "/");
+    // Check the parent first: when a symlink leads out, the error must say so, and not
+    // reveal what lies beyond it (a file, a missing name, a denied directory).
+    const parent = await this.resolve(parentPath(virtualPath));
+    if (!(failure instanceof Deno.errors.NotFound)) throw fromFsError(failure, "open", virtualPath);
+    const real = join(parent, baseName(virtualPath));
     await this.#refuseDanglingLink(real, virtualPath);
-    return join(await this.resolve(parentPath(virtualPath)), baseName(virtualPath));
+    return real;
   }
 
   /**
@@ -154,7 +173,7 @@ export class Vfs {
     const names: { name: string; isSymlink: boolean }[] = [];
     try {
       for await (const item of Deno.readDir(real)) {
-        if (item.name.startsWith(RESERVED_PREFIX)) continue;
+        if (isReservedName(item.name)) continue;
         if (names.length >= MAX_LIST_ENTRIES) {
           throw new OperationError(
             "too_large",
