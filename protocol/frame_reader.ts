@@ -96,7 +96,12 @@ export class FrameReader {
       this.#buffer.byteOffset + this.#start,
       FRAME_PREFIX_BYTES,
     ).getUint32(0, false);
-    if (length === 0) throw new FrameError("empty_header", "Frame header is empty");
+    if (length === 0) {
+      // Consume the prefix, so the stream stays in sync and the next read moves on.
+      this.#start += FRAME_PREFIX_BYTES;
+      this.#shrinkIfIdle();
+      throw new FrameError("empty_header", "Frame header is empty");
+    }
     if (length > this.#maxHeaderBytes) {
       throw new FrameError(
         "header_too_large",

@@ -167,11 +167,13 @@ Deno.test("frameReader() tells a clean end from a truncated frame", async () => 
   }
 });
 
-Deno.test("frameReader() rejects an empty header", async () => {
-  await assert.rejects(
-    new FrameReader(chunkedSource(prefix(0))).readHeader(),
-    { code: "empty_header" },
-  );
+Deno.test("frameReader() rejects an empty header and stays in sync after it", async () => {
+  const wire = concat(prefix(0), prefix(0), encodeFrame({ op: "pwd" }));
+  const reader = new FrameReader(chunkedSource(wire, [5]));
+  await assert.rejects(reader.readHeader(), { code: "empty_header" });
+  await assert.rejects(reader.readHeader(), { code: "empty_header" });
+  assert.deepEqual(await reader.readHeader(), { op: "pwd" });
+  assert.equal(await reader.readHeader(), null);
 });
 
 Deno.test("encodeFrame() refuses headers over the cap and invalid body lengths", () => {
