@@ -95,20 +95,29 @@ export class TestServer implements AsyncDisposable {
   readonly adminPassword: string;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
-  readonly #stderr: Promise<string>;
+  readonly #stderr: Promise<void>;
   #stderrText = "";
+  #onStderr: (() => void)[] = [];
 
   private constructor(
     child: Deno.ChildProcess,
     root: string,
-    fields: { port: number; dataDir: string; adminPassword: string; stderr: Promise<string> },
+    fields: { port: number; dataDir: string; adminPassword: string },
   ) {
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
     this.dataDir = fields.dataDir;
     this.adminPassword = fields.adminPassword;
-    this.#stderr = fields.stderr;
+    this.#stderr = this.#collectStderr();
+  }
+
+  async #collectStderr(): Promise<void> {
+    for await (const text of this.#child.stderr.pipeThrough(new TextDecoderStream())) {
+      this.#stderrText += text;
+      for (const notify of this.#onStderr.splice(0)) notify();
+    }
+    for (const notify of this.#onStderr.splice(0)) notify();
   }
 
   /** Starts a server and waits for its listening line. */
@@ -138,7 +147,6 @@ export class TestServer implements AsyncDisposable {
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
-    const stderr = new Response(child.stderr).text();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
     let adminPassword = "";
@@ -146,7 +154,8 @@ export class TestServer implements AsyncDisposable {
       const { value, done } = await lines.read();
       if (done) {
         await child.status;
-        throw new Error(`Server exited before listening:\n${seen}\n${await stderr}`);
+        const stderr = await new Response(child.stderr).text();
+        throw new Error(`Server exited before listening:\n${seen}\n${stderr}`);
       }
       seen += value;
       adminPassword = /with password (\S+)/.exec(seen)?.[1] ?? adminPassword;
@@ -160,15 +169,29 @@ export class TestServer implements AsyncDisposable {
           port: Number(listening[1]),
           dataDir,
           adminPassword,
-          stderr,
         });
       }
     }
   }
 
-  /** The server's log so far is only complete after {@linkcode TestServer.stop}. */
+  /** The server's log (standard error) so far; complete after {@linkcode TestServer.stop}. */
   get log(): string {
     return this.#stderrText;
+  }
+
+  /** Waits until the log matches `pattern` (no sleeps: woken by each new chunk); returns the match. */
+  async waitForLog(pattern: RegExp): Promise<RegExpExecArray> {
+    while (true) {
+      const match = pattern.exec(this.#stderrText);
+      if (match) return match;
+      const exited = await new Promise<boolean>((resolve) => {
+        this.#onStderr.push(() => resolve(false));
+        this.#stderr.then(() => resolve(true));
+      });
+      if (exited && !pattern.test(this.#stderrText)) {
+        throw new Error(`Server log ended without matching ${pattern}:\n${this.#stderrText}`);
+      }
+    }
   }
 
   /** Creates an account with `ftpx adduser --password-stdin`. */
@@ -208,7 +231,7 @@ export class TestServer implements AsyncDisposable {
       // Already exited.
     }
     await this.#child.status;
-    this.#stderrText = await this.#stderr;
+    await this.#stderr;
     await Deno.remove(this.#root, { recursive: true }).catch(() => {});
   }
 
