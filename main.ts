@@ -70,8 +70,8 @@ async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(usage());
-    console.error(`\nerror: unknown command "${name}"`);
+    const known = Object.keys(COMMANDS).join(", ");
+    console.error(`error: unknown command "${name}": expected one of ${known} (see "ftpx --help")`);
     return 2;
   }
   try {
