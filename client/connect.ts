@@ -104,7 +104,14 @@ async function askUser(): Promise<string> {
 
 function passwordSource(fromStdin: boolean): PasswordSource {
   if (fromStdin) {
-    return { tries: 1, next: () => stdinLineReader().next() };
+    return {
+      tries: 1,
+      async next() {
+        const line = await stdinLineReader().next();
+        if (line === null) throw new UsageError("No password on standard input (--password-stdin)");
+        return line;
+      },
+    };
   }
   const fromEnv = Deno.env.get("FTPX_PASSWORD");
   if (fromEnv !== undefined) return { tries: 1, next: () => Promise.resolve(fromEnv) };
