@@ -120,15 +120,19 @@ export class Vfs {
   async resolve(virtualPath: string): Promise<string> {
     let failure: unknown;
     try {
-      return this.#insideOrThrow(await Deno.realPath(this.#realJoin(virtualPath)), virtualPath);
+      const real = await Deno.realPath(this.#realJoin(virtualPath));
+      if (this.#isInside(real)) return real;
+      failure = new OperationError(
+        "forbidden",
+        `Cannot access "${virtualPath}": outside your home`,
+      );
     } catch (error) {
-      if (error instanceof OperationError) throw error;
       failure = error;
     }
     // The home itself is gone (e.g. the account was deleted while logged in).
     if (virtualPath === "/") throw fromFsError(failure, "open", "/");
-    // Check the parent first: when a symlink leads out, the error must say so, and not
-    // reveal what lies beyond it (a file, a missing name, a denied directory).
+    // Check the parent first, so a refusal names the first symlink leading out and
+    // nothing about what lies beyond it (a file, a missing name, a denied directory).
     const parent = await this.resolve(parentPath(virtualPath));
     if (!(failure instanceof Deno.errors.NotFound)) throw fromFsError(failure, "open", virtualPath);
     const real = join(parent, baseName(virtualPath));
@@ -207,20 +211,21 @@ export class Vfs {
 
   async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {
     try {
-      if (isSymlink) this.#insideOrThrow(await Deno.realPath(real), name);
-      return toEntry(name, await Deno.stat(real));
+      if (!isSymlink || this.#isInside(await Deno.realPath(real))) {
+        return toEntry(name, await Deno.stat(real));
+      }
     } catch {
-      return { name, type: "link", size: 0, mtime: 0 };
+      // Dangling, looping or vanished: shown as a bare link too.
     }
+    return { name, type: "link", size: 0, mtime: 0 };
   }
 
   #realJoin(virtualPath: string): string {
     return virtualPath === "/" ? this.#root : this.#root + virtualPath;
   }
 
-  #insideOrThrow(real: string, virtualPath: string): string {
-    if (real === this.#root || real.startsWith(this.#root + "/")) return real;
-    throw new OperationError("forbidden", `Cannot access "${virtualPath}": outside your home`);
+  #isInside(real: string): boolean {
+    return real === this.#root || real.startsWith(this.#root + "/");
   }
 
   /** A symlink whose target is missing would let a write create the target anywhere. */
