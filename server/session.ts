@@ -131,7 +131,8 @@ class Session implements SessionState {
     const fields = { peer: this.peer, user: this.account?.name, op: String(request.op) };
     if (reply.internal) {
       this.#services.log.error("internal error", { ...fields, detail: String(error) });
-    } else {
+    } else if (!(fields.op === "login" && reply.kind === "unauthenticated")) {
+      // A refused login is one event, already logged by the operation as "login failed".
       this.#services.log.info("command error", { ...fields, status: reply.status });
     }
     return { status: reply.status, message: reply.message };
