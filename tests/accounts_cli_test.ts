@@ -63,11 +63,14 @@ Deno.test("account commands refuse duplicates, unknown users and weak passwords 
     [["passwd", "nobody"], "whatever-pw\n", /^error: No user "nobody" \(see "ftpx users"\)\n$/],
     [["passwd", "bob"], "short\n", /^error: Password too short/],
   ];
-  for (const [args, stdin, stderr] of cases) {
-    const result = await runFtpx([...args, "--password-stdin", ...data], { stdin });
+  const results = await Promise.all(
+    cases.map(([args, stdin]) => runFtpx([...args, "--password-stdin", ...data], { stdin })),
+  );
+  results.forEach((result, i) => {
+    const [args, , stderr] = cases[i]!;
     assert.notEqual(result.code, 0, args.join(" "));
     assert.match(result.stderr, stderr, args.join(" "));
-  }
+  });
   // Nothing changed: bob's password still works, carol does not exist.
   assert.equal((await server.client("bob", "bob-password", { command: "pwd" })).code, 0);
   const list = await runFtpx(["users", "--json", ...data]);

@@ -62,26 +62,24 @@ Deno.test("piped stdin runs one command per line and stops at the first failure"
   await using server = await TestServer.start();
   await server.addUser("alice", PASSWORD);
   const home = server.home("alice");
-  const ok = await server.client("alice", PASSWORD, {
-    stdin: "# setup\nmkdir -p x/y\n\n   \ncd x; pwd\nls\n",
-  });
+  const [ok, failing, exited, noNewline] = await Promise.all([
+    server.client("alice", PASSWORD, { stdin: "# setup\nmkdir -p x/y\n\n   \ncd x; pwd\nls\n" }),
+    server.client("alice", PASSWORD, { stdin: "mkdir s1\ncd /no/such/dir\nmkdir s2\n" }),
+    server.client("alice", PASSWORD, { stdin: "mkdir e1\nexit\nmkdir e2\n" }),
+    server.client("alice", PASSWORD, { stdin: "mkdir last" }),
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^\/x\nd +0 +\S+ \S+ +y\/\n$/);
 
-  const failing = await server.client("alice", PASSWORD, {
-    stdin: "mkdir s1\ncd /no/such/dir\nmkdir s2\n",
-  });
   assert.equal(failing.code, 1);
   assert.equal(failing.stderr, 'error: Cannot stat "/no/such/dir": not found\n');
   assert.ok(await exists(`${home}/s1`));
   assert.ok(!await exists(`${home}/s2`));
 
-  const exited = await server.client("alice", PASSWORD, { stdin: "mkdir e1\nexit\nmkdir e2\n" });
   assert.equal(exited.code, 0, exited.stderr);
   assert.ok(await exists(`${home}/e1`));
   assert.ok(!await exists(`${home}/e2`));
 
-  const noNewline = await server.client("alice", PASSWORD, { stdin: "mkdir last" });
   assert.equal(noNewline.code, 0, noNewline.stderr);
   assert.ok(await exists(`${home}/last`));
 });
@@ -91,23 +89,17 @@ Deno.test("--password-stdin takes the first line as the password and the rest as
   await server.addUser("alice", PASSWORD);
   const home = server.home("alice");
   const args = ["--password-stdin"];
-  const ok = await server.client("alice", "", {
-    args,
-    stdin: `${PASSWORD}\nmkdir -p reports\ncd reports\npwd\n`,
-  });
+  const [ok, failing, wrong] = await Promise.all([
+    server.client("alice", "", { args, stdin: `${PASSWORD}\nmkdir -p reports\ncd reports\npwd\n` }),
+    server.client("alice", "", { args, stdin: `${PASSWORD}\nmkdir p1\ncd nowhere\nmkdir p2\n` }),
+    // A wrong password runs nothing: the next line is not taken as a second try.
+    server.client("alice", "", { args, stdin: `wrong\n${PASSWORD}\nmkdir w\n` }),
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, "/reports\n");
-
-  const failing = await server.client("alice", "", {
-    args,
-    stdin: `${PASSWORD}\nmkdir p1\ncd nowhere\nmkdir p2\n`,
-  });
   assert.equal(failing.code, 1);
   assert.ok(await exists(`${home}/p1`));
   assert.ok(!await exists(`${home}/p2`));
-
-  // A wrong password runs nothing: the next line is not taken as a second try.
-  const wrong = await server.client("alice", "", { args, stdin: `wrong\n${PASSWORD}\nmkdir w\n` });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /Login failed/);
   assert.ok(!await exists(`${home}/w`));
