@@ -120,12 +120,7 @@ export class Vfs {
   async resolve(virtualPath: string): Promise<string> {
     let failure: unknown;
     try {
-      const real = await Deno.realPath(this.#realJoin(virtualPath));
-      if (this.#isInside(real)) return real;
-      failure = new OperationError(
-        "forbidden",
-        `Cannot access "${virtualPath}": outside your home`,
-      );
+      return this.#insideOrThrow(await Deno.realPath(this.#realJoin(virtualPath)), virtualPath);
     } catch (error) {
       failure = error;
     }
@@ -177,7 +172,7 @@ export class Vfs {
     const names: { name: string; isSymlink: boolean }[] = [];
     try {
       for await (const item of Deno.readDir(real)) {
-        if (isReservedName(item.name)) continue;
+        if (item.name.startsWith(RESERVED_PREFIX)) continue;
         if (names.length >= MAX_LIST_ENTRIES) {
           throw new OperationError(
             "too_large",
@@ -211,21 +206,20 @@ export class Vfs {
 
   async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {
     try {
-      if (!isSymlink || this.#isInside(await Deno.realPath(real))) {
-        return toEntry(name, await Deno.stat(real));
-      }
+      if (isSymlink) this.#insideOrThrow(await Deno.realPath(real), name);
+      return toEntry(name, await Deno.stat(real));
     } catch {
-      // Dangling, looping or vanished: shown as a bare link too.
+      return { name, type: "link", size: 0, mtime: 0 };
     }
-    return { name, type: "link", size: 0, mtime: 0 };
   }
 
   #realJoin(virtualPath: string): string {
     return virtualPath === "/" ? this.#root : this.#root + virtualPath;
   }
 
-  #isInside(real: string): boolean {
-    return real === this.#root || real.startsWith(this.#root + "/");
+  #insideOrThrow(real: string, virtualPath: string): string {
+    if (real === this.#root || real.startsWith(this.#root + "/")) return real;
+    throw new OperationError("forbidden", `Cannot access "${virtualPath}": outside your home`);
   }
 
   /** A symlink whose target is missing would let a write create the target anywhere. */

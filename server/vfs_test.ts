@@ -223,7 +223,6 @@ async function makeTree(): Promise<Tree> {
   await Deno.writeTextFile(join(alice, "private.txt"), "alice's");
   await Deno.writeTextFile(join(home, "docs", "a.txt"), "hello");
   await Deno.writeTextFile(join(home, ".ftpx-upload.1"), "partial");
-  await Deno.writeTextFile(join(home, ".FTPX-upload.2"), "partial");
   const links: [string, string][] = [
     ["in-file", "docs/a.txt"],
     ["in-dir", "docs"],
