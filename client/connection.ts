@@ -33,9 +33,9 @@ export class RemoteError extends Error {
 
 /** The connection broke (closed, reset, or a malformed reply). */
 export class ConnectionLostError extends Error {
-  /** Describes what was happening when the connection broke. */
-  constructor(message: string) {
-    super(message);
+  /** Describes what was happening when the connection broke; `cause` is the underlying error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ConnectionLostError";
   }
 }
@@ -75,6 +75,12 @@ export class Connection {
       await connection.call("hello", { version: PROTOCOL_VERSION, client: `ftpx/${FTPX_VERSION}` });
     } catch (error) {
       connection.close();
+      // Garbage instead of a frame: most likely another kind of server (FTP, HTTP, SSH).
+      if (error instanceof ConnectionLostError && error.cause instanceof FrameError) {
+        throw new Error(
+          `${address} does not speak the ftpx protocol (another kind of server? check -H and -P)`,
+        );
+      }
       throw error;
     }
     return connection;
@@ -147,7 +153,7 @@ export class Connection {
     if (error instanceof ConnectionLostError || error instanceof RemoteError) return error;
     this.close();
     if (error instanceof FrameError) {
-      return new ConnectionLostError(`Connection lost: ${error.message}`);
+      return new ConnectionLostError(`Connection lost: ${error.message}`, { cause: error });
     }
     return new ConnectionLostError("Connection lost");
   }

@@ -154,3 +154,27 @@ Deno.test("serve reads conf/server.ini from the current directory", async () => 
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^error: conf\/server\.ini: invalid value "many" for "workers"/);
 });
+
+Deno.test("connect to a server that is not ftpx (an FTP banner) says so, exit 1", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    await conn.write(new TextEncoder().encode("220 Welcome to some FTP server\r\n"));
+    await conn.read(new Uint8Array(1024)).catch(() => null); // until the client gives up
+    conn.close();
+  })();
+  try {
+    const port = listener.addr.port;
+    const result = await runFtpx(["connect", "-P", String(port), "-u", "alice"], {
+      env: { FTPX_PASSWORD: "x" },
+    });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `error: 127.0.0.1:${port} does not speak the ftpx protocol (another kind of server? check -H and -P)\n`,
+    );
+  } finally {
+    await served;
+    listener.close();
+  }
+});
