@@ -28,6 +28,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = new Logger(config.logLevel);
   config = { ...config, dataDir: resolve(config.dataDir) };
+  assertPortFree(config.host, config.port);
   const accounts = await AccountStore.open(config.dataDir);
   try {
     SessionRegistry.reset(accounts.db);
@@ -42,6 +43,29 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     accounts.close();
   }
   return await startWorkers(config, log);
+}
+
+/**
+ * Fails if another process listens on the port. Server threads bind with
+ * SO_REUSEPORT, which would let a second ftpx server share the port and split
+ * clients between two servers; a probe without it is refused while anyone
+ * listens. Port 0 picks a fresh port, so there is nothing to check.
+ */
+function assertPortFree(host: string, port: number): void {
+  if (port === 0) return;
+  try {
+    Deno.listen({ hostname: host, port }).close();
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `Cannot listen on ${host}:${port}: address in use (another server running? try --port)`,
+      );
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable) {
+      throw new Error(`Cannot listen on ${host}:${port}: address not available on this machine`);
+    }
+    throw error;
+  }
 }
 
 function workerCount(config: ServerConfig): number {
