@@ -28,7 +28,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = new Logger(config.logLevel);
   config = { ...config, dataDir: resolve(config.dataDir) };
-  assertPortFree(config.host, config.port);
+  assertCanListen(config.host, config.port);
   const accounts = await AccountStore.open(config.dataDir);
   try {
     SessionRegistry.reset(accounts.db);
@@ -46,26 +46,29 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 }
 
 /**
- * Fails if another process listens on the port. Server threads bind with
- * SO_REUSEPORT, which would let a second ftpx server share the port and split
- * clients between two servers; a probe without it is refused while anyone
- * listens. Port 0 picks a fresh port, so there is nothing to check.
+ * Fails early, before the data dir is touched, if the address can't be
+ * listened on: a bad host, or a port another process holds. Server threads
+ * bind with SO_REUSEPORT, which would let a second ftpx server share the port
+ * and split clients between two servers; this probe binds without it, so it
+ * is refused while anyone listens.
  */
-function assertPortFree(host: string, port: number): void {
-  if (port === 0) return;
+function assertCanListen(host: string, port: number): void {
   try {
     Deno.listen({ hostname: host, port }).close();
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(
-        `Cannot listen on ${host}:${port}: address in use (another server running? try --port)`,
-      );
-    }
-    if (error instanceof Deno.errors.AddrNotAvailable) {
-      throw new Error(`Cannot listen on ${host}:${port}: address not available on this machine`);
-    }
-    throw error;
+    throw new Error(`Cannot listen on ${host}:${port}: ${listenFailure(error)}`);
   }
+}
+
+function listenFailure(error: unknown): string {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return "address in use (another server running? try --port)";
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) return "address not available on this machine";
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return "permission denied (ports below 1024 need privileges)";
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 function workerCount(config: ServerConfig): number {
