@@ -88,7 +88,10 @@ function reportFatal(command: string, error: unknown): number {
     console.error(`error: ${error.message} (see "ftpx ${command} --help")`);
     return 2;
   }
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  // One line, and no control characters: some messages carry text from a server.
+  // deno-lint-ignore no-control-regex
+  console.error(`error: ${message.replace(/[\x00-\x1f\x7f]/g, "?")}`);
   return 1;
 }
 

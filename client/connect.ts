@@ -7,6 +7,7 @@ import { canPrompt, promptLine, promptSecret, writeStderr } from "../cli/prompt.
 import { Status } from "../protocol/status.ts";
 import type { ShellContext } from "./commands/command.ts";
 import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
+import { safeName } from "./format.ts";
 import { executeLine, runInteractive, runScript } from "./shell.ts";
 
 /** One line for `ftpx --help`. */
@@ -70,7 +71,7 @@ export async function run(args: string[]): Promise<number> {
     const ctx = shellContext(connection, login, interactive);
     if (interactive) {
       await writeStderr(
-        `Connected to ${connection.address} as ${ctx.user}. Type "help" for commands.\n`,
+        `Connected to ${connection.address} as ${safeName(ctx.user)}. Type "help" for commands.\n`,
       );
     }
     const status = await runShell(ctx, script, interactive);
@@ -136,7 +137,7 @@ async function logIn(
     if (response.status !== Status.UNAUTHENTICATED) {
       throw new RemoteError(response.status, response.message);
     }
-    await writeStderr(`${response.message}\n`);
+    await writeStderr(`${safeName(response.message)}\n`);
   }
   await writeStderr(`error: Login failed for "${user}" on ${connection.address}\n`);
   throw new ExitError(1);

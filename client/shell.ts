@@ -12,13 +12,14 @@ import type { CommandFlags, ShellCommand, ShellContext } from "./commands/comman
 import { ShellUsageError } from "./commands/command.ts";
 import { commandNames, findCommand } from "./commands/mod.ts";
 import { ConnectionLostError } from "./connection.ts";
+import { safeName } from "./format.ts";
 
 /** Runs one command; prints its error and returns false if it failed. Connection loss propagates. */
 export async function executeCommand(ctx: ShellContext, words: string[]): Promise<boolean> {
   const [name, ...rest] = words as [string, ...string[]];
   const command = findCommand(name);
   if (!command) {
-    ctx.notice(`error: unknown command "${name}" (type "help" for a list)`);
+    ctx.notice(`error: unknown command "${safeName(name)}" (type "help" for a list)`);
     return false;
   }
   try {
@@ -28,9 +29,10 @@ export async function executeCommand(ctx: ShellContext, words: string[]): Promis
   } catch (error) {
     if (error instanceof ConnectionLostError) throw error;
     if (error instanceof ShellUsageError) {
-      ctx.notice(`error: ${error.message} (usage: ${command.usage})`);
+      ctx.notice(`error: ${safeName(error.message)} (usage: ${command.usage})`);
     } else {
-      ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+      // Messages may come from the server: control characters never reach the terminal.
+      ctx.notice(`error: ${safeName(error instanceof Error ? error.message : String(error))}`);
     }
     return false;
   }
@@ -97,7 +99,7 @@ export async function runScript(
 
 /** The prompt: user and remote directory. */
 export function promptText(ctx: ShellContext): string {
-  return `ftpx ${ctx.user}:${ctx.cwd}> `;
+  return `ftpx ${safeName(ctx.user)}:${safeName(ctx.cwd)}> `;
 }
 
 /** Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors don't end it. */
