@@ -3,11 +3,19 @@
 import { parseFlags, parsePort, stringFlag } from "../cli/args.ts";
 import { ExitError, UsageError } from "../cli/errors.ts";
 import { stdinLineReader } from "../cli/line_reader.ts";
-import { canPrompt, promptLine, promptSecret, writeStderr } from "../cli/prompt.ts";
-import { Status } from "../protocol/status.ts";
+import {
+  canPrompt,
+  promptLine,
+  promptNewPassword,
+  promptSecret,
+  writeStderr,
+} from "../cli/prompt.ts";
+import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from "../protocol/limits.ts";
+import { isOk, Status } from "../protocol/status.ts";
 import type { ShellContext } from "./commands/command.ts";
 import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
-import { safeName } from "./format.ts";
+import { safeName, safeText } from "./format.ts";
+import { defaultPrompter } from "./prompter.ts";
 import { executeLine, runInteractive, runScript } from "./shell.ts";
 
 /** One line for `ftpx --help`. */
@@ -25,11 +33,13 @@ Options:
   -P, --port PORT      Server port (default 2121)
   -u, --user USER      User name (asked on a terminal if missing)
   --password-stdin     Read the password from the first line of standard input
+  --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
   -h, --help           Show this help
 
 The password comes from --password-stdin, else the FTPX_PASSWORD
-environment variable, else a prompt on the terminal (3 tries).
+environment variable, else a prompt on the terminal (3 tries; with
+--register, the new password is asked twice).
 `;
 
 const MAX_TTY_TRIES = 3;
@@ -48,6 +58,7 @@ export async function run(args: string[]): Promise<number> {
     port: { type: "string", short: "P" },
     user: { type: "string", short: "u" },
     "password-stdin": { type: "boolean" },
+    register: { type: "boolean" },
     command: { type: "string", short: "c" },
   });
   if (parsed.flags.help) {
@@ -64,9 +75,14 @@ export async function run(args: string[]): Promise<number> {
   const interactive = script === undefined && !passwordFromStdin && canPrompt();
 
   const user = stringFlag(parsed, "user") ?? await askUser();
-  const passwords = passwordSource(passwordFromStdin);
+  const registering = parsed.flags.register === true;
+  if (registering) checkNewUserName(user);
+  // Without --register, a missing password source is a usage error before any connection.
+  const loginPasswords = registering ? undefined : passwordSource(passwordFromStdin);
   const connection = await Connection.open({ host, port });
   try {
+    const passwords = loginPasswords ??
+      await registerAccount(connection, user, passwordFromStdin);
     const login = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
     if (interactive) {
@@ -124,6 +140,55 @@ function passwordSource(fromStdin: boolean): PasswordSource {
   return { tries: MAX_TTY_TRIES, next: () => promptSecret("Password: ") };
 }
 
+/** Refuses a name the server would refuse, before asking for a password. */
+function checkNewUserName(name: string): void {
+  if (!USERNAME_PATTERN.test(name)) {
+    throw new UsageError(
+      `Invalid user name "${
+        name.slice(0, 40)
+      }": use 1 to 32 of a-z 0-9 _ . - (not starting with . or -)`,
+    );
+  }
+}
+
+/**
+ * `--register`: creates the account (saying plainly when the server doesn't
+ * allow it, before asking for a password), and returns the new password as
+ * the one to log in with.
+ */
+async function registerAccount(
+  connection: Connection,
+  user: string,
+  fromStdin: boolean,
+): Promise<PasswordSource> {
+  if (connection.hello?.register !== true) {
+    throw new Error(
+      `Registration is disabled on ${connection.address}: ask its administrator for an account`,
+    );
+  }
+  const password = await newAccountPassword(fromStdin);
+  const response = await connection.request("register", { user, password });
+  if (!isOk(response.status)) throw new RemoteError(response.status, response.message);
+  await writeStderr(`${safeName(response.message)} on ${connection.address}\n`);
+  return { tries: 1, next: () => Promise.resolve(password) };
+}
+
+async function newAccountPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    const line = await stdinLineReader().next();
+    if (line === null || line === "") throw new UsageError("No password on standard input");
+    return line;
+  }
+  const fromEnv = Deno.env.get("FTPX_PASSWORD");
+  if (fromEnv !== undefined) return fromEnv;
+  if (!canPrompt()) {
+    throw new UsageError(
+      "No password for the new account: use --password-stdin, set FTPX_PASSWORD, or run on a terminal",
+    );
+  }
+  return await promptNewPassword(MIN_PASSWORD_LENGTH);
+}
+
 async function logIn(
   connection: Connection,
   user: string,
@@ -154,7 +219,9 @@ function shellContext(
     cwd: String(login.cwd),
     interactive,
     exitRequested: false,
-    print: (line) => console.log(line),
-    notice: (line) => console.error(line),
+    prompter: defaultPrompter(),
+    // Output often carries server text: control characters never reach the terminal.
+    print: (text) => console.log(safeText(text)),
+    notice: (text) => console.error(safeText(text)),
   };
 }

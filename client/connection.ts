@@ -51,6 +51,8 @@ export class Connection {
   readonly #conn: Deno.Conn;
   readonly #reader: FrameReader;
   readonly address: string;
+  /** The server's reply to `hello` (version, name, whether registration is open). */
+  hello: ResponseHeader | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -72,7 +74,10 @@ export class Connection {
     conn.setNoDelay(true);
     const connection = new Connection(conn, address);
     try {
-      await connection.call("hello", { version: PROTOCOL_VERSION, client: `ftpx/${FTPX_VERSION}` });
+      connection.hello = await connection.call("hello", {
+        version: PROTOCOL_VERSION,
+        client: `ftpx/${FTPX_VERSION}`,
+      });
     } catch (error) {
       connection.close();
       // Garbage instead of a frame: most likely another kind of server (FTP, HTTP, SSH).

@@ -11,15 +11,17 @@ import { CommandLineError, parseCommandLine } from "./command_line.ts";
 import type { CommandFlags, ShellCommand, ShellContext } from "./commands/command.ts";
 import { ShellUsageError } from "./commands/command.ts";
 import { commandNames, findCommand } from "./commands/mod.ts";
-import { ConnectionLostError } from "./connection.ts";
+import { Status } from "../protocol/status.ts";
+import { ConnectionLostError, RemoteError } from "./connection.ts";
 import { safeName } from "./format.ts";
+import { readlinePrompter } from "./prompter.ts";
 
 /** Runs one command; prints its error and returns false if it failed. Connection loss propagates. */
 export async function executeCommand(ctx: ShellContext, words: string[]): Promise<boolean> {
   const [name, ...rest] = words as [string, ...string[]];
   const command = findCommand(name);
   if (!command) {
-    ctx.notice(`error: unknown command "${safeName(name)}" (type "help" for a list)`);
+    ctx.notice(`error: unknown command "${name}" (type "help" for a list)`);
     return false;
   }
   try {
@@ -28,10 +30,14 @@ export async function executeCommand(ctx: ShellContext, words: string[]): Promis
     return true;
   } catch (error) {
     if (error instanceof ConnectionLostError) throw error;
+    if (error instanceof RemoteError && error.status === Status.UNAUTHENTICATED) {
+      // Logged in, yet refused as unauthenticated: the server ended the session (account deleted...).
+      throw new ConnectionLostError(error.message);
+    }
     if (error instanceof ShellUsageError) {
-      ctx.notice(`error: ${safeName(error.message)} (usage: ${command.usage})`);
+      ctx.notice(`error: ${error.message} (usage: ${command.usage})`);
     } else {
-      // Messages may come from the server: control characters never reach the terminal.
+      // One line, whatever the server put in its message.
       ctx.notice(`error: ${safeName(error instanceof Error ? error.message : String(error))}`);
     }
     return false;
@@ -120,6 +126,8 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
   });
+  const previousPrompter = ctx.prompter;
+  ctx.prompter = readlinePrompter(lines);
   try {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
@@ -130,6 +138,7 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       lines.prompt();
     }
   } finally {
+    ctx.prompter = previousPrompter;
     lines.close();
   }
   return 0;

@@ -55,6 +55,8 @@ export interface HelloResponse extends Response {
   version: number;
   /** Server name and version. */
   server: string;
+  /** Whether `register` (self-registration) is open on this server. */
+  register?: boolean;
 }
 
 /** `login`: authenticate; allowed once per connection. */
@@ -114,4 +116,74 @@ export interface EntryResponse extends Response {
   /** Virtual path of the entry. */
   path: string;
   entry: Entry;
+}
+
+/** `register`: create one's own account (when the server allows it); allowed before login. */
+export interface RegisterRequest extends Request {
+  op: "register";
+  user: string;
+  password: string;
+}
+
+/** Reply to `register` (status 201) and `adduser`. */
+export interface AccountCreatedResponse extends Response {
+  user: string;
+  /** Quota in bytes; 0 means unlimited. */
+  quota: number;
+}
+
+/** `passwd`: change one's own password; the current one is required. */
+export interface PasswdRequest extends Request {
+  op: "passwd";
+  current: string;
+  password: string;
+}
+
+/** Reply to `df`: one's own used space and limit. */
+export interface DfResponse extends Response {
+  /** Bytes used by the home, partial uploads included. */
+  used: number;
+  /** Quota in bytes; 0 means unlimited. */
+  quota: number;
+}
+
+/** One account as `users` describes it (also the shape of `ftpx users --json`). */
+export interface UserInfo {
+  name: string;
+  admin: boolean;
+  /** A disabled account can't log in; its data stays. */
+  disabled: boolean;
+  /** Quota in bytes; 0 means unlimited. */
+  quota: number;
+  /** Bytes used, as tracked by the server. */
+  used: number;
+  /** Last successful login (ISO 8601), or null if never. */
+  lastLogin: string | null;
+  /** Creation time (ISO 8601). */
+  created: string;
+}
+
+/** Reply to `users`: every account, by name. */
+export interface UsersResponse extends Response {
+  users: UserInfo[];
+}
+
+/** One live session as `who` describes it. */
+export interface SessionInfo {
+  /** Logged-in user, or null before login. */
+  user: string | null;
+  /** Client IP address. */
+  address: string;
+  port: number;
+  /** `ftpx` (native) or `ftp`. */
+  protocol: string;
+  /** Connection time (ISO 8601). */
+  since: string;
+  /** What the session is doing (e.g. a transfer), or null when idle. */
+  activity: string | null;
+}
+
+/** Reply to `who`: live sessions of every server thread, oldest first. */
+export interface WhoResponse extends Response {
+  sessions: SessionInfo[];
 }

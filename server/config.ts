@@ -18,6 +18,12 @@ export interface ServerConfig {
   workers: number;
   defaultQuota: number;
   idleTimeout: number;
+  /** Whether clients may create their own accounts (`register`). */
+  allowRegister: boolean;
+  /** Registration attempts allowed per client address within {@linkcode registerWindow}. */
+  registerLimit: number;
+  /** Length of the registration rate-limit window, in seconds. */
+  registerWindow: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -72,6 +78,9 @@ export const CONFIG_TABLE: ConfigTable = {
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
   idleTimeout: { key: "idle_timeout", parse: integer(1, 86400), default: 600 },
+  allowRegister: { key: "allow_register", parse: boolean, default: false },
+  registerLimit: { key: "register_limit", parse: integer(1, 1000), default: 5 },
+  registerWindow: { key: "register_window", parse: integer(1, 604800), default: 3600 },
 };
 
 /** Default location of the INI file, relative to the current directory. */

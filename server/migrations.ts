@@ -27,4 +27,10 @@ export const MIGRATIONS: readonly string[] = [
      activity TEXT
    ) STRICT;
    CREATE INDEX live_sessions_address ON live_sessions (address);`,
+  // 3: self-registration attempts per client address, for the rate limit shared by all threads.
+  `CREATE TABLE registrations (
+     address TEXT NOT NULL,
+     at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX registrations_address_at ON registrations (address, at);`,
 ];

@@ -40,6 +40,7 @@ export async function runSession(conn: SessionConn, services: Services): Promise
 class Session implements SessionState {
   readonly id: number;
   readonly peer: string;
+  readonly address: string;
   helloDone = false;
   account: Account | undefined;
   vfs: Vfs | undefined;
@@ -59,6 +60,7 @@ class Session implements SessionState {
     this.#reader = new FrameReader(conn);
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.peer = `${addr.hostname}:${addr.port}`;
+    this.address = addr.hostname;
     this.id = services.sessions.open(addr.hostname, addr.port, "ftpx");
   }
 

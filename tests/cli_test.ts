@@ -88,8 +88,11 @@ Deno.test("bad flags and arguments exit 2 with a one-line hint naming the comman
 });
 
 Deno.test("connect without a password source and no terminal says how to give one, exit 2", async () => {
-  // The connection is refused before any password is needed, so use a listening port.
+  // Refused before connecting: a listener that hangs up on anyone makes a late check fail fast.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const hangUp = (async () => {
+    for await (const conn of listener) conn.close();
+  })();
   try {
     const result = await runFtpx(["connect", "-P", String(listener.addr.port), "-u", "alice"]);
     assertUsageError(
@@ -99,6 +102,7 @@ Deno.test("connect without a password source and no terminal says how to give on
     );
   } finally {
     listener.close();
+    await hangUp;
   }
 });
 

@@ -29,6 +29,7 @@ Deno.test("hello answers with the versions; another version gets 426 and a close
     message: `ftpx ${FTPX_VERSION} ready`,
     version: 1,
     server: `ftpx/${FTPX_VERSION}`,
+    register: false,
   });
 
   using future = await RawClient.connect(server.port);

@@ -46,6 +46,8 @@ export interface SessionState {
   readonly id: number;
   /** `host:port` of the client. */
   readonly peer: string;
+  /** The client's IP address (no port). */
+  readonly address: string;
   /** Set by `hello`. */
   helloDone: boolean;
   /** Set by `login`. */
