@@ -13,6 +13,8 @@ import {
 import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from "../protocol/limits.ts";
 import { isOk, Status } from "../protocol/status.ts";
 import type { ShellContext } from "./commands/command.ts";
+import { transferEnv } from "./commands/_transfer.ts";
+import { offerResumes } from "./transfer/resume_offer.ts";
 import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
 import { safeName, safeText } from "./format.ts";
 import { defaultPrompter } from "./prompter.ts";
@@ -24,8 +26,8 @@ export const SUMMARY = "Open a shell on a server (or run commands with -c)";
 /** Text for `ftpx connect --help`. */
 export const HELP = `Usage: ftpx connect [options]
 
-Log in to an ftpx server and open a shell (ls, cd, pwd, mkdir, lls, lcd,
-lpwd, help, exit). Without a terminal, commands are read one per line from
+Log in to an ftpx server and open a shell (ls, cd, get, put, rm, mv, ...;
+"help" lists them). Without a terminal, commands are read one per line from
 standard input; the first failing command stops the script (exit status 1).
 
 Options:
@@ -35,11 +37,16 @@ Options:
   --password-stdin     Read the password from the first line of standard input
   --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
+  --resume             Resume unfinished downloads from this server first
   -h, --help           Show this help
 
 The password comes from --password-stdin, else the FTPX_PASSWORD
 environment variable, else a prompt on the terminal (3 tries; with
 --register, the new password is asked twice).
+
+Unfinished downloads are remembered in $FTPX_HOME/resume.ini (default
+~/.config/ftpx); after login they are listed and, on a terminal, offered
+for resuming.
 `;
 
 const MAX_TTY_TRIES = 3;
@@ -60,6 +67,7 @@ export async function run(args: string[]): Promise<number> {
     "password-stdin": { type: "boolean" },
     register: { type: "boolean" },
     command: { type: "string", short: "c" },
+    resume: { type: "boolean" },
   });
   if (parsed.flags.help) {
     console.log(HELP);
@@ -90,6 +98,13 @@ export async function run(args: string[]): Promise<number> {
         `Connected to ${connection.address} as ${safeName(ctx.user)}. Type "help" for commands.\n`,
       );
     }
+    const resumeChoice = parsed.flags.resume === true ? "resume" : interactive ? "ask" : "mention";
+    const resumed = await offerResumes(
+      transferEnv(ctx),
+      resumeChoice,
+      (question) => ctx.prompter.confirm(question),
+    );
+    if (!resumed && !interactive) return 1;
     const status = await runShell(ctx, script, interactive);
     await connection.request("quit").catch(() => {});
     return status;

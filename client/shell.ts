@@ -121,7 +121,13 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       return [hits.length ? hits : names, line];
     },
   });
+  let running = false;
   lines.on("SIGINT", () => {
+    if (running) {
+      // A transfer can't be cut out of the stream: leave; partial downloads are kept for get.
+      process.stderr.write("^C\ninterrupted: unfinished transfers resume with get/put\n");
+      Deno.exit(130);
+    }
     process.stdout.write("^C\n");
     lines.setPrompt(promptText(ctx));
     lines.prompt();
@@ -132,7 +138,12 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
     for await (const line of lines) {
-      await executeLine(ctx, line);
+      running = true;
+      try {
+        await executeLine(ctx, line);
+      } finally {
+        running = false;
+      }
       if (ctx.exitRequested) break;
       lines.setPrompt(promptText(ctx));
       lines.prompt();

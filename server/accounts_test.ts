@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { QuotaLedger } from "./quota.ts";
 import { join } from "node:path";
 import { AccountStore } from "./accounts.ts";
 import { openDatabase, schemaVersion } from "./database.ts";
@@ -95,9 +96,13 @@ Deno.test("replaceUsed() only replaces the figure it expects", async () => {
 Deno.test("replaceUsed() leaves the figure alone while an upload of the account is in flight", async () => {
   await withStore(async (store) => {
     const erin = await store.create({ name: "erin", password: "erin-secret" });
-    // The transfers module's reservation table, reduced to what this check reads.
-    store.db.exec("CREATE TABLE IF NOT EXISTS upload_reservations (user_id INTEGER NOT NULL)");
-    store.db.prepare("INSERT INTO upload_reservations (user_id) VALUES (?)").run(erin.id);
+    // An upload in flight holds a reservation (server/quota.ts).
+    new QuotaLedger(store.db).reserve(erin.id, {
+      partial: "0".repeat(32),
+      base: 0,
+      bytes: 10,
+      what: "x",
+    });
     assert.equal(store.replaceUsed("erin", 0, 100), false);
     store.db.exec("DELETE FROM upload_reservations");
     assert.equal(store.replaceUsed("erin", 0, 100), true);

@@ -33,4 +33,32 @@ export const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    ) STRICT;
    CREATE INDEX registrations_address_at ON registrations (address, at);`,
+  // 4: transfers: quota reservations of uploads in flight (emptied at start), partial uploads
+  // kept for resuming, and a cache of whole-file sha256 keyed by the file's identity.
+  `CREATE TABLE upload_reservations (
+     id INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     partial TEXT NOT NULL,
+     base INTEGER NOT NULL,
+     reserved INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE UNIQUE INDEX upload_reservations_partial ON upload_reservations (user_id, partial);
+   CREATE TABLE partial_uploads (
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     path TEXT NOT NULL,
+     partial TEXT NOT NULL,
+     size INTEGER,
+     source TEXT,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, path)
+   ) STRICT;
+   CREATE TABLE file_hashes (
+     dev INTEGER NOT NULL,
+     ino INTEGER NOT NULL,
+     size INTEGER NOT NULL,
+     mtime INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     PRIMARY KEY (dev, ino)
+   ) STRICT;`,
 ];

@@ -10,12 +10,15 @@ import type { ServerConfig } from "./config.ts";
 import { ensureInitialAdmin } from "./initial_admin.ts";
 import { Logger } from "./log.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { recoverReservations, removeStalePartials } from "./transfer/mod.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
 export interface RunningServer {
   /** The bound port (useful when 0 was asked for). */
   port: number;
+  /** The bound FTP port; null when FTP is off. */
+  ftpPort: number | null;
   /** Absolute data dir. */
   dataDir: string;
   /** Rejects if a server thread dies. */
@@ -32,6 +35,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const accounts = await AccountStore.open(config.dataDir);
   try {
     SessionRegistry.reset(accounts.db);
+    await recoverReservations(accounts);
+    await removeStalePartials(accounts, config.partialMaxAge * 1000);
     const admin = await ensureInitialAdmin(accounts);
     if (admin) {
       console.log(
@@ -42,7 +47,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } finally {
     accounts.close();
   }
-  return await startWorkers(config, log);
+  const server = await startWorkers(config, log);
+  const janitor = startJanitor(config, log);
+  return { ...server, stop: () => (clearInterval(janitor), server.stop()) };
+}
+
+/** How often stale partial uploads are looked for while the server runs. */
+const JANITOR_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Deletes stale partial uploads every hour, on its own database connection. */
+function startJanitor(config: ServerConfig, log: Logger): ReturnType<typeof setInterval> {
+  const timer = setInterval(async () => {
+    try {
+      const accounts = await AccountStore.open(config.dataDir);
+      try {
+        const removed = await removeStalePartials(accounts, config.partialMaxAge * 1000);
+        if (removed > 0) log.info("stale partial uploads removed", { count: removed });
+      } finally {
+        accounts.close();
+      }
+    } catch (error) {
+      log.error("stale partial cleanup failed", { detail: String(error) });
+    }
+  }, JANITOR_INTERVAL_MS);
+  Deno.unrefTimer(timer);
+  return timer;
 }
 
 /**
@@ -82,11 +111,18 @@ async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningS
   const failed = new Promise<never>((_, reject) => rejectFailed = reject);
   const stop = () => workers.forEach((worker) => worker.terminate());
   let port = config.port;
+  let ftpPort = config.ftpPort;
   try {
     for (let index = 0; index < count; index++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       workers.push(worker);
-      port = await startWorker(worker, { type: "start", config, port, reusePort: count > 1 });
+      ({ port, ftpPort } = await startWorker(worker, {
+        type: "start",
+        config,
+        port,
+        ftpPort,
+        reusePort: count > 1,
+      }));
       worker.onerror = (event) => {
         event.preventDefault();
         log.error("server thread failed", { thread: index, detail: event.message });
@@ -97,15 +133,18 @@ async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningS
     stop();
     throw error;
   }
-  log.debug("threads started", { count, port });
-  return { port, dataDir: config.dataDir, failed, stop };
+  log.debug("threads started", { count, port, ftpPort });
+  return { port, ftpPort, dataDir: config.dataDir, failed, stop };
 }
 
-function startWorker(worker: Worker, start: WorkerStart): Promise<number> {
+function startWorker(
+  worker: Worker,
+  start: WorkerStart,
+): Promise<{ port: number; ftpPort: number | null }> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
-      if (report.type === "listening") resolve(report.port);
+      if (report.type === "listening") resolve({ port: report.port, ftpPort: report.ftpPort });
       else reject(new Error(report.message));
     };
     worker.onerror = (event) => {

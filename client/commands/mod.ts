@@ -15,6 +15,9 @@ import { passwd } from "./passwd.ts";
 import { register } from "./register.ts";
 import { users } from "./users.ts";
 import { who } from "./who.ts";
+import { checksum, mv, rm, rmdir, stat } from "./files.ts";
+import { get, mget, reget } from "./get.ts";
+import { mput, put } from "./put.ts";
 
 /** Every shell command, in the order `help` lists them. */
 export const SHELL_COMMANDS: readonly ShellCommand[] = [
@@ -22,6 +25,16 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   cd,
   pwd,
   mkdir,
+  get,
+  reget,
+  mget,
+  put,
+  mput,
+  rm,
+  rmdir,
+  mv,
+  stat,
+  checksum,
   lls,
   lcd,
   lpwd,

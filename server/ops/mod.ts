@@ -25,6 +25,11 @@ import { stat } from "./stat.ts";
 import { users } from "./users.ts";
 import { validateArgs } from "./validate.ts";
 import { who } from "./who.ts";
+import { checksum } from "./checksum.ts";
+import { get } from "./get.ts";
+import { mv } from "./move.ts";
+import { put, putCommit, putOffset } from "./put.ts";
+import { rm, rmdir } from "./remove.ts";
 
 /** Accounts and administration: registration, passwords, space, and the admin operations. */
 const ACCOUNT_OPERATIONS = [
@@ -41,9 +46,14 @@ const ACCOUNT_OPERATIONS = [
   enable,
 ];
 
+/** Transfers and file management. */
+const TRANSFER_OPERATIONS = [get, putOffset, put, putCommit, checksum, rm, rmdir, mv];
+
 /** Every operation, by name. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [hello, login, quit, pwd, cd, ls, mkdir, stat, ...ACCOUNT_OPERATIONS].map((op) => [op.name, op]),
+  [hello, login, quit, pwd, cd, ls, mkdir, stat, ...ACCOUNT_OPERATIONS, ...TRANSFER_OPERATIONS].map(
+    (op) => [op.name, op],
+  ),
 );
 
 const ALLOWED_BEFORE_HELLO = new Set(["hello", "quit"]);
