@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "List accounts (on the server host)",
     load: () => import("./server/commands/users.ts"),
   },
+  cert: {
+    summary: "Make a self-signed TLS certificate and key",
+    load: () => import("./server/commands/cert.ts"),
+  },
 };
 
 function usage(): string {

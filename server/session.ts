@@ -5,13 +5,15 @@
  * Errors are caught here, once, and turned into replies.
  */
 
-import { FrameError, type FrameHeader } from "../protocol/frame.ts";
-import { FrameReader } from "../protocol/frame_reader.ts";
-import { writeFrame } from "../protocol/frame_writer.ts";
+import { encodeFrame, FrameError, type FrameHeader } from "../protocol/frame.ts";
+import { type ByteSource, FrameReader } from "../protocol/frame_reader.ts";
+import { type ByteSink, writeAll, writeFrame } from "../protocol/frame_writer.ts";
 import type { Account } from "./accounts.ts";
-import { OperationError, toErrorReply } from "./errors.ts";
+import { ERROR_TABLE, OperationError, toErrorReply } from "./errors.ts";
+import { admitConnection } from "./limits.ts";
 import { dispatch, lookupOperation } from "./ops/mod.ts";
 import type { OpContext, Reply, Services, SessionState } from "./ops/operation.ts";
+import { guardSink, StallGuard } from "./stall_guard.ts";
 import type { Vfs } from "./vfs.ts";
 
 /** Unread bodies up to this size are skipped to keep the stream in sync; larger ones close it. */
@@ -20,26 +22,122 @@ const MAX_SKIPPED_BODY_BYTES = 64 * 1024;
 /** Frame errors after which the stream is still in sync, so the session can go on. */
 const RECOVERABLE_FRAME_ERRORS = new Set(["bad_json", "not_an_object", "empty_header"]);
 
-/** A connection as the session needs it. */
-export type SessionConn = Deno.Conn;
+/** A refused connection may send this much before it is closed regardless. */
+const MAX_DRAINED_BYTES = 64 * 1024;
 
-/** Serves one connection until it ends; never throws. */
-export async function runSession(conn: SessionConn, services: Services): Promise<void> {
+/** A connection as the session needs it: plain TCP or TLS. */
+export type SessionConn = Deno.Conn | Deno.TlsConn;
+
+/** How a connection arrived. */
+export interface SessionOptions {
+  /** True on the TLS listener. */
+  secure: boolean;
+}
+
+/**
+ * Serves one connection until it ends; never throws. The connection is first
+ * admitted against the session limits (a refusal is answered with a status,
+ * then closed), and a TLS handshake must finish within `header_timeout`.
+ */
+export async function runSession(
+  conn: SessionConn,
+  services: Services,
+  options: SessionOptions,
+): Promise<void> {
+  const { hostname: address, port } = conn.remoteAddr as Deno.NetAddr;
+  const peer = `${address}:${port}`;
+  let id: number | undefined;
   try {
-    await new Session(conn, services).run();
-  } catch (error) {
-    services.log.error("session setup failed", { detail: String(error) });
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
+    const admission = admitConnection(services.sessions, { address, port, protocol: "ftpx" }, {
+      maxSessions: services.config.maxSessions,
+      maxSessionsPerAddress: services.config.maxSessionsPerAddress,
+    });
+    if (admission.admitted) id = admission.id;
+    if (options.secure && !await handshakeWithin(conn, services, peer)) return;
+    if (!admission.admitted) {
+      services.log.warn("session refused", { peer, reason: admission.message });
+      await refuseConnection(conn, ERROR_TABLE[admission.kind].status, admission.message, services);
+      return;
     }
+    const session = new Session(conn, services, { id: admission.id, secure: options.secure });
+    id = undefined; // The session releases its registry row itself.
+    await session.run();
+  } catch (error) {
+    services.log.error("session setup failed", { peer, detail: String(error) });
+  } finally {
+    if (id !== undefined) services.sessions.close(id);
+    closeQuietly(conn);
   }
+}
+
+/** Completes a TLS handshake, or gives up after `header_timeout` seconds. */
+async function handshakeWithin(
+  conn: SessionConn,
+  services: Services,
+  peer: string,
+): Promise<boolean> {
+  const seconds = services.config.headerTimeout;
+  const timer = setTimeout(() => {
+    services.log.info("tls handshake timeout", { peer, seconds });
+    closeQuietly(conn);
+  }, seconds * 1000);
+  try {
+    await (conn as Deno.TlsConn).handshake();
+    return true;
+  } catch (error) {
+    services.log.info("tls handshake failed", { peer, detail: errorText(error) });
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Says why the connection is refused, then drains what the client sends until
+ * it closes (closing with unread data would reset the connection and could
+ * destroy the message before the client reads it). Bounded in bytes and time.
+ */
+async function refuseConnection(
+  conn: SessionConn,
+  status: number,
+  message: string,
+  services: Services,
+): Promise<void> {
+  const timer = setTimeout(() => closeQuietly(conn), services.config.headerTimeout * 1000);
+  try {
+    await writeFrame(conn, { status, message });
+    await conn.closeWrite();
+    const scratch = new Uint8Array(4096);
+    let drained = 0;
+    while (drained < MAX_DRAINED_BYTES) {
+      const n = await conn.read(scratch);
+      if (n === null) break;
+      drained += n;
+    }
+  } catch {
+    // The client went away first: nothing more to say.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function closeQuietly(conn: SessionConn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 class Session implements SessionState {
   readonly id: number;
   readonly peer: string;
+  readonly address: string;
+  readonly secure: boolean;
   helloDone = false;
   account: Account | undefined;
   vfs: Vfs | undefined;
@@ -50,16 +148,30 @@ class Session implements SessionState {
   #conn: SessionConn;
   #services: Services;
   #reader: FrameReader;
+  /** Every write to the client goes through here, watched for stalls. */
+  #sink: ByteSink;
+  #readGuard: StallGuard;
+  #writeGuard: StallGuard;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #headerTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor(conn: SessionConn, services: Services) {
+  constructor(conn: SessionConn, services: Services, options: { id: number; secure: boolean }) {
     this.#conn = conn;
     this.#services = services;
-    this.#reader = new FrameReader(conn);
+    this.id = options.id;
+    this.secure = options.secure;
     const addr = conn.remoteAddr as Deno.NetAddr;
+    this.address = addr.hostname;
     this.peer = `${addr.hostname}:${addr.port}`;
-    this.id = services.sessions.open(addr.hostname, addr.port, "ftpx");
+    const timeoutMs = services.config.transferTimeout * 1000;
+    this.#readGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("receiving") });
+    this.#writeGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("sending") });
+    this.#sink = guardSink(conn, this.#writeGuard);
+    this.#reader = new FrameReader(this.#bodyGuardedSource(), {
+      maxHeaderBytes: services.config.maxHeaderSize,
+      onFrameStart: () => this.#armHeaderTimer(),
+    });
   }
 
   get state(): "connected" | "authenticated" | "closed" {
@@ -98,6 +210,7 @@ class Session implements SessionState {
         await this.#send({ status: 400, message: error.message });
       } finally {
         clearTimeout(this.#idleTimer);
+        clearTimeout(this.#headerTimer);
       }
     }
   }
@@ -111,7 +224,7 @@ class Session implements SessionState {
         services: this.#services,
         request,
         reader: this.#reader,
-        sink: this.#conn,
+        sink: this.#sink,
       };
       const operation = lookupOperation(request);
       if (request.body !== undefined && !operation.body) {
@@ -148,7 +261,50 @@ class Session implements SessionState {
 
   async #send(header: FrameHeader): Promise<void> {
     if (this.#closed) return;
-    await writeFrame(this.#conn, header);
+    await writeAll(this.#sink, this.#encodeReply(header));
+  }
+
+  /** Encodes a reply; one too large for a frame becomes a 413 instead of killing the session. */
+  #encodeReply(header: FrameHeader): Uint8Array {
+    try {
+      return encodeFrame(header);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      this.#services.log.warn("reply too large", { peer: this.peer, detail: error.message });
+      const { id } = header;
+      return encodeFrame({
+        ...(id === undefined ? {} : { id }),
+        status: ERROR_TABLE.too_large.status,
+        message: "Reply too large to send in one frame",
+      });
+    }
+  }
+
+  /** Reads of a request body are watched for stalls; waiting for the next request is not. */
+  #bodyGuardedSource(): ByteSource {
+    return {
+      read: (buffer) =>
+        this.#reader.bodyRemaining > 0
+          ? this.#readGuard.watch(this.#conn.read(buffer))
+          : this.#conn.read(buffer),
+    };
+  }
+
+  /** A transfer made no progress for `transfer_timeout`: the peer is gone or stuck. */
+  #onStall(direction: "sending" | "receiving"): void {
+    const seconds = this.#services.config.transferTimeout;
+    this.#services.log.info("transfer stalled", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      seconds,
+    });
+    if (direction === "receiving") {
+      // The write side is free: say why before closing (best effort, never waited on).
+      this.#sendAndClose(408, `No data received for ${seconds}s: closing connection`);
+    } else {
+      this.#close();
+    }
   }
 
   /** A broken frame or a dead socket: say why if the socket still works, then close. */
@@ -167,10 +323,26 @@ class Session implements SessionState {
     const seconds = this.#services.config.idleTimeout;
     this.#idleTimer = setTimeout(() => {
       this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
-      this.#send({ status: 408, message: `Idle for ${seconds}s: closing connection` })
-        .catch(() => {})
-        .finally(() => this.#close());
+      this.#sendAndClose(408, `Idle for ${seconds}s: closing connection`);
     }, seconds * 1000);
+  }
+
+  /** Once a request has started to arrive, all of its header must within `header_timeout`. */
+  #armHeaderTimer(): void {
+    clearTimeout(this.#idleTimer);
+    const seconds = this.#services.config.headerTimeout;
+    this.#headerTimer = setTimeout(() => {
+      this.#services.log.warn("header timeout", { peer: this.peer, seconds });
+      this.#sendAndClose(
+        408,
+        `Request header not completed within ${seconds}s: closing connection`,
+      );
+    }, seconds * 1000);
+  }
+
+  /** Sends an unsolicited status (bounded by the stall guard) and closes. */
+  #sendAndClose(status: number, message: string): void {
+    this.#send({ status, message }).catch(() => {}).finally(() => this.#close());
   }
 
   #close(): void {
@@ -178,6 +350,9 @@ class Session implements SessionState {
     this.#closed = true;
     this.#services.sessions.close(this.id);
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#headerTimer);
+    this.#readGuard[Symbol.dispose]();
+    this.#writeGuard[Symbol.dispose]();
     try {
       this.#conn.close();
     } catch {

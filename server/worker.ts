@@ -7,8 +7,11 @@
 import { AccountStore } from "./accounts.ts";
 import type { ServerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
-import { runSession } from "./session.ts";
+import { LoginGuard } from "./login_guard.ts";
+import type { Services } from "./ops/operation.ts";
+import { runSession, type SessionConn } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { describeTlsListenError, plaintextRefusal } from "./tls.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -16,12 +19,16 @@ export interface WorkerStart {
   config: ServerConfig;
   /** Port to bind; 0 for the first worker when any port will do. */
   port: number;
+  /** With TLS: the extra plaintext port to bind, or null for none. */
+  plainPort: number | null;
   reusePort: boolean;
+  /** PEM certificate and key; when set, `port` speaks TLS. */
+  tls: { cert: string; key: string } | null;
 }
 
 /** Sent back by a worker. */
 export type WorkerReport =
-  | { type: "listening"; port: number }
+  | { type: "listening"; port: number; plainPort: number | null }
   | { type: "failed"; message: string };
 
 interface WorkerScope {
@@ -37,24 +44,58 @@ scope.onmessage = (event) => {
   });
 };
 
-async function start({ config, port, reusePort }: WorkerStart): Promise<void> {
+async function start({ config, port, plainPort, reusePort, tls }: WorkerStart): Promise<void> {
   const log = new Logger(config.logLevel);
   const accounts = await AccountStore.open(config.dataDir);
-  const listener = Deno.listen({ hostname: config.host, port, reusePort });
-  scope.postMessage({ type: "listening", port: listener.addr.port });
-  const services = { config, accounts, log, sessions: new SessionRegistry(accounts.db) };
+  const hostname = config.host;
+  const listener = tls
+    ? Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key })
+    : Deno.listen({ hostname, port, reusePort });
+  const plain = tls && plainPort !== null
+    ? Deno.listen({ hostname, port: plainPort, reusePort })
+    : null;
+  scope.postMessage({
+    type: "listening",
+    port: listener.addr.port,
+    plainPort: plain?.addr.port ?? null,
+  });
+  const services: Services = {
+    config,
+    accounts,
+    log,
+    sessions: new SessionRegistry(accounts.db),
+    loginGuard: new LoginGuard(accounts.db, config, { log }),
+    plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
+  };
+  await Promise.all([
+    acceptLoop(listener, services, tls !== null),
+    plain ? acceptLoop(plain, services, false) : Promise.resolve(),
+  ]);
+}
+
+async function acceptLoop(
+  listener: Deno.Listener<SessionConn>,
+  services: Services,
+  secure: boolean,
+): Promise<void> {
   for await (const conn of listener) {
-    conn.setNoDelay(true);
-    runSession(conn, services);
+    const tcp = conn as Deno.TcpConn;
+    if (!secure) {
+      tcp.setNoDelay(true);
+      tcp.setKeepAlive(true);
+    }
+    runSession(conn, services, { secure });
   }
 }
 
-function describe(error: unknown, { config, port }: WorkerStart): string {
+function describe(error: unknown, { config, port, tls }: WorkerStart): string {
   if (error instanceof Deno.errors.AddrInUse) {
     return `Cannot listen on ${config.host}:${port}: address in use (another server running? try --port)`;
   }
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return `Cannot listen on ${config.host}:${port}: address not available on this machine`;
   }
+  const tlsProblem = tls ? describeTlsListenError(error, config) : null;
+  if (tlsProblem !== null) return tlsProblem;
   return error instanceof Error ? error.message : String(error);
 }

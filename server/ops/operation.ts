@@ -11,6 +11,7 @@ import type { FrameReader } from "../../protocol/frame_reader.ts";
 import type { Account, AccountStore } from "../accounts.ts";
 import type { ServerConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { LoginGuard } from "../login_guard.ts";
 import type { SessionRegistry } from "../session_registry.ts";
 import type { Vfs } from "../vfs.ts";
 
@@ -38,6 +39,10 @@ export interface Services {
   log: Logger;
   /** Live sessions of all threads. */
   sessions: SessionRegistry;
+  /** Per-address login limits and bans, shared by all threads. */
+  loginGuard: LoginGuard;
+  /** Why a plaintext session is refused (TLS required), or null when plaintext is allowed. */
+  plaintextRefusal: string | null;
 }
 
 /** The part of a session operations see and change. */
@@ -46,6 +51,10 @@ export interface SessionState {
   readonly id: number;
   /** `host:port` of the client. */
   readonly peer: string;
+  /** The client's IP address, which login and session limits apply to. */
+  readonly address: string;
+  /** True when the connection is TLS. */
+  readonly secure: boolean;
   /** Set by `hello`. */
   helloDone: boolean;
   /** Set by `login`. */
