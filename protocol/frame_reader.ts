@@ -103,7 +103,12 @@ export class FrameReader {
       this.#buffer.byteOffset + this.#start,
       FRAME_PREFIX_BYTES,
     ).getUint32(0, false);
-    if (length === 0) throw new FrameError("empty_header", "Frame header is empty");
+    if (length === 0) {
+      // Consumed, like a malformed header: the stream stays in sync (and a retry makes progress).
+      this.#start += FRAME_PREFIX_BYTES;
+      this.#shrinkIfIdle();
+      throw new FrameError("empty_header", "Frame header is empty");
+    }
     if (length > this.#maxHeaderBytes) {
       throw new FrameError(
         "header_too_large",

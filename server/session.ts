@@ -11,6 +11,7 @@ import { type ByteSink, writeAll, writeFrame } from "../protocol/frame_writer.ts
 import type { Account } from "./accounts.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "./errors.ts";
 import { admitConnection } from "./limits.ts";
+import { closeGracefully } from "./linger.ts";
 import { dispatch, lookupOperation } from "./ops/mod.ts";
 import type { OpContext, Reply, Services, SessionState } from "./ops/operation.ts";
 import { guardSink, StallGuard } from "./stall_guard.ts";
@@ -22,8 +23,11 @@ const MAX_SKIPPED_BODY_BYTES = 64 * 1024;
 /** Frame errors after which the stream is still in sync, so the session can go on. */
 const RECOVERABLE_FRAME_ERRORS = new Set(["bad_json", "not_an_object", "empty_header"]);
 
-/** A refused connection may send this much before it is closed regardless. */
-const MAX_DRAINED_BYTES = 64 * 1024;
+/** Malformed frames one session may send before it is closed: each costs us a reply. */
+const MAX_BAD_FRAMES = 10;
+
+/** How long a connection being closed with a message may linger, at most. */
+const MAX_LINGER_MS = 5_000;
 
 /** A connection as the session needs it: plain TCP or TLS. */
 export type SessionConn = Deno.Conn | Deno.TlsConn;
@@ -92,33 +96,23 @@ async function handshakeWithin(
   }
 }
 
-/**
- * Says why the connection is refused, then drains what the client sends until
- * it closes (closing with unread data would reset the connection and could
- * destroy the message before the client reads it). Bounded in bytes and time.
- */
+/** Says why the connection is refused, then closes it so that the message arrives. */
 async function refuseConnection(
   conn: SessionConn,
   status: number,
   message: string,
   services: Services,
 ): Promise<void> {
-  const timer = setTimeout(() => closeQuietly(conn), services.config.headerTimeout * 1000);
   try {
     await writeFrame(conn, { status, message });
-    await conn.closeWrite();
-    const scratch = new Uint8Array(4096);
-    let drained = 0;
-    while (drained < MAX_DRAINED_BYTES) {
-      const n = await conn.read(scratch);
-      if (n === null) break;
-      drained += n;
-    }
   } catch {
-    // The client went away first: nothing more to say.
-  } finally {
-    clearTimeout(timer);
+    return; // The client went away first: nothing more to say.
   }
+  await closeGracefully(conn, { timeoutMs: lingerMs(services) });
+}
+
+function lingerMs(services: Services): number {
+  return Math.min(services.config.headerTimeout * 1000, MAX_LINGER_MS);
 }
 
 function closeQuietly(conn: SessionConn): void {
@@ -154,6 +148,7 @@ class Session implements SessionState {
   #writeGuard: StallGuard;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #headerTimer: ReturnType<typeof setTimeout> | undefined;
+  #badFrames = 0;
   #closed = false;
 
   constructor(conn: SessionConn, services: Services, options: { id: number; secure: boolean }) {
@@ -188,6 +183,10 @@ class Session implements SessionState {
         if (request === null) break;
         await this.#send(await this.#handle(request));
       }
+      if (this.closeAfterReply && !this.#closed) {
+        // Let the last reply arrive even if the client sent more after it.
+        await closeGracefully(this.#conn, { timeoutMs: lingerMs(this.#services) });
+      }
     } catch (error) {
       await this.#onStreamError(error);
     } finally {
@@ -203,7 +202,10 @@ class Session implements SessionState {
       try {
         return await this.#reader.readHeader();
       } catch (error) {
-        if (!(error instanceof FrameError) || !RECOVERABLE_FRAME_ERRORS.has(error.code)) {
+        if (
+          !(error instanceof FrameError) || !RECOVERABLE_FRAME_ERRORS.has(error.code) ||
+          ++this.#badFrames > MAX_BAD_FRAMES
+        ) {
           throw error;
         }
         this.#services.log.warn("bad frame", { peer: this.peer, reason: error.code });
@@ -313,7 +315,12 @@ class Session implements SessionState {
     if (error instanceof FrameError) {
       log.warn("bad frame", { peer: this.peer, reason: error.code });
       const status = error.code === "header_too_large" ? 413 : 400;
-      await this.#send({ status, message: `${error.message}: closing connection` }).catch(() => {});
+      try {
+        await this.#send({ status, message: `${error.message}: closing connection` });
+        await closeGracefully(this.#conn, { timeoutMs: lingerMs(this.#services) });
+      } catch {
+        // The client is gone; the session closes anyway.
+      }
     } else if (!isDisconnect(error) && !this.#closed) {
       log.error("session failed", { peer: this.peer, detail: String(error) });
     }

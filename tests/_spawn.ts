@@ -93,6 +93,8 @@ export class TestServer implements AsyncDisposable {
   readonly dataDir: string;
   /** The first-start admin password, as printed. */
   readonly adminPassword: string;
+  /** With TLS and `plain_port`, the plaintext port the server printed. */
+  readonly plainPort: number | null;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
   readonly #stderr: Promise<string>;
@@ -101,11 +103,18 @@ export class TestServer implements AsyncDisposable {
   private constructor(
     child: Deno.ChildProcess,
     root: string,
-    fields: { port: number; dataDir: string; adminPassword: string; stderr: Promise<string> },
+    fields: {
+      port: number;
+      dataDir: string;
+      adminPassword: string;
+      stderr: Promise<string>;
+      plainPort?: number | null;
+    },
   ) {
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
+    this.plainPort = fields.plainPort ?? null;
     this.dataDir = fields.dataDir;
     this.adminPassword = fields.adminPassword;
     this.#stderr = fields.stderr;
@@ -161,9 +170,15 @@ export class TestServer implements AsyncDisposable {
           dataDir,
           adminPassword,
           stderr,
+          plainPort: Number(/plaintext on port (\d+)/.exec(seen)?.[1] ?? NaN) || null,
         });
       }
     }
+  }
+
+  /** Process id of the server (for /proc memory readings and signals). */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** The server's log so far is only complete after {@linkcode TestServer.stop}. */
