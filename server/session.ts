@@ -149,6 +149,7 @@ class Session implements SessionState {
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #headerTimer: ReturnType<typeof setTimeout> | undefined;
   #badFrames = 0;
+  #released = false;
   #closed = false;
 
   constructor(conn: SessionConn, services: Services, options: { id: number; secure: boolean }) {
@@ -184,8 +185,7 @@ class Session implements SessionState {
         await this.#send(await this.#handle(request));
       }
       if (this.closeAfterReply && !this.#closed) {
-        // Let the last reply arrive even if the client sent more after it.
-        await closeGracefully(this.#conn, { timeoutMs: lingerMs(this.#services) });
+        await this.#linger();
       }
     } catch (error) {
       await this.#onStreamError(error);
@@ -317,7 +317,7 @@ class Session implements SessionState {
       const status = error.code === "header_too_large" ? 413 : 400;
       try {
         await this.#send({ status, message: `${error.message}: closing connection` });
-        await closeGracefully(this.#conn, { timeoutMs: lingerMs(this.#services) });
+        await this.#linger();
       } catch {
         // The client is gone; the session closes anyway.
       }
@@ -352,10 +352,26 @@ class Session implements SessionState {
     this.#send({ status, message }).catch(() => {}).finally(() => this.#close());
   }
 
+  /**
+   * Ends the session but lets its last reply arrive even if the client sent
+   * more after it (see `linger.ts`). The registry slot is released first: the
+   * session is over, however long the client takes to hang up.
+   */
+  async #linger(): Promise<void> {
+    this.#release();
+    await closeGracefully(this.#conn, { timeoutMs: lingerMs(this.#services) });
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#services.sessions.close(this.id);
+  }
+
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#services.sessions.close(this.id);
+    this.#release();
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#headerTimer);
     this.#readGuard[Symbol.dispose]();
