@@ -49,9 +49,9 @@ Deno.test("sessions per address are capped with 429; another address still gets 
     assert.equal(refusal.status, 429);
     assert.match(refusal.message, /Too many sessions from 127\.0\.0\.1: 3 open, the limit/);
 
-    using elsewhere = await helloFrom(server.port, "127.0.0.2");
-    await quit(open.pop()!);
-    using again = await helloFrom(server.port);
+    open.push(await helloFrom(server.port, "127.0.0.2"));
+    await quit(open.shift()!);
+    open.push(await helloFrom(server.port));
   } finally {
     open.forEach((client) => client.close());
   }
@@ -59,8 +59,8 @@ Deno.test("sessions per address are capped with 429; another address still gets 
 
 Deno.test("sessions in all are capped with 503, and the client says so", async () => {
   await using server = await serverWithAlice("max_sessions = 2\n");
-  using first = await helloFrom(server.port);
-  using second = await helloFrom(server.port, "127.0.0.2");
+  using _first = await helloFrom(server.port);
+  using _second = await helloFrom(server.port, "127.0.0.2");
   using third = await WireClient.connect(server.port, { from: "127.0.0.3" });
   const refusal = await refusalOf(third);
   assert.equal(refusal.status, 503);
