@@ -33,6 +33,26 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "List accounts (on the server host)",
     load: () => import("./server/commands/users.ts"),
   },
+  deluser: {
+    summary: "Delete an account (on the server host)",
+    load: () => import("./server/commands/deluser.ts"),
+  },
+  quota: {
+    summary: "Set an account's quota (on the server host)",
+    load: () => import("./server/commands/quota.ts"),
+  },
+  disable: {
+    summary: "Disable an account, keeping its files (on the server host)",
+    load: () => import("./server/commands/disable.ts"),
+  },
+  enable: {
+    summary: "Enable a disabled account (on the server host)",
+    load: () => import("./server/commands/enable.ts"),
+  },
+  du: {
+    summary: "Recompute used space from disk and fix drift (on the server host)",
+    load: () => import("./server/commands/du.ts"),
+  },
   cert: {
     summary: "Make a self-signed TLS certificate and key",
     load: () => import("./server/commands/cert.ts"),

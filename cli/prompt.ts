@@ -32,10 +32,11 @@ export async function writeStderr(text: string): Promise<void> {
  * Returns `null` on end of input (Ctrl-D on an empty line); Ctrl-C exits with status 130.
  */
 export async function promptSecret(prompt: string): Promise<string | null> {
-  await writeStderr(prompt);
+  // Echo goes off before the prompt shows, so nothing typed after it can echo.
   Deno.stdin.setRaw(true);
   let entered: number[] | null = [];
   try {
+    await writeStderr(prompt);
     entered = await readSecretBytes();
   } finally {
     Deno.stdin.setRaw(false);

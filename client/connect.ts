@@ -3,10 +3,20 @@
 import { parseFlags, parsePort, stringFlag } from "../cli/args.ts";
 import { ExitError, UsageError } from "../cli/errors.ts";
 import { stdinLineReader } from "../cli/line_reader.ts";
-import { canPrompt, promptLine, promptSecret, writeStderr } from "../cli/prompt.ts";
-import { Status } from "../protocol/status.ts";
+import {
+  canPrompt,
+  promptLine,
+  promptNewPassword,
+  promptSecret,
+  writeStderr,
+} from "../cli/prompt.ts";
+import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from "../protocol/limits.ts";
+import { isOk, Status } from "../protocol/status.ts";
 import type { ShellContext } from "./commands/command.ts";
+import { transferEnv } from "./commands/_transfer.ts";
+import { offerResumes } from "./transfer/resume_offer.ts";
 import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
+import { defaultPrompter } from "./prompter.ts";
 import { executeLine, runInteractive, runScript } from "./shell.ts";
 
 /** One line for `ftpx --help`. */
@@ -15,8 +25,8 @@ export const SUMMARY = "Open a shell on a server (or run commands with -c)";
 /** Text for `ftpx connect --help`. */
 export const HELP = `Usage: ftpx connect [options]
 
-Log in to an ftpx server and open a shell (ls, cd, pwd, mkdir, lls, lcd,
-lpwd, help, exit). Without a terminal, commands are read one per line from
+Log in to an ftpx server and open a shell (ls, cd, get, put, rm, mv, ...;
+"help" lists them). Without a terminal, commands are read one per line from
 standard input; the first failing command stops the script (exit status 1).
 
 Options:
@@ -29,11 +39,18 @@ Options:
   --ca FILE            Also trust this certificate (PEM), e.g. the server's
                        self-signed one from ftpx cert; implies --tls
   --password-stdin     Read the password from the first line of standard input
+  --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
+  --resume             Resume unfinished downloads from this server first
   -h, --help           Show this help
 
 The password comes from --password-stdin, else the FTPX_PASSWORD
-environment variable, else a prompt on the terminal (3 tries).
+environment variable, else a prompt on the terminal (3 tries; with
+--register, the new password is asked twice).
+
+Unfinished downloads are remembered in $FTPX_HOME/resume.ini (default
+~/.config/ftpx); after login they are listed and, on a terminal, offered
+for resuming.
 `;
 
 const MAX_TTY_TRIES = 3;
@@ -52,9 +69,11 @@ export async function run(args: string[]): Promise<number> {
     port: { type: "string", short: "P" },
     user: { type: "string", short: "u" },
     "password-stdin": { type: "boolean" },
+    register: { type: "boolean" },
     command: { type: "string", short: "c" },
     tls: { type: "boolean" },
     ca: { type: "string" },
+    resume: { type: "boolean" },
   });
   if (parsed.flags.help) {
     console.log(HELP);
@@ -75,7 +94,8 @@ export async function run(args: string[]): Promise<number> {
     : undefined;
 
   const user = stringFlag(parsed, "user") ?? await askUser();
-  const passwords = passwordSource(passwordFromStdin);
+  const registering = parsed.flags.register === true;
+  if (registering) checkNewUserName(user);
   const connection = await Connection.open({ host, port, tls });
   if (!connection.secure && !isLoopback(host)) {
     await writeStderr(
@@ -84,6 +104,9 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   try {
+    const passwords = registering
+      ? await registerAccount(connection, user, passwordFromStdin)
+      : passwordSource(passwordFromStdin);
     const login = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
     if (interactive) {
@@ -91,6 +114,13 @@ export async function run(args: string[]): Promise<number> {
         `Connected to ${connection.address} as ${ctx.user}. Type "help" for commands.\n`,
       );
     }
+    const resumeChoice = parsed.flags.resume === true ? "resume" : interactive ? "ask" : "mention";
+    const resumed = await offerResumes(
+      transferEnv(ctx),
+      resumeChoice,
+      (question) => ctx.prompter.confirm(question),
+    );
+    if (!resumed && !interactive) return 1;
     const status = await runShell(ctx, script, interactive);
     await connection.request("quit").catch(() => {});
     return status;
@@ -152,6 +182,55 @@ function passwordSource(fromStdin: boolean): PasswordSource {
   return { tries: MAX_TTY_TRIES, next: () => promptSecret("Password: ") };
 }
 
+/** Refuses a name the server would refuse, before asking for a password. */
+function checkNewUserName(name: string): void {
+  if (!USERNAME_PATTERN.test(name)) {
+    throw new UsageError(
+      `Invalid user name "${
+        name.slice(0, 40)
+      }": use 1 to 32 of a-z 0-9 _ . - (not starting with . or -)`,
+    );
+  }
+}
+
+/**
+ * `--register`: creates the account (saying plainly when the server doesn't
+ * allow it, before asking for a password), and returns the new password as
+ * the one to log in with.
+ */
+async function registerAccount(
+  connection: Connection,
+  user: string,
+  fromStdin: boolean,
+): Promise<PasswordSource> {
+  if (connection.hello?.register !== true) {
+    throw new Error(
+      `Registration is disabled on ${connection.address}: ask its administrator for an account`,
+    );
+  }
+  const password = await newAccountPassword(fromStdin);
+  const response = await connection.request("register", { user, password });
+  if (!isOk(response.status)) throw new RemoteError(response.status, response.message);
+  await writeStderr(`${response.message} on ${connection.address}\n`);
+  return { tries: 1, next: () => Promise.resolve(password) };
+}
+
+async function newAccountPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    const line = await stdinLineReader().next();
+    if (line === null || line === "") throw new UsageError("No password on standard input");
+    return line;
+  }
+  const fromEnv = Deno.env.get("FTPX_PASSWORD");
+  if (fromEnv !== undefined) return fromEnv;
+  if (!canPrompt()) {
+    throw new UsageError(
+      "No password for the new account: use --password-stdin, set FTPX_PASSWORD, or run on a terminal",
+    );
+  }
+  return await promptNewPassword(MIN_PASSWORD_LENGTH);
+}
+
 async function logIn(
   connection: Connection,
   user: string,
@@ -182,6 +261,7 @@ function shellContext(
     cwd: String(login.cwd),
     interactive,
     exitRequested: false,
+    prompter: defaultPrompter(),
     print: (line) => console.log(line),
     notice: (line) => console.error(line),
   };

@@ -11,6 +11,11 @@ import { type ByteSink, writeFrame } from "../protocol/frame_writer.ts";
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { isOk } from "../protocol/status.ts";
 import { FTPX_VERSION } from "../protocol/version.ts";
+import type { Entry } from "../protocol/messages.ts";
+
+/** Largest listing body accepted: 100,000 entries of generous size. */
+const MAX_LISTING_BODY_BYTES = 64 * 1024 * 1024;
+const decoder = new TextDecoder();
 
 /** A response header: `status`, `message`, and operation-specific fields. */
 export interface ResponseHeader extends FrameHeader {
@@ -65,6 +70,8 @@ export class Connection {
   readonly address: string;
   /** True when the connection is TLS (and the server was verified). */
   readonly secure: boolean;
+  /** The server's reply to `hello` (version, name, whether registration is open). */
+  hello: ResponseHeader | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -82,7 +89,10 @@ export class Connection {
     const conn = tls ? await openTls(host, port, tls.caCerts) : await openTcp(host, port);
     const connection = new Connection(conn, address, tls !== undefined);
     try {
-      await connection.call("hello", { version: PROTOCOL_VERSION, client: `ftpx/${FTPX_VERSION}` });
+      connection.hello = await connection.call("hello", {
+        version: PROTOCOL_VERSION,
+        client: `ftpx/${FTPX_VERSION}`,
+      });
     } catch (error) {
       connection.close();
       if (!tls && connection.#firstBytes.lookLikeTls()) {
@@ -114,6 +124,21 @@ export class Connection {
     }
   }
 
+  /**
+   * Writes a request without waiting for its response, for pipelining and
+   * for requests with a body (which the caller writes next through
+   * {@linkcode Connection.sink}). Returns the id to pass to {@linkcode Connection.readResponse}.
+   */
+  async send(op: string, fields: Record<string, unknown> = {}): Promise<number> {
+    const id = this.#nextId++;
+    try {
+      await writeFrame(this.#conn, { op, id, ...fields });
+    } catch (error) {
+      throw this.#lost(error);
+    }
+    return id;
+  }
+
   /** Sends a request and returns its response, throwing {@linkcode RemoteError} unless it succeeded. */
   async call(op: string, fields: Record<string, unknown> = {}): Promise<ResponseHeader> {
     const response = await this.request(op, fields);
@@ -143,6 +168,30 @@ export class Connection {
       throw new ConnectionLostError("Response out of order from the server");
     }
     return header as ResponseHeader;
+  }
+
+  /**
+   * Lists a remote directory: `ls`, reading the entries from the reply body
+   * when the server sends a large listing there. Throws {@linkcode RemoteError}
+   * on failure.
+   */
+  async list(path?: string): Promise<{ path: string; entries: Entry[] }> {
+    const response = await this.call("ls", path === undefined ? {} : { path });
+    if (typeof response.body !== "number") {
+      return { path: String(response.path), entries: response.entries as Entry[] };
+    }
+    if (response.body > MAX_LISTING_BODY_BYTES) {
+      this.close();
+      throw new ConnectionLostError("Listing from the server is too large");
+    }
+    const json = new Uint8Array(response.body);
+    let filled = 0;
+    try {
+      while (filled < json.length) filled += await this.#reader.readBody(json.subarray(filled));
+      return { path: String(response.path), entries: JSON.parse(decoder.decode(json)) };
+    } catch (error) {
+      throw this.#lost(error);
+    }
   }
 
   /** Closes the connection; safe to call twice. */

@@ -11,7 +11,9 @@ import { CommandLineError, parseCommandLine } from "./command_line.ts";
 import type { CommandFlags, ShellCommand, ShellContext } from "./commands/command.ts";
 import { ShellUsageError } from "./commands/command.ts";
 import { commandNames, findCommand } from "./commands/mod.ts";
-import { ConnectionLostError } from "./connection.ts";
+import { Status } from "../protocol/status.ts";
+import { ConnectionLostError, RemoteError } from "./connection.ts";
+import { readlinePrompter } from "./prompter.ts";
 
 /** Runs one command; prints its error and returns false if it failed. Connection loss propagates. */
 export async function executeCommand(ctx: ShellContext, words: string[]): Promise<boolean> {
@@ -27,6 +29,10 @@ export async function executeCommand(ctx: ShellContext, words: string[]): Promis
     return true;
   } catch (error) {
     if (error instanceof ConnectionLostError) throw error;
+    if (error instanceof RemoteError && error.status === Status.UNAUTHENTICATED) {
+      // Logged in, yet refused as unauthenticated: the server ended the session (account deleted...).
+      throw new ConnectionLostError(error.message);
+    }
     if (error instanceof ShellUsageError) {
       ctx.notice(`error: ${error.message} (usage: ${command.usage})`);
     } else {
@@ -113,21 +119,35 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       return [hits.length ? hits : names, line];
     },
   });
+  let running = false;
   lines.on("SIGINT", () => {
+    if (running) {
+      // A transfer can't be cut out of the stream: leave; partial downloads are kept for get.
+      process.stderr.write("^C\ninterrupted: unfinished transfers resume with get/put\n");
+      Deno.exit(130);
+    }
     process.stdout.write("^C\n");
     lines.setPrompt(promptText(ctx));
     lines.prompt();
   });
+  const previousPrompter = ctx.prompter;
+  ctx.prompter = readlinePrompter(lines);
   try {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
     for await (const line of lines) {
-      await executeLine(ctx, line);
+      running = true;
+      try {
+        await executeLine(ctx, line);
+      } finally {
+        running = false;
+      }
       if (ctx.exitRequested) break;
       lines.setPrompt(promptText(ctx));
       lines.prompt();
     }
   } finally {
+    ctx.prompter = previousPrompter;
     lines.close();
   }
   return 0;

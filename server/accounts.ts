@@ -4,8 +4,11 @@
  * `<data>/home/<name>`. Used by the server and by the host admin commands.
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import { createHash } from "node:crypto";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { join } from "node:path";
+import type { UserInfo } from "../protocol/messages.ts";
+import { formatSize } from "../protocol/size.ts";
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from "../protocol/limits.ts";
 import { openDatabase } from "./database.ts";
 import { OperationError } from "./errors.ts";
@@ -26,6 +29,20 @@ export interface Account {
   createdAt: number;
   /** Last successful login, milliseconds since the epoch. */
   lastLogin: number | null;
+  /**
+   * Changes whenever the password does (a digest of the stored hash, never
+   * the hash): a session compares it to end when the password changed.
+   */
+  credentialStamp: string;
+}
+
+/** What {@linkcode AccountStore.recheck} found: the fresh account, or why its sessions must end. */
+export type RecheckResult = { account: Account } | { ended: string };
+
+/** What {@linkcode AccountStore.remove} did with the home. */
+export interface RemovedAccount {
+  /** Where the home was moved to be kept, or null when purged or when there was none. */
+  keptHome: string | null;
 }
 
 /** What a new account needs. */
@@ -52,6 +69,8 @@ const USER_COLUMNS = `id, name, password_hash AS passwordHash, admin, quota_byte
   used_bytes AS usedBytes, disabled, created_at AS createdAt, last_login AS lastLogin`;
 
 const HOME_DIR = "home";
+/** Homes of deleted accounts are moved here (unless purged), so a new account of the same name starts empty. */
+const DELETED_DIR = "deleted";
 const encoder = new TextEncoder();
 
 /** Throws unless `name` is a valid account name. */
@@ -86,6 +105,7 @@ export function validateNewPassword(password: string): void {
 export class AccountStore {
   readonly dataDir: string;
   readonly db: DatabaseSync;
+  #byId: StatementSync | undefined;
 
   /** Wraps an open database belonging to `dataDir`. */
   constructor(dataDir: string, db: DatabaseSync) {
@@ -165,16 +185,174 @@ export class AccountStore {
     return row && matches ? toAccount(row) : null;
   }
 
-  /** Replaces an account's password. */
-  async setPassword(name: string, password: string): Promise<void> {
+  /** Replaces an account's password; sessions logged in with the old one end at their next request. */
+  async setPassword(name: string, password: string): Promise<Account> {
     validateNewPassword(password);
     const hash = await hashPassword(password);
     const result = this.db.prepare("UPDATE users SET password_hash = ? WHERE name = ?").run(
       hash,
       name,
     );
-    if (result.changes === 0) throw new OperationError("not_found", `No user "${name}"`);
+    if (result.changes === 0) throw noSuchUser(name);
+    return this.get(name)!;
   }
+
+  /**
+   * Changes one's own password, which needs the current one. Returns the
+   * account with its new credential stamp, or null if `current` is wrong.
+   */
+  async changePassword(name: string, current: string, password: string): Promise<Account | null> {
+    validateNewPassword(password);
+    if (!await this.authenticate(name, current)) return null;
+    return await this.setPassword(name, password);
+  }
+
+  /** Sets an account's quota in bytes (0 = unlimited). Lowering it below use deletes nothing. */
+  setQuota(name: string, bytes: number): Account {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new OperationError(
+        "bad_request",
+        `Invalid quota ${bytes}: expected bytes, 0 = unlimited`,
+      );
+    }
+    this.#update(name, "UPDATE users SET quota_bytes = ? WHERE name = ?", bytes);
+    return this.get(name)!;
+  }
+
+  /** Disables (true) or enables (false) an account. A disabled account can't log in; its data stays. */
+  setDisabled(name: string, disabled: boolean): Account {
+    this.#update(name, "UPDATE users SET disabled = ? WHERE name = ?", disabled ? 1 : 0);
+    return this.get(name)!;
+  }
+
+  /** Records a successful login. */
+  recordLogin(id: number, at = Date.now()): void {
+    this.db.prepare("UPDATE users SET last_login = ? WHERE id = ?").run(at, id);
+  }
+
+  /**
+   * Sets the stored used space to `measured`, but only if it is still
+   * `expected` (nothing was settled meanwhile) and no upload of the account
+   * is in flight (its partial grows on disk before the figure does, so a
+   * scan would count those bytes twice). Returns false if it didn't.
+   */
+  replaceUsed(name: string, expected: number, measured: number): boolean {
+    const noUploadInFlight = this.#hasUploadReservations()
+      ? " AND NOT EXISTS (SELECT 1 FROM upload_reservations WHERE user_id = users.id)"
+      : "";
+    const result = this.db.prepare(
+      `UPDATE users SET used_bytes = ? WHERE name = ? AND used_bytes = ?${noUploadInFlight}`,
+    ).run(measured, name, expected);
+    return result.changes === 1;
+  }
+
+  /** Whether the transfers' reservation table (server/quota.ts) is in this schema. */
+  #hasUploadReservations(): boolean {
+    const row = this.db.prepare(
+      "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'upload_reservations'",
+    ).get();
+    return row !== undefined;
+  }
+
+  /**
+   * Re-reads a logged-in account before a request: the fresh record (quota,
+   * use and admin flag as they are now), or why the session must end
+   * (deleted, disabled, password changed). One primary-key lookup.
+   */
+  recheck(account: Account): RecheckResult {
+    this.#byId ??= this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    const row = this.#byId.get(account.id) as UserRow | undefined;
+    const fresh = row && toAccount(row);
+    // A recreated account may reuse the id; its new password hash gives it a new stamp.
+    if (!fresh || fresh.name !== account.name || fresh.createdAt !== account.createdAt) {
+      return { ended: `account "${account.name}" was deleted` };
+    }
+    if (fresh.disabled) return { ended: `account "${account.name}" was disabled` };
+    if (fresh.credentialStamp !== account.credentialStamp) {
+      return { ended: `the password of "${account.name}" was changed: log in again` };
+    }
+    return { account: fresh };
+  }
+
+  /**
+   * Deletes an account. Its home is moved aside first (under
+   * `<data>/deleted/`), so a later account of the same name starts empty;
+   * with `purge` it is then removed, else kept there and returned. Sessions
+   * of the account end at their next request.
+   */
+  async remove(name: string, options: { purge?: boolean } = {}): Promise<RemovedAccount> {
+    const account = this.get(name);
+    if (!account) throw noSuchUser(name);
+    const aside = await this.#moveHomeAside(name);
+    const result = this.db.prepare("DELETE FROM users WHERE id = ?").run(account.id);
+    if (result.changes === 0) {
+      if (aside) await Deno.rename(aside, this.homeOf(name)).catch(() => {});
+      throw noSuchUser(name);
+    }
+    if (aside && options.purge) {
+      await Deno.remove(aside, { recursive: true });
+      return { keptHome: null };
+    }
+    return { keptHome: aside };
+  }
+
+  /** Moves a home to a new name under `<data>/deleted/`; null if there is no home. */
+  async #moveHomeAside(name: string): Promise<string | null> {
+    const deletedDir = join(this.dataDir, DELETED_DIR);
+    await Deno.mkdir(deletedDir, { recursive: true, mode: 0o700 });
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    for (let attempt = 1; attempt < 100; attempt++) {
+      const target = join(deletedDir, `${name}-${stamp}${attempt > 1 ? `-${attempt}` : ""}`);
+      try {
+        await Deno.lstat(target);
+        continue;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      try {
+        await Deno.rename(this.homeOf(name), target);
+        return target;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return null;
+        throw error;
+      }
+    }
+    throw new Error(`Cannot find a free name for the home of "${name}" under ${deletedDir}`);
+  }
+
+  #update(name: string, sql: string, value: number): void {
+    const result = this.db.prepare(sql).run(value, name);
+    if (result.changes === 0) throw noSuchUser(name);
+  }
+}
+
+/** `Quota of "bob" set to 10M (12M used: over quota, new uploads are refused; nothing is deleted)`. */
+export function describeQuota(account: Account): string {
+  const { name, quota, used } = account;
+  if (quota === 0) return `Quota of "${name}" removed (unlimited; ${formatSize(used)} used)`;
+  const over = used > quota ? ": over quota, new uploads are refused; nothing is deleted" : "";
+  return `Quota of "${name}" set to ${formatSize(quota)} (${formatSize(used)} used${over})`;
+}
+
+/** An account as `users` shows it, on the wire and in `ftpx users --json`. */
+export function toUserInfo(account: Account): UserInfo {
+  return {
+    name: account.name,
+    admin: account.admin,
+    disabled: account.disabled,
+    quota: account.quota,
+    used: account.used,
+    lastLogin: account.lastLogin === null ? null : new Date(account.lastLogin).toISOString(),
+    created: new Date(account.createdAt).toISOString(),
+  };
+}
+
+function noSuchUser(name: string): OperationError {
+  return new OperationError("not_found", `No user "${name}"`);
+}
+
+function credentialStamp(passwordHash: string): string {
+  return createHash("sha256").update(passwordHash).digest("base64url").slice(0, 22);
 }
 
 function toAccount(row: UserRow): Account {
@@ -187,5 +365,6 @@ function toAccount(row: UserRow): Account {
     disabled: row.disabled === 1,
     createdAt: row.createdAt,
     lastLogin: row.lastLogin,
+    credentialStamp: credentialStamp(row.passwordHash),
   };
 }

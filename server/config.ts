@@ -19,6 +19,14 @@ export interface ServerConfig {
   workers: number;
   defaultQuota: number;
   idleTimeout: number;
+  /** Whether clients may create their own accounts (`register`). */
+  allowRegister: boolean;
+  /** Registration attempts allowed per client address within {@linkcode registerWindow}. */
+  registerLimit: number;
+  /** Length of the registration rate-limit window, in seconds. */
+  registerWindow: number;
+  /** Seconds a partial upload may stay idle before it is deleted. */
+  partialMaxAge: number;
   /** TLS certificate chain (PEM file); with `tlsKey`, `port` speaks TLS. */
   tlsCert: string | null;
   /** TLS private key (PEM file). */
@@ -105,6 +113,18 @@ export function boolean(raw: string): boolean {
   throw new RangeError("expected true or false");
 }
 
+const DURATION_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses a duration in seconds: `90`, `90s`, `15m`, `12h`, `7d`; at least one minute. */
+export function duration(raw: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(raw.trim());
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 60) {
+    throw new RangeError("expected a duration of at least a minute, like 90m, 12h or 7d");
+  }
+  return seconds;
+}
+
 function oneOf<T extends string>(values: readonly T[]): Parser<T> {
   return (raw) => {
     if (!(values as readonly string[]).includes(raw)) {
@@ -123,6 +143,10 @@ export const CONFIG_TABLE: ConfigTable = {
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
   idleTimeout: { key: "idle_timeout", parse: integer(1, 86400), default: 600 },
+  allowRegister: { key: "allow_register", parse: boolean, default: false },
+  registerLimit: { key: "register_limit", parse: integer(1, 1000), default: 5 },
+  registerWindow: { key: "register_window", parse: integer(1, 604800), default: 3600 },
+  partialMaxAge: { key: "partial_max_age", parse: duration, default: 7 * 86400 },
   tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
   tlsKey: { key: "tls_key", parse: optionalPath, default: null },
   requireTls: { key: "require_tls", parse: boolean, default: true },

@@ -27,6 +27,7 @@ export const ERROR_TABLE = {
   internal: { status: Status.INTERNAL, ftp: 451 },
   unavailable: { status: Status.UNAVAILABLE, ftp: 421 },
   disk_full: { status: Status.INSUFFICIENT_STORAGE, ftp: 452 },
+  checksum_mismatch: { status: Status.CHANGED, ftp: 550 },
 } as const satisfies Record<string, { status: StatusCode; ftp: number }>;
 
 /** A kind of failure from {@linkcode ERROR_TABLE}. */

@@ -27,7 +27,41 @@ export const MIGRATIONS: readonly string[] = [
      activity TEXT
    ) STRICT;
    CREATE INDEX live_sessions_address ON live_sessions (address);`,
-  // 3: login attempts per client address and temporary bans (server/login_guard.ts).
+  // 3: self-registration attempts per client address, for the rate limit shared by all threads.
+  `CREATE TABLE registrations (
+     address TEXT NOT NULL,
+     at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX registrations_address_at ON registrations (address, at);`,
+  // 4: transfers: quota reservations of uploads in flight (emptied at start), partial uploads
+  // kept for resuming, and a cache of whole-file sha256 keyed by the file's identity.
+  `CREATE TABLE upload_reservations (
+     id INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     partial TEXT NOT NULL,
+     base INTEGER NOT NULL,
+     reserved INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE UNIQUE INDEX upload_reservations_partial ON upload_reservations (user_id, partial);
+   CREATE TABLE partial_uploads (
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     path TEXT NOT NULL,
+     partial TEXT NOT NULL,
+     size INTEGER,
+     source TEXT,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, path)
+   ) STRICT;
+   CREATE TABLE file_hashes (
+     dev INTEGER NOT NULL,
+     ino INTEGER NOT NULL,
+     size INTEGER NOT NULL,
+     mtime INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     PRIMARY KEY (dev, ino)
+   ) STRICT;`,
+  // 5: login attempts per client address and temporary bans (server/login_guard.ts).
   `CREATE TABLE login_attempts (
      id INTEGER PRIMARY KEY,
      address TEXT NOT NULL,

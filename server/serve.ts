@@ -11,6 +11,7 @@ import { ensureInitialAdmin } from "./initial_admin.ts";
 import { Logger } from "./log.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "./tls.ts";
+import { recoverReservations, removeStalePartials } from "./transfer/mod.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -38,6 +39,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const accounts = await AccountStore.open(config.dataDir);
   try {
     SessionRegistry.reset(accounts.db);
+    await recoverReservations(accounts);
+    await removeStalePartials(accounts, config.partialMaxAge * 1000);
     const admin = await ensureInitialAdmin(accounts);
     if (admin) {
       console.log(
@@ -48,7 +51,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } finally {
     accounts.close();
   }
-  return await startWorkers(config, tls, log);
+  const server = await startWorkers(config, tls, log);
+  const janitor = startJanitor(config, log);
+  return { ...server, stop: () => (clearInterval(janitor), server.stop()) };
+}
+
+/** How often stale partial uploads are looked for while the server runs. */
+const JANITOR_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Deletes stale partial uploads every hour, on its own database connection. */
+function startJanitor(config: ServerConfig, log: Logger): ReturnType<typeof setInterval> {
+  const timer = setInterval(async () => {
+    try {
+      const accounts = await AccountStore.open(config.dataDir);
+      try {
+        const removed = await removeStalePartials(accounts, config.partialMaxAge * 1000);
+        if (removed > 0) log.info("stale partial uploads removed", { count: removed });
+      } finally {
+        accounts.close();
+      }
+    } catch (error) {
+      log.error("stale partial cleanup failed", { detail: String(error) });
+    }
+  }, JANITOR_INTERVAL_MS);
+  Deno.unrefTimer(timer);
+  return timer;
 }
 
 /** Warnings a careful operator wants at startup: secrets in the clear, a key others can read. */

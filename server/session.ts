@@ -15,6 +15,7 @@ import { closeGracefully } from "./linger.ts";
 import { dispatch, lookupOperation } from "./ops/mod.ts";
 import type { OpContext, Reply, Services, SessionState } from "./ops/operation.ts";
 import { guardSink, StallGuard } from "./stall_guard.ts";
+import type { Upload } from "./transfer/mod.ts";
 import type { Vfs } from "./vfs.ts";
 
 /** Unread bodies up to this size are skipped to keep the stream in sync; larger ones close it. */
@@ -138,6 +139,7 @@ class Session implements SessionState {
   cwd = "/";
   loginFailures = 0;
   closeAfterReply = false;
+  upload: Upload | undefined;
 
   #conn: SessionConn;
   #services: Services;
@@ -182,7 +184,8 @@ class Session implements SessionState {
       while (!this.closeAfterReply) {
         const request = await this.#nextRequest();
         if (request === null) break;
-        await this.#send(await this.#handle(request));
+        const response = await this.#handle(request);
+        if (response) await this.#send(response);
       }
       if (this.closeAfterReply && !this.#closed) {
         await this.#linger();
@@ -217,9 +220,11 @@ class Session implements SessionState {
     }
   }
 
-  async #handle(request: FrameHeader): Promise<FrameHeader> {
+  /** Runs one request; returns the response to send, or null if the handler already sent it. */
+  async #handle(request: FrameHeader): Promise<FrameHeader | null> {
     const id = Number.isSafeInteger(request.id) ? request.id as number : undefined;
     let reply: Reply;
+    let replied = false;
     try {
       const ctx: OpContext = {
         session: this,
@@ -227,6 +232,10 @@ class Session implements SessionState {
         request,
         reader: this.#reader,
         sink: this.#sink,
+        sendReply: async (early) => {
+          replied = true;
+          await this.#send(responseFrame(id, early));
+        },
       };
       const operation = lookupOperation(request);
       if (request.body !== undefined && !operation.body) {
@@ -234,17 +243,26 @@ class Session implements SessionState {
       }
       reply = await dispatch(ctx, operation);
     } catch (error) {
+      if (replied) {
+        // Part of a body is out: the stream can't carry an error reply any more.
+        this.#errorReply(error, request);
+        this.#close();
+        return null;
+      }
       reply = this.#errorReply(error, request);
     }
+    if (replied) return null;
     if (this.#reader.bodyRemaining > 0) await this.#discardBody();
-    const { status = 200, message = "OK", ...fields } = reply;
-    return id === undefined ? { status, message, ...fields } : { id, status, message, ...fields };
+    return responseFrame(id, reply);
   }
 
   #errorReply(error: unknown, request: FrameHeader): Reply {
     const reply = toErrorReply(error);
     const fields = { peer: this.peer, user: this.account?.name, op: String(request.op) };
-    if (reply.internal) {
+    if (reply.internal && (isDisconnect(error) || this.#closed)) {
+      // The client vanished mid-operation, or a timeout closed the connection: not our fault.
+      this.#services.log.info("connection lost", { ...fields, detail: String(error) });
+    } else if (reply.internal) {
       this.#services.log.error("internal error", { ...fields, detail: String(error) });
     } else {
       this.#services.log.info("command error", { ...fields, status: reply.status });
@@ -371,6 +389,9 @@ class Session implements SessionState {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.upload?.abort().catch((error) => {
+      this.#services.log.error("upload abort failed", { peer: this.peer, detail: String(error) });
+    });
     this.#release();
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#headerTimer);
@@ -382,6 +403,11 @@ class Session implements SessionState {
       // Already closed by the peer.
     }
   }
+}
+
+function responseFrame(id: number | undefined, reply: Reply): FrameHeader {
+  const { status = 200, message = "OK", ...fields } = reply;
+  return id === undefined ? { status, message, ...fields } : { id, status, message, ...fields };
 }
 
 function isDisconnect(error: unknown): boolean {

@@ -16,6 +16,10 @@ import { fromFsError, OperationError } from "./errors.ts";
 /** Names starting with this are the server's own (partial uploads): hidden and refused. */
 export const RESERVED_PREFIX = ".ftpx-";
 
+/** Hidden directory in each home holding partial uploads (named by {@linkcode Vfs.partialFile}). */
+export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
+const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
+
 const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
@@ -202,6 +206,188 @@ export class Vfs {
     }
   }
 
+  /** Opens an existing regular file for reading (at any offset), with its current info. */
+  async openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+    const real = await this.resolve(virtualPath);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(real, { read: true });
+    } catch (error) {
+      throw fromFsError(error, "open", virtualPath);
+    }
+    try {
+      const info = await file.stat();
+      if (info.isDirectory) {
+        throw new OperationError("is_a_directory", `Cannot read "${virtualPath}": is a directory`);
+      }
+      if (!info.isFile) {
+        throw new OperationError("bad_request", `Cannot read "${virtualPath}": not a regular file`);
+      }
+      return { file, info };
+    } catch (error) {
+      file.close();
+      throw fromFsError(error, "open", virtualPath);
+    }
+  }
+
+  /** The file or directory at a path, following symlinks inside the home; null if missing. */
+  async statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
+    const real = await this.resolve(virtualPath);
+    try {
+      return await Deno.stat(real);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw fromFsError(error, "stat", virtualPath);
+    }
+  }
+
+  /** Real path of the partial upload `name` (in the home's hidden partial dir, created on demand). */
+  async partialFile(name: string): Promise<string> {
+    if (!PARTIAL_NAME_PATTERN.test(name)) throw new RangeError(`Invalid partial name "${name}"`);
+    const dir = join(this.#root, PARTIAL_DIR);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    return join(dir, name);
+  }
+
+  /** Current length of a partial upload; 0 when it does not exist. */
+  async partialLength(name: string): Promise<number> {
+    try {
+      return (await Deno.stat(await this.partialFile(name))).size;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return 0;
+      throw error;
+    }
+  }
+
+  /** Opens a partial upload for writing, cut (or extended) to `length` bytes, positioned at its end. */
+  async openPartial(name: string, length: number): Promise<Deno.FsFile> {
+    const file = await Deno.open(await this.partialFile(name), {
+      read: true,
+      write: true,
+      create: true,
+      mode: 0o600,
+    });
+    try {
+      await file.truncate(length);
+      await file.seek(length, Deno.SeekMode.Start);
+      return file;
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  /** Deletes a partial upload if it exists. */
+  async removePartial(name: string): Promise<void> {
+    await Deno.remove(await this.partialFile(name)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+
+  /** Starts a partial upload as a copy of the file at `virtualPath` (to append to it). */
+  async copyToPartial(virtualPath: string, name: string): Promise<void> {
+    const real = await this.resolve(virtualPath);
+    try {
+      await Deno.copyFile(real, await this.partialFile(name));
+    } catch (error) {
+      throw fromFsError(error, "copy", virtualPath);
+    }
+  }
+
+  /**
+   * Atomically gives a partial upload its final name, replacing a file there.
+   * Returns the size of the replaced file (0 if none).
+   */
+  async commitPartial(name: string, virtualPath: string): Promise<{ replaced: number }> {
+    if (virtualPath === "/") throw new OperationError("is_a_directory", `Cannot write "/"`);
+    const real = await this.resolve(virtualPath);
+    const existing = await Deno.lstat(real).catch(() => null);
+    if (existing?.isDirectory) {
+      throw new OperationError("is_a_directory", `Cannot write "${virtualPath}": is a directory`);
+    }
+    try {
+      await Deno.rename(await this.partialFile(name), real);
+    } catch (error) {
+      throw fromFsError(error, "write", virtualPath);
+    }
+    return { replaced: existing?.isFile ? existing.size : 0 };
+  }
+
+  /** Removes a file or symlink (never a directory); returns the bytes of content freed. */
+  async removeFile(virtualPath: string): Promise<number> {
+    if (virtualPath === "/") throw new OperationError("is_a_directory", `Cannot remove "/"`);
+    const real = await this.resolveEntry(virtualPath);
+    try {
+      const info = await Deno.lstat(real);
+      if (info.isDirectory) {
+        throw new OperationError(
+          "is_a_directory",
+          `Cannot remove "${virtualPath}": is a directory (use rmdir)`,
+        );
+      }
+      await Deno.remove(real);
+      return info.isFile ? info.size : 0;
+    } catch (error) {
+      throw fromFsError(error, "remove", virtualPath);
+    }
+  }
+
+  /**
+   * Removes a directory: empty, or with everything in it when `recursive`.
+   * Symlinks inside are removed, never followed. Returns the bytes of content freed.
+   */
+  async removeDirectory(
+    virtualPath: string,
+    options: { recursive?: boolean } = {},
+  ): Promise<number> {
+    if (virtualPath === "/") {
+      throw new OperationError("forbidden", `Cannot remove "/": it is your home`);
+    }
+    const real = await this.resolveEntry(virtualPath);
+    try {
+      const info = await Deno.lstat(real);
+      if (!info.isDirectory) {
+        throw new OperationError(
+          "not_a_directory",
+          `Cannot remove "${virtualPath}": not a directory (use rm)`,
+        );
+      }
+      const freed = options.recursive ? await treeBytes(real) : 0;
+      await Deno.remove(real, { recursive: options.recursive ?? false });
+      return freed;
+    } catch (error) {
+      throw fromFsError(error, "remove", virtualPath);
+    }
+  }
+
+  /**
+   * Renames or moves an entry (a symlink is moved, not its target). When `to`
+   * is an existing directory the entry moves into it. An existing file at the
+   * destination is replaced; its size is returned as `replaced`.
+   */
+  async rename(from: string, to: string): Promise<{ to: string; replaced: number }> {
+    if (from === "/") throw new OperationError("forbidden", `Cannot move "/": it is your home`);
+    const source = await this.resolveEntry(from);
+    try {
+      await Deno.lstat(source);
+    } catch (error) {
+      throw fromFsError(error, "move", from);
+    }
+    let target = to;
+    if ((await this.statOrNull(to))?.isDirectory) {
+      target = to === "/" ? `/${baseName(from)}` : `${to}/${baseName(from)}`;
+    }
+    if (target === from) return { to: target, replaced: 0 };
+    const destination = await this.resolveEntry(target);
+    const existing = await Deno.lstat(destination).catch(() => null);
+    try {
+      await Deno.rename(source, destination);
+    } catch (error) {
+      throw fromFsError(error, `move "${from}" to`, target);
+    }
+    return { to: target, replaced: existing?.isFile ? existing.size : 0 };
+  }
+
   async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {
     try {
       if (isSymlink) this.#insideOrThrow(await Deno.realPath(real), name);
@@ -248,4 +434,15 @@ function toEntry(name: string, info: Deno.FileInfo): Entry {
     size: info.isFile ? info.size : 0,
     mtime: info.mtime?.getTime() ?? 0,
   };
+}
+
+/** Total size of the regular files under a real directory, not following symlinks. */
+async function treeBytes(real: string): Promise<number> {
+  let total = 0;
+  for await (const item of Deno.readDir(real)) {
+    const child = join(real, item.name);
+    if (item.isDirectory) total += await treeBytes(child);
+    else if (item.isFile) total += (await Deno.lstat(child)).size;
+  }
+  return total;
 }

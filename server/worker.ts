@@ -12,6 +12,7 @@ import type { Services } from "./ops/operation.ts";
 import { runSession, type SessionConn } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { describeTlsListenError, plaintextRefusal } from "./tls.ts";
+import { transferStores } from "./transfer/mod.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -66,6 +67,7 @@ async function start({ config, port, plainPort, reusePort, tls }: WorkerStart): 
     sessions: new SessionRegistry(accounts.db),
     loginGuard: new LoginGuard(accounts.db, config, { log }),
     plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
+    transfers: transferStores(accounts.db),
   };
   await Promise.all([
     acceptLoop(listener, services, tls !== null),

@@ -199,12 +199,19 @@ export class TestServer implements AsyncDisposable {
   client(
     user: string,
     password: string,
-    options: { command?: string; stdin?: string; args?: string[]; cwd?: string } = {},
+    options: {
+      command?: string;
+      stdin?: string;
+      args?: string[];
+      cwd?: string;
+      env?: Record<string, string>;
+    } = {},
   ): Promise<RunResult> {
     const args = ["connect", "-P", String(this.port), "-u", user, ...options.args ?? []];
     if (options.command !== undefined) args.push("-c", options.command);
     return runFtpx(args, {
-      env: { FTPX_PASSWORD: password },
+      // A client config dir of its own, so resume records never touch the real home.
+      env: { FTPX_PASSWORD: password, FTPX_HOME: join(this.#root, "client"), ...options.env },
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     });
@@ -229,5 +236,157 @@ export class TestServer implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/** Starts `ftpx ARGS` and returns the running child (stdin closed, output piped), e.g. to kill it. */
+export function spawnFtpx(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Deno.ChildProcess {
+  const { command, args: fullArgs } = ftpxCommand(args);
+  return new Deno.Command(command, {
+    args: fullArgs,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  }).spawn();
+}
+
+/**
+ * Waits until `condition` holds, checking every few milliseconds: for
+ * observing another process's progress (a file growing), never as a delay.
+ * Fails after `timeoutMs` so a broken test can't hang.
+ */
+export async function waitFor(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Size of a file, or -1 if it does not exist. */
+export async function fileSize(path: string): Promise<number> {
+  return await Deno.stat(path).then((info) => info.size, () => -1);
+}
+
+/** Byte budgets of a {@linkcode ThrottleProxy}: how much each connection may pass each way. */
+export interface ProxyLimits {
+  /** Bytes from server to client per connection (then it holds the rest). */
+  down?: number;
+  /** Bytes from client to server per connection. */
+  up?: number;
+}
+
+/**
+ * A TCP proxy on loopback that forwards each connection to a server but
+ * passes at most a budget of bytes each way, then holds: a transfer through
+ * it stops at a point the test controls, so a process can be killed in the
+ * middle of it without relying on timing.
+ */
+export class ThrottleProxy implements AsyncDisposable {
+  readonly port: number;
+  readonly #listener: Deno.Listener;
+  readonly #targetPort: number;
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #pipes = new Set<Promise<void>>();
+  readonly #accepting: Promise<void>;
+  #limits: ProxyLimits;
+
+  private constructor(listener: Deno.Listener, targetPort: number, limits: ProxyLimits) {
+    this.#listener = listener;
+    this.port = (listener.addr as Deno.NetAddr).port;
+    this.#targetPort = targetPort;
+    this.#limits = limits;
+    this.#accepting = this.#accept();
+  }
+
+  /**
+   * Listens on a loopback port (ephemeral unless `port` is given: a client's
+   * resume records name the port it connected to), forwarding to `targetPort`.
+   */
+  static start(targetPort: number, limits: ProxyLimits, port = 0): ThrottleProxy {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port });
+    return new ThrottleProxy(listener, targetPort, limits);
+  }
+
+  /** Budgets for connections accepted from now on (`{}`: unlimited). */
+  setLimits(limits: ProxyLimits): void {
+    this.#limits = limits;
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const client of this.#listener) {
+        const server = await Deno.connect({ hostname: "127.0.0.1", port: this.#targetPort });
+        this.#conns.add(client);
+        this.#conns.add(server);
+        const limits = this.#limits;
+        this.#track(this.#pipe(server, client, limits.down ?? Infinity));
+        this.#track(this.#pipe(client, server, limits.up ?? Infinity));
+      }
+    } catch {
+      // Listener closed.
+    }
+  }
+
+  #track(pipe: Promise<void>): void {
+    this.#pipes.add(pipe);
+    pipe.finally(() => this.#pipes.delete(pipe));
+  }
+
+  /** Copies `from` to `to` until `budget` bytes have passed, then reads nothing more. */
+  async #pipe(from: Deno.Conn, to: Deno.Conn, budget: number): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    let left = budget;
+    try {
+      while (left > 0) {
+        const count = await from.read(buffer.subarray(0, Math.min(buffer.length, left)));
+        if (count === null) break;
+        let written = 0;
+        while (written < count) written += await to.write(buffer.subarray(written, count));
+        left -= count;
+      }
+      if (left > 0) this.#closeBoth(from, to);
+    } catch {
+      this.#closeBoth(from, to);
+    }
+  }
+
+  #closeBoth(a: Deno.Conn, b: Deno.Conn): void {
+    for (const conn of [a, b]) {
+      if (!this.#conns.delete(conn)) continue;
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  /** Closes the listener and every connection. */
+  async close(): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    this.#conns.clear();
+    await Promise.all(this.#pipes);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -111,6 +111,22 @@ export class WireClient implements Disposable {
   }
 }
 
+/**
+ * Runs `work`, failing with `what` if it has not finished after `ms`: a
+ * broken server then fails the test instead of hanging it. Not a delay.
+ */
+export async function failAfter<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A TCP connection from a chosen local address (Deno.connect cannot bind one), as a RawStream. */
 function connectFrom(localAddress: string, port: number): Promise<RawStream> {
   return new Promise((resolve, reject) => {

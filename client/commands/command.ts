@@ -2,6 +2,7 @@
 
 import type { FlagSpec } from "../../cli/args.ts";
 import type { Connection } from "../connection.ts";
+import type { Prompter } from "../prompter.ts";
 
 /** The shell's state as commands see and change it. */
 export interface ShellContext {
@@ -18,6 +19,8 @@ export interface ShellContext {
   notice(line: string): void;
   /** Set by `exit` to end the shell after the current command. */
   exitRequested: boolean;
+  /** Asks for secrets and confirmations (terminal, or stdin lines in scripts). */
+  prompter: Prompter;
 }
 
 /** Parsed flags of a shell command. */

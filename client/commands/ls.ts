@@ -1,4 +1,3 @@
-import type { Entry } from "../../protocol/messages.ts";
 import { formatListing } from "../format.ts";
 import type { ShellCommand } from "./command.ts";
 
@@ -10,7 +9,7 @@ export const ls: ShellCommand = {
   summary: "List a remote directory: type, size, modified, name",
   args: { min: 0, max: 1 },
   async run(ctx, [path]) {
-    const response = await ctx.connection.call("ls", path === undefined ? {} : { path });
-    for (const line of formatListing(response.entries as Entry[])) ctx.print(line);
+    const { entries } = await ctx.connection.list(path);
+    for (const line of formatListing(entries)) ctx.print(line);
   },
 };

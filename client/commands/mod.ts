@@ -1,12 +1,23 @@
 /** The table of shell commands, looked up by name or alias. */
 
+import { disable, enable } from "./account_state.ts";
+import { adduser } from "./adduser.ts";
 import type { ShellCommand } from "./command.ts";
+import { deluser } from "./deluser.ts";
+import { df, quota } from "./df.ts";
 import { exit } from "./exit.ts";
 import { helpCommand } from "./help.ts";
 import { lcd, lls, lpwd } from "./local.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { cd, pwd } from "./navigate.ts";
+import { passwd } from "./passwd.ts";
+import { register } from "./register.ts";
+import { users } from "./users.ts";
+import { who } from "./who.ts";
+import { checksum, mv, rm, rmdir, stat } from "./files.ts";
+import { get, mget, reget } from "./get.ts";
+import { mput, put } from "./put.ts";
 
 /** Every shell command, in the order `help` lists them. */
 export const SHELL_COMMANDS: readonly ShellCommand[] = [
@@ -14,9 +25,30 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   cd,
   pwd,
   mkdir,
+  get,
+  reget,
+  mget,
+  put,
+  mput,
+  rm,
+  rmdir,
+  mv,
+  stat,
+  checksum,
   lls,
   lcd,
   lpwd,
+  // Accounts and administration.
+  df,
+  quota,
+  passwd,
+  register,
+  adduser,
+  deluser,
+  users,
+  who,
+  disable,
+  enable,
   helpCommand(() => SHELL_COMMANDS),
   exit,
 ];

@@ -1,8 +1,8 @@
 /** `ftpx users`: list accounts on the server host. */
 
 import { expectPositionals, parseFlags } from "../../cli/args.ts";
-import { formatSize } from "../../protocol/size.ts";
-import type { Account } from "../accounts.ts";
+import { formatUsersTable } from "../../cli/users_table.ts";
+import { toUserInfo } from "../accounts.ts";
 import { configFromFlags, DATA_FLAGS, DATA_FLAGS_HELP, openAccounts } from "./_account_flags.ts";
 
 /** One line for `ftpx --help`. */
@@ -11,10 +11,14 @@ export const SUMMARY = "List accounts (on the server host)";
 /** Text for `ftpx users --help`. */
 export const HELP = `Usage: ftpx users [options]
 
-List accounts: name, admin, quota and creation date.
+List accounts: name, admin, quota, used space, last login, creation date,
+and whether the account is disabled. Used space is the figure the server
+keeps for quotas ("ftpx du" checks it against the disk).
 
 Options:
-  --json             One JSON array, for scripts
+  --json             One JSON array, for scripts: name, admin, disabled,
+                     quota and used (bytes, quota 0 = unlimited),
+                     lastLogin (ISO 8601 or null), created (ISO 8601)
 ${DATA_FLAGS_HELP}
   -h, --help         Show this help
 `;
@@ -29,34 +33,10 @@ export async function run(args: string[]): Promise<number> {
   expectPositionals(parsed, []);
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
-    const list = accounts.list();
-    console.log(parsed.flags.json ? JSON.stringify(list.map(toJson)) : formatTable(list));
+    const list = accounts.list().map(toUserInfo);
+    console.log(parsed.flags.json ? JSON.stringify(list) : formatUsersTable(list));
   } finally {
     accounts.close();
   }
   return 0;
-}
-
-function toJson(account: Account) {
-  return {
-    name: account.name,
-    admin: account.admin,
-    quota: account.quota,
-    created: new Date(account.createdAt).toISOString(),
-  };
-}
-
-function formatTable(accounts: Account[]): string {
-  const rows = [["NAME", "ADMIN", "QUOTA", "CREATED"]];
-  for (const account of accounts) {
-    rows.push([
-      account.name,
-      account.admin ? "yes" : "no",
-      account.quota === 0 ? "unlimited" : formatSize(account.quota),
-      new Date(account.createdAt).toISOString().slice(0, 16).replace("T", " "),
-    ]);
-  }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd())
-    .join("\n");
 }

@@ -30,6 +30,7 @@ export const hello = defineOperation({
       message: `ftpx ${FTPX_VERSION} ready`,
       version: PROTOCOL_VERSION,
       server: `ftpx/${FTPX_VERSION}`,
+      register: ctx.services.config.allowRegister,
     });
   },
 });

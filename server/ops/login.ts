@@ -42,6 +42,19 @@ export const login = defineOperation({
       );
     }
     services.loginGuard.succeed(gate.attempt);
+    if (account.disabled) {
+      // Only someone who knows the password learns this, so it reveals nothing to strangers.
+      services.log.warn("login refused", {
+        peer: session.peer,
+        user: account.name,
+        reason: "disabled",
+      });
+      throw new OperationError(
+        "forbidden",
+        `Account "${account.name}" is disabled: ask an administrator`,
+      );
+    }
+    services.accounts.recordLogin(account.id);
     const home = services.accounts.homeOf(account.name);
     await Deno.mkdir(home, { recursive: true, mode: 0o700 });
     session.vfs = await Vfs.open(home, {

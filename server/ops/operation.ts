@@ -13,6 +13,7 @@ import type { ServerConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { LoginGuard } from "../login_guard.ts";
 import type { SessionRegistry } from "../session_registry.ts";
+import type { TransferStores, Upload } from "../transfer/mod.ts";
 import type { Vfs } from "../vfs.ts";
 
 /** Who may call an operation: anyone, a logged-in user, or an administrator. */
@@ -43,6 +44,8 @@ export interface Services {
   loginGuard: LoginGuard;
   /** Why a plaintext session is refused (TLS required), or null when plaintext is allowed. */
   plaintextRefusal: string | null;
+  /** Quota ledger, partial uploads and the sha256 cache. */
+  transfers: TransferStores;
 }
 
 /** The part of a session operations see and change. */
@@ -51,7 +54,7 @@ export interface SessionState {
   readonly id: number;
   /** `host:port` of the client. */
   readonly peer: string;
-  /** The client's IP address, which login and session limits apply to. */
+  /** The client's IP address (no port). */
   readonly address: string;
   /** True when the connection is TLS. */
   readonly secure: boolean;
@@ -67,6 +70,8 @@ export interface SessionState {
   loginFailures: number;
   /** When set, the session closes after sending the current reply. */
   closeAfterReply: boolean;
+  /** An upload received by `put` and waiting for `put_commit`; aborted when the session ends. */
+  upload: Upload | undefined;
 }
 
 /** Everything a handler may use. */
@@ -79,6 +84,12 @@ export interface OpContext {
   reader: FrameReader;
   /** Writes to the client, for operations that stream a body after their reply header. */
   sink: ByteSink;
+  /**
+   * Sends the reply header now, for operations that stream a body after it
+   * (`get`); what the handler returns afterwards is not sent. If the handler
+   * fails after this, the connection is closed (the client can't be told in band).
+   */
+  sendReply(reply: Reply): Promise<void>;
 }
 
 /** A successful reply: extra fields are sent beside `status` and `message`. */

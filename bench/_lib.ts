@@ -1,0 +1,232 @@
+/**
+ * Shared pieces of the benchmarks: a real `ftpx serve` in a temp dir, the
+ * ftpx client as a subprocess, a protocol-level client for measuring the
+ * server alone, peak RSS sampling, and statistics. Other load tests under
+ * bench/ can reuse these.
+ */
+
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { Connection } from "../client/connection.ts";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const MAIN = join(REPO, "main.ts");
+const CONFIG = join(REPO, "deno.json");
+
+/** Permissions ftpx runs with (the same as `deno task compile` bakes in). */
+export const FTPX_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env=FTPX_HOME,FTPX_PASSWORD,HOME,NO_COLOR",
+];
+
+/** The command that runs ftpx: `FTPX_BIN` if set, else `deno run main.ts`. */
+export function ftpxCommand(args: string[]): { command: string; args: string[] } {
+  const binary = Deno.env.get("FTPX_BIN");
+  if (binary) return { command: binary, args };
+  return {
+    command: Deno.execPath(),
+    args: ["run", "--quiet", "--config", CONFIG, ...FTPX_PERMISSIONS, MAIN, ...args],
+  };
+}
+
+/** Runs a script of this directory with Deno (for helper processes). */
+export function denoScript(script: string, args: string[], permissions: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--config",
+      CONFIG,
+      ...permissions,
+      join(REPO, "bench", script),
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  });
+}
+
+/**
+ * Highest resident set size of a process so far (VmHWM), in bytes; 0 if
+ * unknown. Read through `cat`: with --allow-run, Deno lets only --allow-all
+ * read another process's /proc entries, and the bench keeps least privilege.
+ */
+export async function peakRss(pid: number): Promise<number> {
+  try {
+    const output = await new Deno.Command("cat", {
+      args: [`/proc/${pid}/status`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const match = /VmHWM:\s+(\d+) kB/.exec(new TextDecoder().decode(output.stdout));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a child's peak RSS until it exits: returns its output and the peak. */
+export async function runSampled(
+  command: Deno.Command,
+): Promise<{ output: Deno.CommandOutput; peakRss: number }> {
+  const child = command.spawn();
+  let peak = 0;
+  let done = false;
+  const sampling = (async () => {
+    while (!done) {
+      peak = Math.max(peak, await peakRss(child.pid));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const output = await child.output();
+  done = true;
+  await sampling;
+  return { output, peakRss: peak };
+}
+
+/** A running `ftpx serve` on a loopback port with its own data dir. */
+export class BenchServer {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly #child: Deno.ChildProcess;
+
+  private constructor(child: Deno.ChildProcess, port: number, dataDir: string) {
+    this.#child = child;
+    this.port = port;
+    this.dataDir = dataDir;
+  }
+
+  /** Starts the server on port 0 with `dataDir` and waits for its listening line. */
+  static async start(dataDir: string, extraArgs: string[] = []): Promise<BenchServer> {
+    const { command, args } = ftpxCommand([
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      dataDir,
+      "--log-level",
+      "warn",
+      ...extraArgs,
+    ]);
+    const child = new Deno.Command(command, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (true) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`ftpx serve exited before listening: ${seen}`);
+      seen += value;
+      const match = /listening on [^\s:]+:(\d+)/.exec(seen);
+      if (match) {
+        (async () => {
+          while (!(await lines.read()).done) { /* drain */ }
+        })();
+        return new BenchServer(child, Number(match[1]), dataDir);
+      }
+    }
+  }
+
+  /** The server process's peak RSS so far (all its threads). */
+  peakRss(): Promise<number> {
+    return peakRss(this.#child.pid);
+  }
+
+  /** Real path of a user's home. */
+  home(user: string): string {
+    return join(this.dataDir, "home", user);
+  }
+
+  /** Creates an account. */
+  async addUser(name: string, password: string): Promise<void> {
+    const { command, args } = ftpxCommand([
+      "adduser",
+      name,
+      "--password-stdin",
+      "--data",
+      this.dataDir,
+    ]);
+    const child = new Deno.Command(command, {
+      args,
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+    })
+      .spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(password + "\n"));
+    await writer.close();
+    const output = await child.output();
+    if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  }
+
+  /** Stops the server. */
+  async stop(): Promise<void> {
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+  }
+}
+
+/** Opens a logged-in protocol connection (the real client's connection code). */
+export async function logIn(
+  port: number,
+  user: string,
+  password: string,
+): Promise<Connection> {
+  const connection = await Connection.open({ host: "127.0.0.1", port });
+  await connection.call("login", { user, password });
+  return connection;
+}
+
+/** Downloads a file with `get` and throws the bytes away; returns the byte count. */
+export async function getAndDiscard(connection: Connection, path: string): Promise<number> {
+  const response = await connection.call("get", { path });
+  const buffer = new Uint8Array(256 * 1024);
+  let total = 0;
+  while (connection.reader.bodyRemaining > 0) total += await connection.reader.readBody(buffer);
+  if (total !== response.body) throw new Error("short body");
+  return total;
+}
+
+/** Median of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Decimal megabytes per second. */
+export function mbPerSecond(bytes: number, seconds: number): number {
+  return bytes / 1e6 / seconds;
+}
+
+/** Fills a file of `size` bytes with incompressible data (a random 4 MiB block repeated). */
+export async function writeTestFile(path: string, size: number): Promise<void> {
+  const block = new Uint8Array(4 * 1024 * 1024);
+  for (let offset = 0; offset < block.length; offset += 65536) {
+    crypto.getRandomValues(block.subarray(offset, offset + 65536));
+  }
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    let left = size;
+    while (left > 0) {
+      const chunk = block.subarray(0, Math.min(block.length, left));
+      let written = 0;
+      while (written < chunk.length) written += await file.write(chunk.subarray(written));
+      left -= chunk.length;
+    }
+  } finally {
+    file.close();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * `deno task bench`: throughput and latency of ftpx on loopback, against a
+ * raw-TCP ceiling measured in the same run. Prints, as medians of --runs:
+ * the ceiling (a bare Deno sender, no protocol, receiver discarding; and the
+ * same receiver writing to disk), ftpx download and upload of one file
+ * (default 1 GiB, verified by sha256, to disk), the same download without
+ * sha256 (to show what verification costs), 16 concurrent downloads of
+ * size/16 each, a stat round trip, a 2,000-entry listing, and the peak RSS
+ * of server and client. Figures are noisy on a shared machine: compare the
+ * ratios, and rerun when the machine is quiet.
+ *
+ * Usage: deno task bench [--size 1G] [--runs 3] [--dir /tmp]
+ */
+
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { formatSize, parseSize } from "../protocol/size.ts";
+import {
+  BenchServer,
+  denoScript,
+  ftpxCommand,
+  logIn,
+  mbPerSecond,
+  median,
+  runSampled,
+  writeTestFile,
+} from "./_lib.ts";
+
+const USER = "bench";
+const PASSWORD = "bench-password";
+const CONCURRENT = 16;
+const LIST_ENTRIES = 2000;
+const STAT_ROUNDS = 2000;
+const HELPER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    size: { type: "string", default: "1G" },
+    runs: { type: "string", default: "3" },
+    dir: { type: "string", default: "/tmp" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log("Usage: deno task bench [--size 1G] [--runs 3] [--dir /tmp]");
+  Deno.exit(0);
+}
+const size = parseSize(values.size!);
+const runs = Math.max(1, Number(values.runs));
+const root = await Deno.makeTempDir({ dir: values.dir, prefix: "ftpx-bench-" });
+const cleanup = () => Deno.removeSync(root, { recursive: true });
+Deno.addSignalListener("SIGINT", () => {
+  cleanup();
+  Deno.exit(130);
+});
+
+try {
+  await main();
+} finally {
+  cleanup();
+}
+
+async function main(): Promise<void> {
+  const source = join(root, "source.bin");
+  const client = join(root, "client");
+  await Deno.mkdir(client);
+  console.log(
+    `ftpx bench: ${formatSize(size)} file, median of ${runs} run(s), loopback, ` +
+      `${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, in ${root}`,
+  );
+  await writeTestFile(source, size);
+  const server = await BenchServer.start(join(root, "data"));
+  try {
+    await server.addUser(USER, PASSWORD);
+    const home = server.home(USER);
+    await Deno.link(source, join(home, "big.bin"));
+    const part = Math.floor(size / CONCURRENT);
+    for (let i = 0; i < CONCURRENT; i++) await writeTestFile(join(home, `part${i}.bin`), part);
+    await prepareListing(home);
+
+    const results: Record<string, number[]> = {};
+    const record = (name: string, value: number) => (results[name] ??= []).push(value);
+    let clientPeak = 0;
+    for (let run = 1; run <= runs; run++) {
+      Deno.stdout.writeSync(new TextEncoder().encode(`run ${run}/${runs}...\r`));
+      record("ceiling", await rawTcp(source, null));
+      record("ceilingDisk", await rawTcp(source, join(root, "ceiling.out")));
+      const get = await ftpxTransfer(server.port, client, `get -f big.bin down.bin`);
+      record("get", get.rate);
+      clientPeak = Math.max(clientPeak, get.peakRss);
+      record("getPlain", await fetchTo(server.port, ["big.bin"], client));
+      const put = await ftpxTransfer(server.port, client, `put ${source} up.bin`);
+      record("put", put.rate);
+      clientPeak = Math.max(clientPeak, put.peakRss);
+      record("concurrent", await concurrentGets(server.port, part));
+      await Deno.remove(join(root, "ceiling.out")).catch(() => {});
+    }
+    const latency = await smallOperations(server.port);
+    report(results, latency, { server: await server.peakRss(), client: clientPeak });
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Raw TCP: a bare sender subprocess and a receiver subprocess; returns MB/s. */
+async function rawTcp(file: string, out: string | null): Promise<number> {
+  const sender = denoScript("_raw_tcp.ts", ["send", file], HELPER_PERMISSIONS).spawn();
+  const reader = sender.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const port = (await reader.read()).value!.trim();
+  reader.releaseLock();
+  const receiver = await denoScript(
+    "_raw_tcp.ts",
+    ["recv", port, ...(out ? [out] : [])],
+    HELPER_PERMISSIONS,
+  ).output();
+  await sender.output().catch(() => {});
+  const { bytes, seconds } = JSON.parse(new TextDecoder().decode(receiver.stdout));
+  return mbPerSecond(bytes, seconds);
+}
+
+/** Runs one ftpx client command; returns its rate from the summary line and its peak RSS. */
+async function ftpxTransfer(
+  port: number,
+  cwd: string,
+  command: string,
+): Promise<{ rate: number; peakRss: number }> {
+  const { command: program, args } = ftpxCommand([
+    "connect",
+    "-P",
+    String(port),
+    "-u",
+    USER,
+    "-c",
+    command,
+  ]);
+  const { output, peakRss } = await runSampled(
+    new Deno.Command(program, {
+      args,
+      cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { FTPX_PASSWORD: PASSWORD, FTPX_HOME: join(cwd, ".config"), NO_COLOR: "1" },
+    }),
+  );
+  const stderr = new TextDecoder().decode(output.stderr);
+  const match = / in (\d+(?:\.\d+)?)s /.exec(stderr);
+  if (!output.success || !match) throw new Error(`"${command}" failed: ${stderr}`);
+  return { rate: mbPerSecond(size, Number(match[1])), peakRss };
+}
+
+/** Protocol-level gets without sha256, to files in `outDir`; returns MB/s. */
+async function fetchTo(port: number, paths: string[], outDir: string): Promise<number> {
+  const result = await fetchHelper(["--out", outDir, String(port), USER, PASSWORD, ...paths]);
+  return mbPerSecond(result.bytes, (result.end - result.start) / 1000);
+}
+
+/** 16 downloads at once from two client processes (one per core), discarding; returns MB/s. */
+async function concurrentGets(port: number, part: number): Promise<number> {
+  const half = CONCURRENT / 2;
+  const names = Array.from({ length: CONCURRENT }, (_, i) => `part${i}.bin`);
+  const results = await Promise.all([
+    fetchHelper([String(port), USER, PASSWORD, ...names.slice(0, half)]),
+    fetchHelper([String(port), USER, PASSWORD, ...names.slice(half)]),
+  ]);
+  const start = Math.min(...results.map((r) => r.start));
+  const end = Math.max(...results.map((r) => r.end));
+  return mbPerSecond(part * CONCURRENT, (end - start) / 1000);
+}
+
+async function fetchHelper(args: string[]): Promise<{ bytes: number; start: number; end: number }> {
+  const output = await denoScript("_fetch.ts", args, HELPER_PERMISSIONS).output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+async function prepareListing(home: string): Promise<void> {
+  const dir = join(home, "listing");
+  await Deno.mkdir(dir);
+  for (let i = 0; i < LIST_ENTRIES; i++) {
+    await Deno.writeFile(
+      join(dir, `file-${String(i).padStart(5, "0")}.txt`),
+      new Uint8Array(i % 97),
+    );
+  }
+}
+
+/** Median stat round trip (us) and 2,000-entry listing (ms), from this process. */
+async function smallOperations(port: number): Promise<{ statUs: number; listMs: number }> {
+  const connection = await logIn(port, USER, PASSWORD);
+  try {
+    const stats: number[] = [];
+    for (let i = 0; i < STAT_ROUNDS + 200; i++) {
+      const started = performance.now();
+      await connection.call("stat", { path: "big.bin" });
+      if (i >= 200) stats.push((performance.now() - started) * 1000);
+    }
+    const lists: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const started = performance.now();
+      const { entries } = await connection.list("listing");
+      if (entries.length !== LIST_ENTRIES) throw new Error("short listing");
+      if (i >= 5) lists.push(performance.now() - started);
+    }
+    return { statUs: median(stats), listMs: median(lists) };
+  } finally {
+    connection.close();
+  }
+}
+
+function report(
+  results: Record<string, number[]>,
+  latency: { statUs: number; listMs: number },
+  rss: { server: number; client: number },
+): void {
+  const m = (name: string) => median(results[name]!);
+  const ceiling = m("ceiling");
+  const disk = m("ceilingDisk");
+  const line = (label: string, mbps: number, note = "") =>
+    console.log(
+      `${label.padEnd(44)} ${mbps.toFixed(0).padStart(6)} MB/s  ${
+        ((mbps / ceiling) * 100).toFixed(0).padStart(3)
+      }% of ceiling${note}`,
+    );
+  const ofDisk = (mbps: number) => `, ${((mbps / disk) * 100).toFixed(0)}% of disk ceiling`;
+  console.log("".padEnd(40));
+  line("raw TCP ceiling (receiver discards)", ceiling);
+  line("raw TCP to disk (receiver writes a file)", disk);
+  line(`ftpx get, sha256-verified, to disk`, m("get"), ofDisk(m("get")));
+  line(`ftpx get without sha256, to disk`, m("getPlain"), ofDisk(m("getPlain")));
+  line(`ftpx put, sha256-verified, to disk`, m("put"), ofDisk(m("put")));
+  line(`${CONCURRENT} concurrent gets of ${formatSize(size / CONCURRENT)}`, m("concurrent"));
+  const cost = (m("getPlain") / m("get") - 1) * 100;
+  console.log(`${"sha256 verification cost (get)".padEnd(44)} ${cost.toFixed(0).padStart(6)} %`);
+  console.log(`${"stat round trip".padEnd(44)} ${latency.statUs.toFixed(0).padStart(6)} us`);
+  console.log(
+    `${`${LIST_ENTRIES}-entry listing`.padEnd(44)} ${latency.listMs.toFixed(1).padStart(6)} ms`,
+  );
+  console.log(
+    `${"peak RSS server / client".padEnd(44)} ${formatSize(rss.server)} / ${
+      formatSize(rss.client)
+    }`,
+  );
+  console.log(
+    "(vsftpd on this kind of machine: get ~2180, 16 concurrent ~1830, put ~900 MB/s, stat ~52 us, listing ~13 ms)",
+  );
+}

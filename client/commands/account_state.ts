@@ -1,0 +1,23 @@
+import type { ShellCommand } from "./command.ts";
+
+/** `disable`: an administrator locks an account out; its files stay. */
+export const disable: ShellCommand = {
+  name: "disable",
+  usage: "disable NAME",
+  summary: "Disable an account: no logins, sessions end, files kept (admins)",
+  args: { min: 1, max: 1 },
+  async run(ctx, [name]) {
+    ctx.print((await ctx.connection.call("disable", { user: name })).message);
+  },
+};
+
+/** `enable`: an administrator lets a disabled account log in again. */
+export const enable: ShellCommand = {
+  name: "enable",
+  usage: "enable NAME",
+  summary: "Enable a disabled account (admins)",
+  args: { min: 1, max: 1 },
+  async run(ctx, [name]) {
+    ctx.print((await ctx.connection.call("enable", { user: name })).message);
+  },
+};

@@ -1,0 +1,25 @@
+import { parseSize } from "../../protocol/size.ts";
+import { askNewPassword } from "./_passwords.ts";
+import { type ShellCommand, ShellUsageError } from "./command.ts";
+
+/** `adduser`: an administrator creates an account. */
+export const adduser: ShellCommand = {
+  name: "adduser",
+  usage: "adduser [--admin] [--quota SIZE] NAME",
+  summary: "Create an account (admins; quota default: the server's default_quota)",
+  flags: { admin: { type: "boolean" }, quota: { type: "string" } },
+  args: { min: 1, max: 1 },
+  async run(ctx, [name], flags) {
+    const fields: Record<string, unknown> = { user: name, admin: flags.admin === true };
+    if (typeof flags.quota === "string") {
+      try {
+        fields.quota = parseSize(flags.quota);
+      } catch (error) {
+        throw new ShellUsageError((error as Error).message);
+      }
+    }
+    fields.password = await askNewPassword(ctx.prompter, `Password for ${name}`);
+    const response = await ctx.connection.call("adduser", fields);
+    ctx.print(response.message);
+  },
+};

@@ -1,0 +1,131 @@
+import { join, resolve } from "node:path";
+import { ConnectionLostError } from "../connection.ts";
+import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
+import { downloadFile, type TransferEnv } from "../transfer/download.ts";
+import type { ShellCommand, ShellContext } from "./command.ts";
+import {
+  localStat,
+  localTarget,
+  mayOverwrite,
+  remoteBaseName,
+  remoteJoin,
+  remoteStat,
+  transferEnv,
+} from "./_transfer.ts";
+
+/** `get`: download a file (or a tree with -r), resuming an interrupted download of it. */
+export const get: ShellCommand = {
+  name: "get",
+  usage: "get [-f] [-r] REMOTE [LOCAL]",
+  summary: "Download a file (-r: a directory tree); resumes an interrupted download",
+  flags: { force: { type: "boolean", short: "f" }, recursive: { type: "boolean", short: "r" } },
+  args: { min: 1, max: 2 },
+  async run(ctx, [remote, local], flags) {
+    const force = flags.force === true;
+    const found = await remoteStat(ctx, remote!);
+    if (!found) throw new Error(`Cannot get "${remote}": not found`);
+    if (found.entry.type === "dir") {
+      if (flags.recursive !== true) {
+        throw new Error(`Cannot get "${found.path}": is a directory (use get -r)`);
+      }
+      const target = await localTarget(remoteBaseName(found.path), local);
+      await getTree(ctx, transferEnv(ctx), found.path, target, force);
+      return;
+    }
+    const target = await localTarget(remoteBaseName(found.path), local);
+    if (!await mayOverwrite(ctx, target, force)) return;
+    await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "auto" });
+  },
+};
+
+/** `reget`: continue an interrupted download; fails if there is nothing to continue. */
+export const reget: ShellCommand = {
+  name: "reget",
+  usage: "reget REMOTE [LOCAL]",
+  summary: "Resume an interrupted download (fails if it can't resume)",
+  args: { min: 1, max: 2 },
+  async run(ctx, [remote, local]) {
+    const found = await remoteStat(ctx, remote!);
+    if (!found) throw new Error(`Cannot get "${remote}": not found`);
+    const target = await localTarget(remoteBaseName(found.path), local);
+    await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "require" });
+  },
+};
+
+/** `mget`: download every remote file matching the patterns into the local directory. */
+export const mget: ShellCommand = {
+  name: "mget",
+  usage: "mget [-f] PATTERN...",
+  summary: "Download the remote files matching wildcards (*, ?, [...]) here",
+  flags: { force: { type: "boolean", short: "f" } },
+  args: { min: 1, max: Infinity },
+  async run(ctx, patterns, flags) {
+    const env = transferEnv(ctx);
+    const files: string[] = [];
+    for (const pattern of patterns) files.push(...await matchRemote(ctx, pattern));
+    await eachFile(ctx, files, async (path) => {
+      const target = resolve(remoteBaseName(path));
+      if (!await mayOverwrite(ctx, target, flags.force === true)) return;
+      await downloadFile(env, { remote: path, local: target, resume: "auto" });
+    });
+  },
+};
+
+/** Remote files matching a pattern (a plain name must exist). */
+async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]> {
+  const { dir, name } = splitPattern(pattern);
+  if (!hasWildcard(name)) return [pattern];
+  const listing = await ctx.connection.list(dir);
+  const regexp = globToRegExp(name);
+  const matches = listing.entries
+    .filter((entry) => entry.type === "file" && regexp.test(entry.name))
+    .map((entry) => remoteJoin(listing.path, entry.name));
+  if (matches.length === 0) throw new Error(`No remote file matches "${pattern}"`);
+  return matches;
+}
+
+/** Runs `work` on every item, going on after failures; fails at the end if any did. */
+export async function eachFile(
+  ctx: ShellContext,
+  items: string[],
+  work: (item: string) => Promise<void>,
+): Promise<void> {
+  let failed = 0;
+  for (const item of items) {
+    try {
+      await work(item);
+    } catch (error) {
+      if (error instanceof ConnectionLostError) throw error;
+      failed++;
+      ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failed > 0) throw new Error(`${failed} of ${items.length} files failed`);
+}
+
+/** Downloads a remote tree into `local` (created if needed). */
+async function getTree(
+  ctx: ShellContext,
+  env: TransferEnv,
+  remoteDir: string,
+  local: string,
+  force: boolean,
+): Promise<void> {
+  const info = await localStat(local);
+  if (info && !info.isDirectory) throw new Error(`Cannot write "${local}": not a directory`);
+  await Deno.mkdir(local, { recursive: true });
+  const { entries } = await ctx.connection.list(remoteDir);
+  const files = entries.filter((entry) => entry.type === "file").map((entry) => entry.name);
+  await eachFile(ctx, files, async (name) => {
+    const target = join(local, name);
+    if (!await mayOverwrite(ctx, target, force)) return;
+    await downloadFile(env, { remote: remoteJoin(remoteDir, name), local: target, resume: "auto" });
+  });
+  for (const entry of entries) {
+    if (entry.type === "dir") {
+      await getTree(ctx, env, remoteJoin(remoteDir, entry.name), join(local, entry.name), force);
+    } else if (entry.type !== "file") {
+      ctx.notice(`skipped ${remoteJoin(remoteDir, entry.name)}: not a regular file`);
+    }
+  }
+}

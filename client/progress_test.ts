@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { formatDuration, formatRate, Progress, type ProgressOutput } from "./progress.ts";
+
+function output(live: boolean): ProgressOutput & { raw: string[]; lines: string[] } {
+  const raw: string[] = [];
+  const lines: string[] = [];
+  return { live, raw, lines, write: (t) => raw.push(t), line: (t) => lines.push(t) };
+}
+
+Deno.test("Progress without a terminal prints only one summary line, with the resume point", () => {
+  const out = output(false);
+  const progress = new Progress(out, {
+    verb: "get",
+    name: "a.bin",
+    total: 3 * 2 ** 20,
+    start: 2 ** 20,
+  });
+  for (let i = 1; i <= 100; i++) progress.update(2 ** 20 + i * 20_000);
+  progress.finish();
+  assert.deepEqual(out.raw, []);
+  assert.equal(out.lines.length, 1);
+  assert.match(out.lines[0]!, /^get a\.bin: 3M in \d+\.\d+s \(\S+\/s\), resumed at 1M$/);
+});
+
+Deno.test("Progress on a terminal redraws at most every 100 ms and clears its line", () => {
+  const out = output(true);
+  let now = 0;
+  const progress = new Progress(out, {
+    verb: "put",
+    name: "b\x1b[31m.bin",
+    total: 1000,
+    start: 0,
+    clock: () => now,
+  });
+  for (let i = 0; i <= 1000; i++) {
+    now = i; // one millisecond per update: 1,001 updates over one second
+    progress.update(i);
+  }
+  progress.finish();
+  assert.equal(out.raw.length, 11 + 1, "10 redraws a second (plus the first), then the clear");
+  assert.ok(
+    out.raw[0]!.startsWith("\r\x1b[2Kb?[31m.bin "),
+    "clears the line, control chars made safe",
+  );
+  assert.match(out.raw[0]!, / 0% 0\/1000 /);
+  assert.equal(out.raw.at(-1), "\r\x1b[2K");
+  assert.match(out.raw[10]!, / 100% 1000\/1000 1000\/s ETA 0:00$/);
+  assert.equal(out.lines[0], "put b?[31m.bin: 1000 in 1.00s (1000/s)");
+});
+
+Deno.test("formatRate() and formatDuration() read like a person would write them", () => {
+  assert.equal(formatRate(3 * 2 ** 30, 2), "1.5G/s");
+  assert.equal(formatRate(5, 0), "-");
+  assert.equal(formatDuration(5), "0:05");
+  assert.equal(formatDuration(3725), "1:02:05");
+});

@@ -1,0 +1,153 @@
+/**
+ * Uploading one file: asks the server where to start (`put_offset`: a
+ * partial of the same source resumes), streams the rest as the body of
+ * `put` (the next chunk is read from disk while the previous one goes to the
+ * socket), hashing as it goes (after re-reading the part the server already
+ * has), then sends `put_commit` with the sha256 without waiting: the server
+ * renames its partial into place only if the digests match.
+ */
+
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import { writeAll } from "../../protocol/frame_writer.ts";
+import { isOk } from "../../protocol/status.ts";
+import { ConnectionLostError, RemoteError } from "../connection.ts";
+import { CHUNK_BYTES, LocalFileError, localReason, readFull, readPrefix } from "./_io.ts";
+import type { TransferEnv } from "./download.ts";
+
+/** One upload. */
+export interface UploadPlan {
+  /** Local file. */
+  local: string;
+  /** Remote target path (relative to the remote directory, or absolute). */
+  remote: string;
+}
+
+/** How an upload ended. */
+export interface UploadResult {
+  path: string;
+  size: number;
+  resumedAt: number;
+  sha256: string;
+}
+
+/** Uploads `plan.local` to `plan.remote`; see the module doc. */
+export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<UploadResult> {
+  const { connection } = env;
+  let file: Deno.FsFile;
+  let info: Deno.FileInfo;
+  try {
+    file = await Deno.open(plan.local, { read: true });
+    info = await file.stat();
+  } catch (error) {
+    throw new LocalFileError(`Cannot read "${plan.local}": ${localReason(error)}`);
+  }
+  try {
+    if (info.isDirectory) {
+      throw new LocalFileError(`Cannot upload "${plan.local}": is a directory (use put -r)`);
+    }
+    if (!info.isFile) throw new LocalFileError(`Cannot upload "${plan.local}": not a regular file`);
+    const size = info.size;
+    const source = `${size}:${info.mtime?.getTime() ?? 0}`;
+    const probe = await connection.call("put_offset", { path: plan.remote, size, source });
+    const offset = Number(probe.offset);
+    const path = String(probe.path);
+    const hash = createHash("sha256");
+    if (offset > 0) {
+      await readPrefix(file, offset, (chunk) => hash.update(chunk)).catch((error) => {
+        throw new LocalFileError(`Cannot read "${plan.local}": ${localReason(error)}`);
+      });
+    }
+    await file.seek(offset, Deno.SeekMode.Start);
+    const progress = env.progress({
+      verb: "put",
+      name: basename(plan.local),
+      total: size,
+      start: offset,
+    });
+    let putId: number;
+    let commitId: number;
+    let sha256: string;
+    try {
+      putId = await connection.send("put", { path, size, offset, source, body: size - offset });
+      await sendBody(connection, file, {
+        length: size - offset,
+        onChunk: (chunk) => hash.update(chunk),
+        onProgress: (sent) => progress.update(offset + sent),
+        local: plan.local,
+      });
+      sha256 = hash.digest("hex");
+      commitId = await connection.send("put_commit", { path, sha256 });
+    } catch (error) {
+      progress.abandon();
+      if (error instanceof LocalFileError) throw error;
+      connection.close();
+      throw new ConnectionLostError(
+        `Connection lost during the upload of "${plan.local}": put it again to resume`,
+      );
+    }
+    const received = await connection.readResponse(putId);
+    const committed = await connection.readResponse(commitId);
+    if (!isOk(received.status)) {
+      progress.abandon();
+      throw new RemoteError(received.status, received.message);
+    }
+    if (!isOk(committed.status)) {
+      progress.abandon();
+      throw new RemoteError(committed.status, committed.message);
+    }
+    progress.finish();
+    return { path, size, resumedAt: offset, sha256 };
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Sends `length` bytes of `file` as the request body. A local read error
+ * can't be reported in band once the body started: the connection is closed
+ * (the server keeps what it got, for a resume).
+ */
+async function sendBody(
+  connection: { sink: { write(data: Uint8Array): Promise<number> }; close(): void },
+  file: Deno.FsFile,
+  options: {
+    length: number;
+    local: string;
+    onChunk(chunk: Uint8Array): void;
+    onProgress(sent: number): void;
+  },
+): Promise<void> {
+  let front = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, options.length)));
+  let back = new Uint8Array(front.length);
+  let sent = 0;
+  const readNext = (buffer: Uint8Array, left: number) =>
+    readFull(file, buffer.subarray(0, Math.min(buffer.length, left)));
+  let reading = options.length > 0 ? readNext(front, options.length) : null;
+  while (reading) {
+    let count: number;
+    try {
+      count = await reading;
+    } catch (error) {
+      connection.close();
+      throw new LocalFileError(`Cannot read "${options.local}": ${localReason(error)}`);
+    }
+    if (count === 0) {
+      connection.close();
+      throw new LocalFileError(`Cannot upload "${options.local}": it shrank while being sent`);
+    }
+    const chunk = front.subarray(0, count);
+    [front, back] = [back, front];
+    const left = options.length - sent - count;
+    reading = left > 0 ? readNext(front, left) : null;
+    options.onChunk(chunk);
+    try {
+      await writeAll(connection.sink, chunk);
+    } catch (error) {
+      await reading?.catch(() => {});
+      throw error;
+    }
+    sent += count;
+    options.onProgress(sent);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Used space measured on disk: the apparent size of every file in a home,
+ * the server's partial uploads (`.ftpx-*`) included, and the reconciling of
+ * the incrementally tracked figure (`users.used_bytes`) with it (`ftpx du`).
+ */
+
+import { join } from "node:path";
+import type { AccountStore } from "./accounts.ts";
+
+/** What a walk of a home found. */
+export interface TreeSize {
+  /** Sum of the sizes of regular files; directories and symlinks count nothing. */
+  bytes: number;
+  files: number;
+}
+
+/**
+ * Adds up the apparent size of every regular file under `root`, without
+ * following symlinks (a link out of the home must not count what it points
+ * to). Entries that vanish during the walk are skipped; a missing root is
+ * empty.
+ */
+export async function measureTree(root: string): Promise<TreeSize> {
+  const size: TreeSize = { bytes: 0, files: 0 };
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory) pending.push(path);
+        else if (entry.isFile) await addFile(size, path);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return size;
+}
+
+async function addFile(size: TreeSize, path: string): Promise<void> {
+  try {
+    const info = await Deno.lstat(path);
+    if (!info.isFile) return;
+    size.bytes += info.size;
+    size.files++;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** The outcome of reconciling one account. */
+export interface UsageReport {
+  name: string;
+  /** The tracked figure before reconciling. */
+  stored: number;
+  /** What the home holds on disk. */
+  measured: number;
+  files: number;
+  /** `measured - stored`: positive when the tracked figure was too low. */
+  drift: number;
+  /** True when the stored figure was corrected. */
+  fixed: boolean;
+  /** True when uploads were in progress or the figure kept changing during the scan: nothing fixed. */
+  busy: boolean;
+}
+
+/** Options for {@linkcode reconcileUsage}. */
+export interface ReconcileOptions {
+  /** Correct the stored figure when it drifted (default true). */
+  fix?: boolean;
+}
+
+const MAX_SCANS = 3;
+
+/**
+ * Measures an account's home and, if the stored figure differs, replaces it,
+ * but only if nothing changed it during the scan (a transfer finishing
+ * meanwhile would make the scan stale) and no upload is in flight; else it
+ * scans again, a few times, then reports the account busy.
+ */
+export async function reconcileUsage(
+  accounts: AccountStore,
+  name: string,
+  options: ReconcileOptions = {},
+): Promise<UsageReport> {
+  const fix = options.fix ?? true;
+  let report: UsageReport | undefined;
+  for (let scan = 0; scan < MAX_SCANS; scan++) {
+    const account = accounts.get(name);
+    if (!account) throw new Error(`No user "${name}" (see "ftpx users")`);
+    const { bytes, files } = await measureTree(accounts.homeOf(name));
+    const stored = account.used;
+    report = {
+      name,
+      stored,
+      measured: bytes,
+      files,
+      drift: bytes - stored,
+      fixed: false,
+      busy: false,
+    };
+    if (report.drift === 0 || !fix) return report;
+    if (accounts.replaceUsed(name, stored, bytes)) return { ...report, fixed: true };
+  }
+  return { ...report!, busy: true };
+}
