@@ -352,7 +352,7 @@ class Session implements SessionState {
     }, seconds * 1000);
   }
 
-  /** Once a request has started to arrive, all of its header must within `header_timeout`. */
+  /** Once a request has started to arrive, all of its header must arrive within `header_timeout`. */
   #armHeaderTimer(): void {
     clearTimeout(this.#idleTimer);
     const seconds = this.#services.config.headerTimeout;
