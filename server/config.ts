@@ -55,6 +55,20 @@ export interface ServerConfig {
   maxPathLength: number;
   /** Most entries one directory listing returns. */
   maxListEntries: number;
+  /** Port of the FTP listener; null when FTP is off. */
+  ftpPort: number | null;
+  /** Ports passive FTP data connections may use. */
+  pasvPorts: PortRange;
+  /** Address announced in PASV replies; empty: the address the client connected to. */
+  pasvAddress: string;
+  /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
+  activeMode: boolean;
+}
+
+/** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
+export interface PortRange {
+  first: number;
+  last: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -95,11 +109,6 @@ function size(min: number, max: number): Parser<number> {
   };
 }
 
-/** A file path, or empty for none. */
-function optionalPath(raw: string): string | null {
-  return raw === "" ? null : raw;
-}
-
 function text(raw: string): string {
   if (raw === "") throw new RangeError("expected a value");
   return raw;
@@ -132,6 +141,39 @@ function oneOf<T extends string>(values: readonly T[]): Parser<T> {
     }
     return raw as T;
   };
+}
+
+/** `off`, or a port number (0 picks a free port). */
+function optionalPort(raw: string): number | null {
+  if (raw.toLowerCase() === "off") return null;
+  return integer(0, 65535)(raw);
+}
+
+/** `FIRST-LAST` (e.g. `50000-50100`), or `0` for any free port. */
+export function portRange(raw: string): PortRange {
+  if (raw === "0") return { first: 0, last: 0 };
+  const match = /^(\d+)\s*-\s*(\d+)$/.exec(raw);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1024 || last > 65535 || first > last) {
+    throw new RangeError("expected FIRST-LAST with 1024 <= FIRST <= LAST <= 65535, or 0");
+  }
+  return { first, last };
+}
+
+/** A file path, or null when empty. */
+function optionalPath(raw: string): string | null {
+  return raw === "" ? null : raw;
+}
+
+/** Empty, or a dotted IPv4 address (PASV replies can carry nothing else). */
+function optionalIpv4(raw: string): string {
+  if (raw === "") return raw;
+  const parts = raw.split(".");
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) < 256)) {
+    throw new RangeError("expected an IPv4 address such as 203.0.113.7, or nothing");
+  }
+  return raw;
 }
 
 /** Every option: INI key, parser and default. The shipped `conf/server.ini` documents each. */
@@ -181,6 +223,10 @@ export const CONFIG_TABLE: ConfigTable = {
     parse: integer(1, MAX_LIST_ENTRIES),
     default: 20_000,
   },
+  ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
+  pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
+  pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
+  activeMode: { key: "active_mode", parse: boolean, default: false },
 };
 
 /** Default location of the INI file, relative to the current directory. */

@@ -22,6 +22,8 @@ export interface RunningServer {
   plainPort: number | null;
   /** SHA-256 fingerprint of the TLS certificate; null without TLS. */
   tlsFingerprint: string | null;
+  /** The bound FTP port; null when FTP is off. */
+  ftpPort: number | null;
   /** Absolute data dir. */
   dataDir: string;
   /** Rejects if a server thread dies. */
@@ -117,15 +119,17 @@ async function startWorkers(
   const stop = () => workers.forEach((worker) => worker.terminate());
   let port = config.port;
   let plainPort = tls === null ? null : config.plainPort;
+  let ftpPort = config.ftpPort;
   try {
     for (let index = 0; index < count; index++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       workers.push(worker);
-      ({ port, plainPort } = await startWorker(worker, {
+      ({ port, plainPort, ftpPort } = await startWorker(worker, {
         type: "start",
         config,
         port,
         plainPort,
+        ftpPort,
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
       }));
@@ -139,10 +143,11 @@ async function startWorkers(
     stop();
     throw error;
   }
-  log.debug("threads started", { count, port });
+  log.debug("threads started", { count, port, ftpPort });
   return {
     port,
     plainPort,
+    ftpPort,
     tlsFingerprint: tls?.fingerprint ?? null,
     dataDir: config.dataDir,
     failed,
@@ -153,12 +158,13 @@ async function startWorkers(
 function startWorker(
   worker: Worker,
   start: WorkerStart,
-): Promise<{ port: number; plainPort: number | null }> {
+): Promise<{ port: number; plainPort: number | null; ftpPort: number | null }> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
-      if (report.type === "listening") resolve(report);
-      else reject(new Error(report.message));
+      if (report.type === "listening") {
+        resolve({ port: report.port, plainPort: report.plainPort, ftpPort: report.ftpPort });
+      } else reject(new Error(report.message));
     };
     worker.onerror = (event) => {
       event.preventDefault();

@@ -6,6 +6,8 @@
 
 import { AccountStore } from "./accounts.ts";
 import type { ServerConfig } from "./config.ts";
+import { listenFtp } from "./ftp/listener.ts";
+import { loadTlsMaterial as loadFtpTls } from "./ftp/tls.ts";
 import { Logger } from "./log.ts";
 import { LoginGuard } from "./login_guard.ts";
 import type { Services } from "./ops/operation.ts";
@@ -22,6 +24,8 @@ export interface WorkerStart {
   port: number;
   /** With TLS: the extra plaintext port to bind, or null for none. */
   plainPort: number | null;
+  /** FTP port to bind (0: any, for the first worker); null when FTP is off. */
+  ftpPort: number | null;
   reusePort: boolean;
   /** PEM certificate and key; when set, `port` speaks TLS. */
   tls: { cert: string; key: string } | null;
@@ -29,7 +33,7 @@ export interface WorkerStart {
 
 /** Sent back by a worker. */
 export type WorkerReport =
-  | { type: "listening"; port: number; plainPort: number | null }
+  | { type: "listening"; port: number; plainPort: number | null; ftpPort: number | null }
   | { type: "failed"; message: string };
 
 interface WorkerScope {
@@ -45,9 +49,12 @@ scope.onmessage = (event) => {
   });
 };
 
-async function start({ config, port, plainPort, reusePort, tls }: WorkerStart): Promise<void> {
+async function start(
+  { config, port, plainPort, ftpPort, reusePort, tls }: WorkerStart,
+): Promise<void> {
   const log = new Logger(config.logLevel);
   const accounts = await AccountStore.open(config.dataDir);
+  const ftpTls = await loadFtpTls(config);
   const hostname = config.host;
   const listener = tls
     ? Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key })
@@ -55,11 +62,6 @@ async function start({ config, port, plainPort, reusePort, tls }: WorkerStart): 
   const plain = tls && plainPort !== null
     ? Deno.listen({ hostname, port: plainPort, reusePort })
     : null;
-  scope.postMessage({
-    type: "listening",
-    port: listener.addr.port,
-    plainPort: plain?.addr.port ?? null,
-  });
   const services: Services = {
     config,
     accounts,
@@ -69,6 +71,20 @@ async function start({ config, port, plainPort, reusePort, tls }: WorkerStart): 
     plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
     transfers: transferStores(accounts.db),
   };
+  const ftp = ftpPort === null
+    ? null
+    : await listenFtp({ ...services, tls: ftpTls }, { hostname, port: ftpPort, reusePort })
+      .catch((error) => {
+        listener.close();
+        plain?.close();
+        throw error;
+      });
+  scope.postMessage({
+    type: "listening",
+    port: listener.addr.port,
+    plainPort: plain?.addr.port ?? null,
+    ftpPort: ftp?.port ?? null,
+  });
   await Promise.all([
     acceptLoop(listener, services, tls !== null),
     plain ? acceptLoop(plain, services, false) : Promise.resolve(),
@@ -90,7 +106,14 @@ async function acceptLoop(
   }
 }
 
-function describe(error: unknown, { config, port, tls }: WorkerStart): string {
+function describe(error: unknown, { config, port, ftpPort, tls }: WorkerStart): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE") {
+    return `Cannot listen for FTP on ${config.host}:${ftpPort}: address in use (another server running? try --ftp-port)`;
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return `Cannot listen for FTP on ${config.host}:${ftpPort}: address not available on this machine`;
+  }
   if (error instanceof Deno.errors.AddrInUse) {
     return `Cannot listen on ${config.host}:${port}: address in use (another server running? try --port)`;
   }

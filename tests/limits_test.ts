@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { encodeFrame } from "../protocol/frame.ts";
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { tempDir, TestServer } from "./_spawn.ts";
+import { RawFtpClient } from "./_ftp.ts";
 import { failAfter, WireClient } from "./_wire.ts";
 
 const PASSWORD = "alice-limits-1";
@@ -186,4 +187,41 @@ Deno.test("a client that stops reading its replies is cut off after transfer_tim
   );
   await server.stop();
   assert.match(server.log, /transfer stalled peer=\S+ user=alice direction=sending seconds=1/);
+});
+
+Deno.test("FTP shares the session limits and login bans of the native protocol", async () => {
+  await using server = await TestServer.start({
+    args: ["--ftp-port", "0"],
+    ini: "login_ban_failures = 3\nmax_sessions_per_address = 3\n",
+  });
+  await server.addUser("alice", PASSWORD);
+  const ftpPort = server.ftpPort!;
+  using native = await helloFrom(server.port);
+  for (let i = 0; i < 2; i++) {
+    const failed = await native.request("login", { user: "alice", password: "nope" });
+    assert.equal(failed.status, 401);
+  }
+  {
+    await using ftp = (await RawFtpClient.connect(ftpPort)).client;
+    assert.match(await ftp.command("USER alice"), /^331/);
+    assert.match(await ftp.command("PASS also-wrong"), /^530 .*banned for 900s/);
+  }
+  {
+    await using ftp = (await RawFtpClient.connect(ftpPort)).client;
+    assert.match(await ftp.command("USER alice"), /^331/);
+    assert.match(await ftp.command(`PASS ${PASSWORD}`), /^421 Too many failed logins/);
+  }
+  const banned = await native.request("login", { user: "alice", password: PASSWORD });
+  assert.equal(banned.status, 429);
+  await native.untilClosed(); // The refused session is over once the server hangs up.
+
+  // Sessions of both protocols count towards one limit per address.
+  using _second = await helloFrom(server.port);
+  using _third = await helloFrom(server.port);
+  await using _ftpSession = (await RawFtpClient.connect(ftpPort)).client;
+  const refused = await RawFtpClient.connect(ftpPort).then(async ({ client, greeting }) => {
+    await client[Symbol.asyncDispose]();
+    return greeting;
+  });
+  assert.match(refused, /^421 Too many sessions from 127\.0\.0\.1: 3 open/);
 });
