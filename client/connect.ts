@@ -34,6 +34,11 @@ Options:
   -H, --host HOST      Server address (default 127.0.0.1)
   -P, --port PORT      Server port (default 2121)
   -u, --user USER      User name (asked on a terminal if missing)
+  --tls                Connect with TLS, verifying the server's certificate
+                       against the trusted roots (and --ca); never falls back
+                       to plaintext
+  --ca FILE            Also trust this certificate (PEM), e.g. the server's
+                       self-signed one from ftpx cert; implies --tls
   --password-stdin     Read the password from the first line of standard input
   --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
@@ -67,6 +72,8 @@ export async function run(args: string[]): Promise<number> {
     "password-stdin": { type: "boolean" },
     register: { type: "boolean" },
     command: { type: "string", short: "c" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
     resume: { type: "boolean" },
   });
   if (parsed.flags.help) {
@@ -82,12 +89,23 @@ export async function run(args: string[]): Promise<number> {
   const passwordFromStdin = parsed.flags["password-stdin"] === true;
   const interactive = script === undefined && !passwordFromStdin && canPrompt();
 
+  const caFile = stringFlag(parsed, "ca");
+  const tls = parsed.flags.tls === true || caFile !== undefined
+    ? { caCerts: caFile === undefined ? undefined : [await readCaFile(caFile)] }
+    : undefined;
+
   const user = stringFlag(parsed, "user") ?? await askUser();
   const registering = parsed.flags.register === true;
   if (registering) checkNewUserName(user);
   // Without --register, a missing password source is a usage error before any connection.
   const loginPasswords = registering ? undefined : passwordSource(passwordFromStdin);
-  const connection = await Connection.open({ host, port });
+  const connection = await Connection.open({ host, port, tls });
+  if (!connection.secure && !isLoopback(host)) {
+    await writeStderr(
+      `warning: ${connection.address} without TLS: your password and files cross the network ` +
+        `in plaintext (use --tls)\n`,
+    );
+  }
   try {
     const passwords = loginPasswords ??
       await registerAccount(connection, user, passwordFromStdin);
@@ -125,6 +143,24 @@ function runShell(
   if (interactive) return runInteractive(ctx);
   const lines = stdinLineReader();
   return runScript(ctx, () => lines.next());
+}
+
+async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "not found" : "not readable";
+    throw new Error(`Cannot read --ca file "${path}": ${reason}`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`No PEM certificate in --ca file "${path}"`);
+  }
+  return text;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 async function askUser(): Promise<string> {

@@ -32,9 +32,13 @@ const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
  * backslashes or ill-formed Unicode (lone surrogates), `too_large` for
  * over-long paths or names, `forbidden` for reserved names.
  */
-export function normalizeVirtualPath(cwd: string, input: string): string {
-  if (encoder.encode(input).length > MAX_PATH_BYTES) {
-    throw new OperationError("too_large", `Path too long: at most ${MAX_PATH_BYTES} bytes`);
+export function normalizeVirtualPath(
+  cwd: string,
+  input: string,
+  maxPathBytes: number = MAX_PATH_BYTES,
+): string {
+  if (encoder.encode(input).length > maxPathBytes) {
+    throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   if (CONTROL_CHARACTERS.test(input)) {
     throw new OperationError("bad_request", "Path contains a control character");
@@ -67,8 +71,8 @@ export function normalizeVirtualPath(cwd: string, input: string): string {
     names.push(name);
   }
   const normalized = "/" + names.join("/");
-  if (encoder.encode(normalized).length > MAX_PATH_BYTES) {
-    throw new OperationError("too_large", `Path too long: at most ${MAX_PATH_BYTES} bytes`);
+  if (encoder.encode(normalized).length > maxPathBytes) {
+    throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   return normalized;
 }
@@ -98,22 +102,34 @@ export interface MkdirOptions {
   parents?: boolean;
 }
 
+/** Configurable limits of a jail (`max_path_length`, `max_list_entries`); hard caps by default. */
+export interface VfsLimits {
+  /** Longest path a client may send, in bytes. */
+  maxPathBytes?: number;
+  /** Most entries one listing returns. */
+  maxListEntries?: number;
+}
+
 /** One user's view of the file system, rooted at their home. */
 export class Vfs {
   readonly #root: string;
+  readonly #maxPathBytes: number;
+  readonly #maxListEntries: number;
 
-  private constructor(root: string) {
+  private constructor(root: string, limits: VfsLimits) {
     this.#root = root;
+    this.#maxPathBytes = Math.min(limits.maxPathBytes ?? MAX_PATH_BYTES, MAX_PATH_BYTES);
+    this.#maxListEntries = Math.min(limits.maxListEntries ?? MAX_LIST_ENTRIES, MAX_LIST_ENTRIES);
   }
 
   /** Opens a jail on `home`, which must exist; symlinks in its own path are resolved once here. */
-  static async open(home: string): Promise<Vfs> {
-    return new Vfs(await Deno.realPath(home));
+  static async open(home: string, limits: VfsLimits = {}): Promise<Vfs> {
+    return new Vfs(await Deno.realPath(home), limits);
   }
 
   /** Normalizes a client path; see {@linkcode normalizeVirtualPath}. */
   normalize(cwd: string, input: string): string {
-    return normalizeVirtualPath(cwd, input);
+    return normalizeVirtualPath(cwd, input, this.#maxPathBytes);
   }
 
   /**
@@ -177,10 +193,10 @@ export class Vfs {
     try {
       for await (const item of Deno.readDir(real)) {
         if (item.name.startsWith(RESERVED_PREFIX)) continue;
-        if (names.length >= MAX_LIST_ENTRIES) {
+        if (names.length >= this.#maxListEntries) {
           throw new OperationError(
             "too_large",
-            `Cannot list "${virtualPath}": more than ${MAX_LIST_ENTRIES} entries`,
+            `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
           );
         }
         names.push({ name: item.name, isSymlink: item.isSymlink });

@@ -95,6 +95,8 @@ export class TestServer implements AsyncDisposable {
   readonly dataDir: string;
   /** The first-start admin password, as printed. */
   readonly adminPassword: string;
+  /** With TLS and `plain_port`, the plaintext port the server printed. */
+  readonly plainPort: number | null;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
   readonly #stderr: Promise<void>;
@@ -104,11 +106,18 @@ export class TestServer implements AsyncDisposable {
   private constructor(
     child: Deno.ChildProcess,
     root: string,
-    fields: { port: number; ftpPort: number | null; dataDir: string; adminPassword: string },
+    fields: {
+      port: number;
+      ftpPort: number | null;
+      dataDir: string;
+      adminPassword: string;
+      plainPort?: number | null;
+    },
   ) {
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
+    this.plainPort = fields.plainPort ?? null;
     this.ftpPort = fields.ftpPort;
     this.dataDir = fields.dataDir;
     this.adminPassword = fields.adminPassword;
@@ -174,9 +183,15 @@ export class TestServer implements AsyncDisposable {
           ftpPort: ftp ? Number(ftp[1]) : null,
           dataDir,
           adminPassword,
+          plainPort: Number(/plaintext on port (\d+)/.exec(seen)?.[1] ?? NaN) || null,
         });
       }
     }
+  }
+
+  /** Process id of the server (for /proc memory readings and signals). */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** The server's log (standard error) so far; complete after {@linkcode TestServer.stop}. */
@@ -321,9 +336,12 @@ export class ThrottleProxy implements AsyncDisposable {
     this.#accepting = this.#accept();
   }
 
-  /** Listens on an ephemeral loopback port, forwarding to `targetPort`. */
-  static start(targetPort: number, limits: ProxyLimits): ThrottleProxy {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  /**
+   * Listens on a loopback port (ephemeral unless `port` is given: a client's
+   * resume records name the port it connected to), forwarding to `targetPort`.
+   */
+  static start(targetPort: number, limits: ProxyLimits, port = 0): ThrottleProxy {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port });
     return new ThrottleProxy(listener, targetPort, limits);
   }
 

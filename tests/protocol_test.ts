@@ -10,6 +10,7 @@ import { FTPX_VERSION } from "../protocol/version.ts";
 import { encodeFrame } from "../protocol/frame.ts";
 import { RawClient, rawFrame } from "./_raw.ts";
 import { TestServer } from "./_spawn.ts";
+import { CONFIG_TABLE } from "../server/config.ts";
 
 const PASSWORD = "alice-secret";
 
@@ -240,7 +241,9 @@ Deno.test("an oversize header gets 413 and a close while another session keeps w
     assert.equal(response.status, 413);
     assert.match(
       response.message,
-      new RegExp(`Frame header of ${length} bytes exceeds the limit of ${MAX_HEADER_BYTES}`),
+      new RegExp(
+        `Frame header of ${length} bytes exceeds the limit of ${CONFIG_TABLE.maxHeaderSize.default}`,
+      ),
     );
     assert.ok(await attacker.closedByServer());
     await bystander.expectOk({ op: "mkdir", path: `still-working-${length}` });
