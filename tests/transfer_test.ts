@@ -324,3 +324,35 @@ function runClient(
     env: { FTPX_PASSWORD: PASSWORD, ...env },
   });
 }
+
+Deno.test("transfer errors are one clear line each and leave nothing behind", async () => {
+  await using server = await TestServer.start({ args: ["--log-level", "warn"] });
+  await server.addUser("alice", PASSWORD);
+  await using local = await tempDir("ftpx-local-");
+  await Deno.mkdir(join(server.home("alice"), "dir"));
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(2 * MIB));
+  await Deno.mkdir(join(local.path, "ldir"));
+  const cases: [string, RegExp][] = [
+    ["put missing.bin", /^error: Cannot read "missing\.bin": not found$/m],
+    ["put ldir", /^error: Cannot upload "ldir": is a directory \(use put -r\)$/m],
+    ["get nope.bin", /^error: Cannot get "nope\.bin": not found$/m],
+    ["get dir", /^error: Cannot get "\/dir": is a directory \(use get -r\)$/m],
+    [
+      "get a.bin no/such/dir/a.bin",
+      /^error: Cannot write ".*no\/such\/dir\/a\.bin\.ftpx-part": not found$/m,
+    ],
+    ["put ldir/../ldir", /is a directory/],
+    ["reget a.bin", /^error: Nothing to resume for ".*a\.bin": no partial download \(use get\)$/m],
+  ];
+  for (const [command, expected] of cases) {
+    const result = await server.client("alice", PASSWORD, {
+      stdin: `${command}\n`,
+      cwd: local.path,
+    });
+    assert.equal(result.code, 1, command);
+    assert.match(result.stderr, expected, command);
+    assert.equal(result.stderr.trim().split("\n").length, 1, `one line for "${command}"`);
+  }
+  const left = await Array.fromAsync(Deno.readDir(local.path));
+  assert.deepEqual(left.map((e) => e.name), ["ldir"], "no partial files left behind");
+});

@@ -19,7 +19,7 @@ import {
   type ResponseHeader,
 } from "../connection.ts";
 import type { Progress, ProgressOptions } from "../progress.ts";
-import type { ResumeStore } from "../resume_store.ts";
+import type { ResumeRecord, ResumeStore } from "../resume_store.ts";
 import { CHUNK_BYTES, LocalFileError, localReason, readPrefix, writeAllTo } from "./_io.ts";
 
 /** Suffix of a partial download beside its target. */
@@ -75,7 +75,41 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
     env.notice(`${basename(part)} has no resume record: starting over`);
   }
 
-  let response = await requestRange(connection, plan.remote, offset, tag);
+  // Open the partial before asking for data: a local problem must not cost a whole body.
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(part, { read: true, write: true, create: true, mode: 0o644 });
+  } catch (error) {
+    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
+  }
+  try {
+    return await fetchInto(env, plan, { file, part, record, offset, tag });
+  } catch (error) {
+    // An empty partial holds nothing to resume: don't leave it behind.
+    if (await fileLength(part) === 0) await Deno.remove(part).catch(() => {});
+    throw error;
+  } finally {
+    file.close();
+  }
+}
+
+/** Requests the range and receives it into the open partial; see {@linkcode downloadFile}. */
+async function fetchInto(
+  env: TransferEnv,
+  plan: DownloadPlan,
+  state: {
+    file: Deno.FsFile;
+    part: string;
+    record: ResumeRecord | undefined;
+    offset: number;
+    tag: string | undefined;
+  },
+): Promise<DownloadResult> {
+  const { connection, store, user } = env;
+  const server = connection.address;
+  const { file, part, record } = state;
+  let { offset } = state;
+  let response = await requestRange(connection, plan.remote, offset, state.tag);
   if (response.status === Status.CHANGED) {
     if (plan.resume === "require") {
       throw new Error(
@@ -113,13 +147,6 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
   }
 
   const hash = createHash("sha256");
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(part, { read: true, write: true, create: true, mode: 0o644 });
-  } catch (error) {
-    await connection.reader.skipBody();
-    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
-  }
   const progress = env.progress({
     verb: "get",
     name: basename(plan.local),
@@ -143,8 +170,6 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
   } catch (error) {
     progress.abandon();
     throw error;
-  } finally {
-    file.close();
   }
 
   const sha256 = hash.digest("hex");
