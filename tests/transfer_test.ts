@@ -356,3 +356,37 @@ Deno.test("transfer errors are one clear line each and leave nothing behind", as
   const left = await Array.fromAsync(Deno.readDir(local.path));
   assert.deepEqual(left.map((e) => e.name), ["ldir"], "no partial files left behind");
 });
+
+Deno.test("who shows a running transfer as the session's activity", async () => {
+  const { server, local, config, env } = await setup();
+  await using _server = server;
+  await using _local = local;
+  await using _config = config;
+  // Sparse and larger than the socket buffers, so the server is still sending when `who` runs.
+  const file = await Deno.open(join(server.home("alice"), "big.bin"), {
+    write: true,
+    create: true,
+  });
+  await file.truncate(64 * MIB);
+  file.close();
+  await using proxy = ThrottleProxy.start(server.port, { down: 2 * MIB });
+  const child = spawnFtpx(
+    ["connect", "-P", String(proxy.port), "-u", "alice", "-c", "get big.bin"],
+    {
+      cwd: local.path,
+      env: { FTPX_PASSWORD: PASSWORD, ...env },
+    },
+  );
+  try {
+    await waitFor(
+      async () => await fileSize(join(local.path, "big.bin.ftpx-part")) >= MIB,
+      "the download to start",
+    );
+    const who = await server.client("admin", server.adminPassword, { command: "who" });
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, /alice .* get \/big\.bin \d+%/);
+  } finally {
+    child.kill("SIGKILL");
+    await child.output();
+  }
+});
