@@ -20,9 +20,9 @@ export const RESERVED_PREFIX = ".ftpx-";
 export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
 const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
 /** Longest a listing holds the event loop with synchronous stats before yielding. */
-const SYNC_SLICE_MS = 2;
-/** One stat slower than this means the disk is cold: the listing's other stats go async. */
-const SLOW_STAT_MS = 1;
+const SYNC_SLICE_MS = 4;
+/** One stat slower than this (a disk seek, not a busy CPU) means a cold disk: the rest go async. */
+const SLOW_STAT_MS = 8;
 
 const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
