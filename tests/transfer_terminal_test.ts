@@ -72,3 +72,35 @@ Deno.test("after login on a terminal, unfinished downloads are offered and resum
   assert.equal(result.code, 0, result.output);
   assert.deepEqual(await Deno.readFile(join(local.path, "big.bin")), content);
 });
+
+Deno.test("Ctrl-C during a transfer on a terminal leaves, keeping the partial for get", async () => {
+  await using server = await TestServer.start({ args: ["--log-level", "warn"] });
+  await server.addUser("alice", PASSWORD);
+  await using local = await tempDir("ftpx-local-");
+  await using config = await tempDir("ftpx-config-");
+  const content = new Uint8Array(4 * MIB).map((_, i) => i % 253);
+  await Deno.writeFile(join(server.home("alice"), "big.bin"), content);
+  await using proxy = ThrottleProxy.start(server.port, { down: 2 * MIB });
+  const result = await runInTerminal(["connect", "-P", String(proxy.port), "-u", "alice"], {
+    env: { FTPX_PASSWORD: PASSWORD, FTPX_HOME: config.path, NO_COLOR: "" },
+    steps: [
+      { expect: "ftpx alice:/> ", send: `lcd ${local.path}\r` },
+      { expect: "ftpx alice:/> ", send: "get big.bin\r" },
+      { expect: /big\.bin +\s*\d+% /, send: "\x03" },
+      { expect: "interrupted: unfinished transfers resume with get/put" },
+    ],
+  });
+  assert.equal(result.code, 130, result.output);
+  assert.equal(await fileSize(join(local.path, "big.bin")), -1);
+  assert.ok(await fileSize(join(local.path, "big.bin.ftpx-part")) >= 0);
+  assert.match(await Deno.readTextFile(join(config.path, "resume.ini")), /remote=\/big\.bin/);
+
+  proxy.setLimits({});
+  const again = await runFtpx(
+    ["connect", "-P", String(proxy.port), "-u", "alice", "-c", "get big.bin"],
+    { cwd: local.path, env: { FTPX_PASSWORD: PASSWORD, FTPX_HOME: config.path } },
+  );
+  assert.doesNotMatch(again.stderr, /no resume record/);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(await Deno.readFile(join(local.path, "big.bin")), content);
+});
