@@ -2,7 +2,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileSize, spawnFtpx, tempDir, TestServer, ThrottleProxy, waitFor } from "./_spawn.ts";
+import {
+  fileSize,
+  runFtpx,
+  spawnFtpx,
+  tempDir,
+  TestServer,
+  ThrottleProxy,
+  waitFor,
+} from "./_spawn.ts";
 import { runInTerminal } from "./_terminal.ts";
 
 const MIB = 1024 * 1024;
