@@ -4,7 +4,8 @@
  * the ceiling (a bare Deno sender, no protocol, receiver discarding; and the
  * same receiver writing to disk), ftpx download and upload of one file
  * (default 1 GiB, verified by sha256, to disk), the same download without
- * sha256 (to show what verification costs), 16 concurrent downloads of
+ * sha256 (to show what verification costs) and discarded (the server's data
+ * path against the ceiling, like for like), 16 concurrent downloads of
  * size/16 each, a stat round trip, a 2,000-entry listing, and the peak RSS
  * of server and client. Figures are noisy on a shared machine: compare the
  * ratios, and rerun when the machine is quiet.
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
       record("get", get.rate);
       clientPeak = Math.max(clientPeak, get.peakRss);
       record("getPlain", await fetchTo(server.port, ["big.bin"], client));
+      record("getDiscard", await fetchTo(server.port, ["big.bin"], null));
       const put = await ftpxTransfer(server.port, client, `put ${source} up.bin`);
       record("put", put.rate);
       clientPeak = Math.max(clientPeak, put.peakRss);
@@ -164,9 +166,10 @@ async function ftpxTransfer(
   return { rate: mbPerSecond(size, Number(match[1])), peakRss };
 }
 
-/** Protocol-level gets without sha256, to files in `outDir`; returns MB/s. */
-async function fetchTo(port: number, paths: string[], outDir: string): Promise<number> {
-  const result = await fetchHelper(["--out", outDir, String(port), USER, PASSWORD, ...paths]);
+/** Protocol-level gets without sha256, to files in `outDir` (null: discarded); returns MB/s. */
+async function fetchTo(port: number, paths: string[], outDir: string | null): Promise<number> {
+  const out = outDir === null ? [] : ["--out", outDir];
+  const result = await fetchHelper([...out, String(port), USER, PASSWORD, ...paths]);
   return mbPerSecond(result.bytes, (result.end - result.start) / 1000);
 }
 
@@ -243,6 +246,7 @@ function report(
   line("raw TCP to disk (receiver writes a file)", disk);
   line(`ftpx get, sha256-verified, to disk`, m("get"), ofDisk(m("get")));
   line(`ftpx get without sha256, to disk`, m("getPlain"), ofDisk(m("getPlain")));
+  line(`ftpx get without sha256, discarded`, m("getDiscard"));
   line(`ftpx put, sha256-verified, to disk`, m("put"), ofDisk(m("put")));
   line(`${CONCURRENT} concurrent gets of ${formatSize(size / CONCURRENT)}`, m("concurrent"));
   const cost = (m("getPlain") / m("get") - 1) * 100;
