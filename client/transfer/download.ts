@@ -134,16 +134,21 @@ async function fetchInto(
 
   let recorded = false;
   if (remote.size >= RESUME_RECORD_MIN_BYTES) {
-    recorded = await store.save({
-      server,
-      user,
-      remote: remote.path,
-      local: plan.local,
-      size: remote.size,
-      mtime: remote.mtime,
-      tag: remote.tag,
-      started: record?.started ?? Date.now(),
-    });
+    try {
+      recorded = await store.save({
+        server,
+        user,
+        remote: remote.path,
+        local: plan.local,
+        size: remote.size,
+        mtime: remote.mtime,
+        tag: remote.tag,
+        started: record?.started ?? Date.now(),
+      });
+    } catch (error) {
+      // The body is already on its way: download it anyway, only without a resume record.
+      env.notice(`Cannot record the download in "${store.path}": ${localReason(error)}`);
+    }
   }
 
   const hash = createHash("sha256");
