@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { ResumeStore } from "../client/resume_store.ts";
 import {
   fileSize,
   runFtpx,
@@ -389,4 +390,35 @@ Deno.test("who shows a running transfer as the session's activity", async () => 
     child.kill("SIGKILL");
     await child.output();
   }
+});
+
+Deno.test("a resume record whose partial is gone is forgotten, and an existing target is not overwritten", async () => {
+  const { server, local, config, env } = await setup();
+  await using _server = server;
+  await using _local = local;
+  await using _config = config;
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(2 * MIB));
+  const store = new ResumeStore(join(config.path, "resume.ini"));
+  const record = (name: string) => ({
+    server: `127.0.0.1:${server.port}`,
+    user: "alice",
+    remote: "/a.bin",
+    local: join(local.path, name),
+    size: 2 * MIB,
+    mtime: 1,
+    tag: "0123456789abcdef",
+    started: 1,
+  });
+  await store.save(record("gone.bin"));
+  await store.save(record("kept.bin"));
+  await Deno.writeFile(join(local.path, "kept.bin.ftpx-part"), bytes(1000));
+  await Deno.writeTextFile(join(local.path, "kept.bin"), "mine");
+  const result = await runClient(server.port, "pwd", local.path, env, ["--resume"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /kept\.bin" exists: use get -f to download it again/);
+  assert.doesNotMatch(result.stderr, /gone\.bin/);
+  assert.equal(await Deno.readTextFile(join(local.path, "kept.bin")), "mine");
+  assert.deepEqual((await store.list(`127.0.0.1:${server.port}`, "alice")).map((r) => r.local), [
+    join(local.path, "kept.bin"),
+  ]);
 });

@@ -195,7 +195,11 @@ async function fetchInto(
   } catch (error) {
     throw new LocalFileError(`Cannot rename "${part}" to "${plan.local}": ${localReason(error)}`);
   }
-  if (recorded || record) await store.remove(server, user, plan.local);
+  if (recorded || record) {
+    await store.remove(server, user, plan.local).catch((error) => {
+      env.notice(`Cannot update "${store.path}": ${localReason(error)}`);
+    });
+  }
   progress.finish();
   return { size: remote.size, resumedAt: offset, sha256 };
 }
