@@ -21,6 +21,8 @@ export const putOffset = defineOperation({
       message: offset > 0 ? `Resume at byte ${offset}` : "Start at byte 0",
       path: target,
       offset,
+      // The identity of what the partial holds: the same file as the client's, by construction.
+      ...(offset > 0 ? { partial: { length: offset, size, source: source ?? null } } : {}),
     };
   },
 });
