@@ -93,10 +93,19 @@ export class BenchServer {
   readonly dataDir: string;
   readonly #child: Deno.ChildProcess;
 
-  private constructor(child: Deno.ChildProcess, port: number, dataDir: string) {
+  /** The FTP port when started with `--ftp-port`; null otherwise. */
+  readonly ftpPort: number | null;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    port: number,
+    dataDir: string,
+    ftpPort: number | null,
+  ) {
     this.#child = child;
     this.port = port;
     this.dataDir = dataDir;
+    this.ftpPort = ftpPort;
   }
 
   /** Starts the server on port 0 with `dataDir` and waits for its listening line. */
@@ -129,7 +138,9 @@ export class BenchServer {
         (async () => {
           while (!(await lines.read()).done) { /* drain */ }
         })();
-        return new BenchServer(child, Number(match[1]), dataDir);
+        // The FTP line, when FTP is on, comes before the "listening on" line.
+        const ftp = /FTP on [^\s:]+:(\d+) /.exec(seen);
+        return new BenchServer(child, Number(match[1]), dataDir, ftp ? Number(ftp[1]) : null);
       }
     }
   }

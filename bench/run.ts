@@ -7,13 +7,16 @@
  * sha256 (to show what verification costs) and discarded (the server's data
  * path against the ceiling, like for like), 16 concurrent downloads of
  * size/16 each, a stat round trip, a 2,000-entry listing, and the peak RSS
- * of server and client. Figures are noisy on a shared machine: compare the
- * ratios, and rerun when the machine is quiet.
+ * of server and client. Standard FTP is measured beside them with curl as
+ * the client: download to disk, upload from disk, and download over FTPS
+ * (PROT P, the test certificate). Figures are noisy on a shared machine:
+ * compare the ratios, and rerun when the machine is quiet.
  *
  * Usage: deno task bench [--size 1G] [--runs 3] [--dir /tmp]
  */
 
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { formatSize, parseSize } from "../protocol/size.ts";
 import {
@@ -33,6 +36,8 @@ const CONCURRENT = 16;
 const LIST_ENTRIES = 2000;
 const STAT_ROUNDS = 2000;
 const HELPER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
+const FIXTURES = fileURLToPath(new URL("../tests/fixtures/", import.meta.url));
+const TEST_CERT = join(FIXTURES, "localhost_cert.pem");
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -71,7 +76,12 @@ async function main(): Promise<void> {
       `${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, in ${root}`,
   );
   await writeTestFile(source, size);
-  const server = await BenchServer.start(join(root, "data"));
+  const ini = join(root, "server.ini");
+  await Deno.writeTextFile(
+    ini,
+    `tls_cert = ${TEST_CERT}\ntls_key = ${join(FIXTURES, "localhost_key.pem")}\n`,
+  );
+  const server = await BenchServer.start(join(root, "data"), ["--ftp-port", "0", "--config", ini]);
   try {
     await server.addUser(USER, PASSWORD);
     const home = server.home(USER);
@@ -99,6 +109,14 @@ async function main(): Promise<void> {
       record("put", put.rate);
       clientPeak = Math.max(clientPeak, put.peakRss);
       record("concurrent", await concurrentGets(server.port, part));
+      const ftpPort = server.ftpPort!;
+      const downloaded = join(client, "ftp-down.bin");
+      record("ftpGet", await curlTransfer(ftpPort, "/big.bin", ["-o", downloaded]));
+      await Deno.remove(downloaded);
+      record("ftpPut", await curlTransfer(ftpPort, "/ftp-up.bin", ["-T", source]));
+      const tls = ["--ssl-reqd", "--cacert", TEST_CERT, "-o", downloaded];
+      record("ftpsGet", await curlTransfer(ftpPort, "/big.bin", tls));
+      await Deno.remove(downloaded);
     }
     const latency = await smallOperations(server.port);
     report(results, latency, { server: await server.peakRss(), client: clientPeak });
@@ -113,7 +131,7 @@ async function removeTargets(port: number, client: string): Promise<void> {
   await Deno.remove(join(root, "ceiling.out")).catch(() => {});
   const connection = await logIn(port, USER, PASSWORD);
   try {
-    await connection.request("rm", { path: "up.bin" });
+    for (const path of ["up.bin", "ftp-up.bin"]) await connection.request("rm", { path });
   } finally {
     connection.close();
   }
@@ -164,6 +182,32 @@ async function ftpxTransfer(
   const match = / in (\d+(?:\.\d+)?)s /.exec(stderr);
   if (!output.success || !match) throw new Error(`"${command}" failed: ${stderr}`);
   return { rate: mbPerSecond(size, Number(match[1])), peakRss };
+}
+
+/**
+ * One curl FTP transfer of `size` bytes; returns MB/s over the transfer
+ * itself (curl's time from the start of the transfer to the final reply).
+ */
+async function curlTransfer(ftpPort: number, path: string, args: string[]): Promise<number> {
+  const output = await new Deno.Command("curl", {
+    args: [
+      "--silent",
+      "--show-error",
+      "--write-out",
+      "%{size_download} %{size_upload} %{time_pretransfer} %{time_total}",
+      ...args,
+      `ftp://${USER}:${PASSWORD}@127.0.0.1:${ftpPort}${path}`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout).trim().split(/\s+/).map(Number);
+  const [down = 0, up = 0, start = 0, end = 0] = text;
+  if (!output.success || Math.max(down, up) !== size) {
+    throw new Error(`curl ${path} failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return mbPerSecond(size, end - start);
 }
 
 /** Protocol-level gets without sha256, to files in `outDir` (null: discarded); returns MB/s. */
@@ -249,6 +293,9 @@ function report(
   line(`ftpx get without sha256, discarded`, m("getDiscard"));
   line(`ftpx put, sha256-verified, to disk`, m("put"), ofDisk(m("put")));
   line(`${CONCURRENT} concurrent gets of ${formatSize(size / CONCURRENT)}`, m("concurrent"));
+  line("FTP download (curl, to disk)", m("ftpGet"), ofDisk(m("ftpGet")));
+  line("FTP upload (curl, from disk)", m("ftpPut"), ofDisk(m("ftpPut")));
+  line("FTPS download (curl, PROT P, to disk)", m("ftpsGet"), ofDisk(m("ftpsGet")));
   const cost = (m("getPlain") / m("get") - 1) * 100;
   console.log(`${"sha256 verification cost (get)".padEnd(44)} ${cost.toFixed(0).padStart(6)} %`);
   console.log(`${"stat round trip".padEnd(44)} ${latency.statUs.toFixed(0).padStart(6)} us`);

@@ -34,3 +34,9 @@ export const USERNAME_PATTERN = /^[a-z0-9_][a-z0-9_.-]{0,31}$/;
 
 /** Most entries a single directory listing returns. */
 export const MAX_LIST_ENTRIES = 100_000;
+
+/**
+ * Longest FTP command line, in bytes without CRLF: a verb, a space and the
+ * longest path. A longer line is refused and discarded up to its end.
+ */
+export const MAX_FTP_LINE_BYTES = MAX_PATH_BYTES + 512;

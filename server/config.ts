@@ -26,6 +26,26 @@ export interface ServerConfig {
   registerWindow: number;
   /** Seconds a partial upload may stay idle before it is deleted. */
   partialMaxAge: number;
+  /** Port of the FTP listener; null when FTP is off. */
+  ftpPort: number | null;
+  /** Ports passive FTP data connections may use. */
+  pasvPorts: PortRange;
+  /** Address announced in PASV replies; empty: the address the client connected to. */
+  pasvAddress: string;
+  /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
+  activeMode: boolean;
+  /** TLS certificate chain (PEM file); null: no TLS. */
+  tlsCert: string | null;
+  /** TLS private key (PEM file). */
+  tlsKey: string | null;
+  /** With TLS on, refuse logins that are not protected by it (FTP: USER before AUTH TLS). */
+  requireTls: boolean;
+}
+
+/** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
+export interface PortRange {
+  first: number;
+  last: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -83,6 +103,39 @@ function oneOf<T extends string>(values: readonly T[]): Parser<T> {
   };
 }
 
+/** `off`, or a port number (0 picks a free port). */
+function optionalPort(raw: string): number | null {
+  if (raw.toLowerCase() === "off") return null;
+  return integer(0, 65535)(raw);
+}
+
+/** `FIRST-LAST` (e.g. `50000-50100`), or `0` for any free port. */
+export function portRange(raw: string): PortRange {
+  if (raw === "0") return { first: 0, last: 0 };
+  const match = /^(\d+)\s*-\s*(\d+)$/.exec(raw);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1024 || last > 65535 || first > last) {
+    throw new RangeError("expected FIRST-LAST with 1024 <= FIRST <= LAST <= 65535, or 0");
+  }
+  return { first, last };
+}
+
+/** A file path, or null when empty. */
+function optionalPath(raw: string): string | null {
+  return raw === "" ? null : raw;
+}
+
+/** Empty, or a dotted IPv4 address (PASV replies can carry nothing else). */
+function optionalIpv4(raw: string): string {
+  if (raw === "") return raw;
+  const parts = raw.split(".");
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) < 256)) {
+    throw new RangeError("expected an IPv4 address such as 203.0.113.7, or nothing");
+  }
+  return raw;
+}
+
 /** Every option: INI key, parser and default. The shipped `conf/server.ini` documents each. */
 export const CONFIG_TABLE: ConfigTable = {
   host: { key: "host", parse: text, default: "127.0.0.1" },
@@ -96,6 +149,13 @@ export const CONFIG_TABLE: ConfigTable = {
   registerLimit: { key: "register_limit", parse: integer(1, 1000), default: 5 },
   registerWindow: { key: "register_window", parse: integer(1, 604800), default: 3600 },
   partialMaxAge: { key: "partial_max_age", parse: duration, default: 7 * 86400 },
+  ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
+  pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
+  pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
+  activeMode: { key: "active_mode", parse: boolean, default: false },
+  tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
+  tlsKey: { key: "tls_key", parse: optionalPath, default: null },
+  requireTls: { key: "require_tls", parse: boolean, default: true },
 };
 
 /** Default location of the INI file, relative to the current directory. */

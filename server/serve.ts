@@ -17,6 +17,8 @@ import type { WorkerReport, WorkerStart } from "./worker.ts";
 export interface RunningServer {
   /** The bound port (useful when 0 was asked for). */
   port: number;
+  /** The bound FTP port; null when FTP is off. */
+  ftpPort: number | null;
   /** Absolute data dir. */
   dataDir: string;
   /** Rejects if a server thread dies. */
@@ -82,11 +84,18 @@ async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningS
   const failed = new Promise<never>((_, reject) => rejectFailed = reject);
   const stop = () => workers.forEach((worker) => worker.terminate());
   let port = config.port;
+  let ftpPort = config.ftpPort;
   try {
     for (let index = 0; index < count; index++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       workers.push(worker);
-      port = await startWorker(worker, { type: "start", config, port, reusePort: count > 1 });
+      ({ port, ftpPort } = await startWorker(worker, {
+        type: "start",
+        config,
+        port,
+        ftpPort,
+        reusePort: count > 1,
+      }));
       worker.onerror = (event) => {
         event.preventDefault();
         log.error("server thread failed", { thread: index, detail: event.message });
@@ -97,15 +106,18 @@ async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningS
     stop();
     throw error;
   }
-  log.debug("threads started", { count, port });
-  return { port, dataDir: config.dataDir, failed, stop };
+  log.debug("threads started", { count, port, ftpPort });
+  return { port, ftpPort, dataDir: config.dataDir, failed, stop };
 }
 
-function startWorker(worker: Worker, start: WorkerStart): Promise<number> {
+function startWorker(
+  worker: Worker,
+  start: WorkerStart,
+): Promise<{ port: number; ftpPort: number | null }> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
-      if (report.type === "listening") resolve(report.port);
+      if (report.type === "listening") resolve({ port: report.port, ftpPort: report.ftpPort });
       else reject(new Error(report.message));
     };
     worker.onerror = (event) => {

@@ -318,6 +318,16 @@ export class Vfs {
     }
   }
 
+  /** Throws unless something (a symlink counts) exists at the path. */
+  async requireEntry(virtualPath: string): Promise<void> {
+    const real = await this.resolveEntry(virtualPath);
+    try {
+      await Deno.lstat(real);
+    } catch (error) {
+      throw fromFsError(error, "open", virtualPath);
+    }
+  }
+
   /**
    * Removes a directory: empty, or with everything in it when `recursive`.
    * Symlinks inside are removed, never followed. Returns the bytes of content freed.

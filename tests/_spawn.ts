@@ -90,6 +90,8 @@ export interface ServerOptions {
 /** A real `ftpx serve` on an ephemeral loopback port, with its own data dir. */
 export class TestServer implements AsyncDisposable {
   readonly port: number;
+  /** The FTP port when started with `--ftp-port` (or `ftp_port`); null otherwise. */
+  readonly ftpPort: number | null;
   readonly dataDir: string;
   /** The first-start admin password, as printed. */
   readonly adminPassword: string;
@@ -101,11 +103,18 @@ export class TestServer implements AsyncDisposable {
   private constructor(
     child: Deno.ChildProcess,
     root: string,
-    fields: { port: number; dataDir: string; adminPassword: string; stderr: Promise<string> },
+    fields: {
+      port: number;
+      ftpPort: number | null;
+      dataDir: string;
+      adminPassword: string;
+      stderr: Promise<string>;
+    },
   ) {
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
+    this.ftpPort = fields.ftpPort;
     this.dataDir = fields.dataDir;
     this.adminPassword = fields.adminPassword;
     this.#stderr = fields.stderr;
@@ -156,8 +165,10 @@ export class TestServer implements AsyncDisposable {
         (async () => {
           while (!(await lines.read()).done) { /* discard */ }
         })();
+        const ftp = /FTP on [^\s:]+:(\d+) /.exec(seen);
         return new TestServer(child, root, {
           port: Number(listening[1]),
+          ftpPort: ftp ? Number(ftp[1]) : null,
           dataDir,
           adminPassword,
           stderr,

@@ -18,6 +18,7 @@ an "admin" account is created and its password printed once.
 Options:
   --host HOST        Address to listen on (default 127.0.0.1)
   --port PORT        Port to listen on; 0 picks a free one (default 2121)
+  --ftp-port PORT    Also serve standard FTP on PORT; 0 picks a free one (default off)
   --data DIR         Data directory: accounts and homes (default ./ftpx-data)
   --config FILE      INI file (default conf/server.ini, if present)
   --log-level LEVEL  debug, info, warn or error (default info)
@@ -29,6 +30,7 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseFlags(args, {
     host: { type: "string" },
     port: { type: "string" },
+    "ftp-port": { type: "string" },
     data: { type: "string" },
     config: { type: "string" },
     "log-level": { type: "string" },
@@ -41,16 +43,24 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
   }
   const port = stringFlag(parsed, "port");
+  const ftpPort = stringFlag(parsed, "ftp-port");
   const config = await loadConfig({
     configPath: stringFlag(parsed, "config"),
     overrides: {
       host: stringFlag(parsed, "host"),
       port: port === undefined ? undefined : String(parsePort(port)),
+      ftp_port: ftpPort === undefined ? undefined : String(parsePort(ftpPort, "FTP port")),
       data: stringFlag(parsed, "data"),
       log_level: stringFlag(parsed, "log-level"),
     },
   });
   const server = await startServer(config);
+  if (server.ftpPort !== null) {
+    // Printed before, and worded unlike, the "ftpx listening on" line scripts wait for.
+    const { first, last } = config.pasvPorts;
+    const passive = first === 0 ? "any free port" : `${first}-${last}`;
+    console.log(`FTP on ${config.host}:${server.ftpPort} (passive ports ${passive})`);
+  }
   console.log(`ftpx listening on ${config.host}:${server.port}, data ${server.dataDir}`);
   const stopOn = (signal: Deno.Signal) =>
     Deno.addSignalListener(signal, () => {

@@ -1,0 +1,18 @@
+import { formatFacts, mlstFeature } from "../listing.ts";
+import { reply } from "../replies.ts";
+import { defineVerb, loggedIn } from "./verb.ts";
+
+/** MLST: one path's RFC 3659 facts, on the control connection. */
+export const mlst = defineVerb({
+  name: "MLST",
+  syntax: "MLST [<path>]",
+  auth: "user",
+  arg: "optional",
+  feat: ({ session }) => [mlstFeature(session.mlstFacts)],
+  async handler(ctx, arg) {
+    const { vfs } = loggedIn(ctx);
+    const path = vfs.normalize(ctx.session.cwd, arg || ".");
+    const entry = await vfs.stat(path);
+    return reply(250, `Listing ${path}`, formatFacts(entry, ctx.session.mlstFacts, path), "End");
+  },
+});

@@ -1,0 +1,180 @@
+/**
+ * The registry of FTP verbs, keyed by every name and alias, and the one
+ * `dispatchVerb()` that applies each verb's rules in order before its
+ * handler runs: known verb, login, argument, data connection. Before login
+ * only USER, PASS, QUIT, FEAT, SYST, AUTH, PBSZ, PROT, OPTS, HELP and NOOP
+ * exist (vsftpd's prelogin.c).
+ */
+
+import { type FtpReply, reply } from "../replies.ts";
+import { abor } from "./abor.ts";
+import { allo } from "./allo.ts";
+import { appe } from "./appe.ts";
+import { auth } from "./auth.ts";
+import { cdup } from "./cdup.ts";
+import { cwd } from "./cwd.ts";
+import { dele } from "./dele.ts";
+import { eprt } from "./eprt.ts";
+import { epsv } from "./epsv.ts";
+import { feat } from "./feat.ts";
+import { hash } from "./hash.ts";
+import { help } from "./help.ts";
+import { list } from "./list.ts";
+import { mdtm } from "./mdtm.ts";
+import { mkd } from "./mkd.ts";
+import { mlsd } from "./mlsd.ts";
+import { mlst } from "./mlst.ts";
+import { mode } from "./mode.ts";
+import { nlst } from "./nlst.ts";
+import { noop } from "./noop.ts";
+import { opts } from "./opts.ts";
+import { pass } from "./pass.ts";
+import { pasv } from "./pasv.ts";
+import { pbsz } from "./pbsz.ts";
+import { port } from "./port.ts";
+import { prot } from "./prot.ts";
+import { pwd } from "./pwd.ts";
+import { quit } from "./quit.ts";
+import { rest } from "./rest.ts";
+import { retr } from "./retr.ts";
+import { rmd } from "./rmd.ts";
+import { rnfr } from "./rnfr.ts";
+import { rnto } from "./rnto.ts";
+import { size } from "./size.ts";
+import { stat } from "./stat.ts";
+import { stor } from "./stor.ts";
+import { stru } from "./stru.ts";
+import { syst } from "./syst.ts";
+import { type } from "./type.ts";
+import { user } from "./user.ts";
+import type { Verb, VerbContext } from "./verb.ts";
+
+const ALL_VERBS: readonly Verb[] = [
+  user,
+  pass,
+  quit,
+  syst,
+  feat,
+  help,
+  noop,
+  opts,
+  auth,
+  pbsz,
+  prot,
+  pwd,
+  cwd,
+  cdup,
+  mkd,
+  rmd,
+  dele,
+  rnfr,
+  rnto,
+  type,
+  mode,
+  stru,
+  allo,
+  rest,
+  size,
+  mdtm,
+  pasv,
+  epsv,
+  port,
+  eprt,
+  list,
+  nlst,
+  mlsd,
+  mlst,
+  stat,
+  abor,
+  retr,
+  stor,
+  appe,
+  hash,
+];
+
+/** Every verb by its name and by each alias. */
+export const VERBS: ReadonlyMap<string, Verb> = new Map(
+  ALL_VERBS.flatMap((verb) => [verb.name, ...verb.aliases ?? []].map((name) => [name, verb])),
+);
+
+/** Verbs of RFC 959 and its extensions that this server knows but does not offer. */
+const NOT_IMPLEMENTED = new Set(["ACCT", "SMNT", "REIN", "STOU", "SITE", "CCC", "LPRT", "LPSV"]);
+
+/** Longest verb name echoed back in an error. */
+const MAX_ECHOED_VERB = 16;
+
+/** A command line split into its verb (upper case) and argument (verbatim). */
+export interface FtpCommand {
+  name: string;
+  arg: string;
+}
+
+/** Splits `RETR my file.txt` into `RETR` and `my file.txt`. */
+export function parseCommand(line: string): FtpCommand {
+  const space = line.indexOf(" ");
+  const name = (space === -1 ? line : line.slice(0, space)).toUpperCase();
+  return { name, arg: space === -1 ? "" : line.slice(space + 1) };
+}
+
+/** Applies `command`'s rules, then runs its handler; returns the reply to send, if any. */
+export function dispatchVerb(
+  ctx: VerbContext,
+  command: FtpCommand,
+): Promise<FtpReply | undefined> {
+  const { session } = ctx;
+  const verb = VERBS.get(command.name);
+  if (verb?.name !== "RNTO") session.renameFrom = undefined;
+  if (session.account && verb?.name !== "QUIT") {
+    const ended = refreshAccount(ctx);
+    if (ended) return Promise.resolve(ended);
+  }
+  const refusal = checkRules(ctx, verb, command);
+  if (refusal) return Promise.resolve(refusal);
+  return verb!.handler(ctx, command.arg);
+}
+
+/**
+ * Before each command of a logged-in session: re-reads the account, so a
+ * changed quota applies at once, and ends the session (421) if the account
+ * was deleted or disabled or its password changed meanwhile.
+ */
+function refreshAccount({ session, services }: VerbContext): FtpReply | undefined {
+  const result = services.accounts.recheck(session.account!);
+  if ("account" in result) {
+    session.account = result.account;
+    return undefined;
+  }
+  services.log.info("session ended", {
+    peer: session.peer,
+    user: session.account!.name,
+    reason: result.ended,
+    protocol: "ftp",
+  });
+  session.account = undefined;
+  session.vfs = undefined;
+  session.closeAfterReply = true;
+  return reply(421, `Session ended: ${result.ended}`);
+}
+
+function checkRules(
+  { session }: VerbContext,
+  verb: Verb | undefined,
+  { name, arg }: FtpCommand,
+): FtpReply | undefined {
+  const shown = name.slice(0, MAX_ECHOED_VERB);
+  if (!verb) {
+    if (name === "") return reply(500, "Empty command");
+    if (NOT_IMPLEMENTED.has(name)) return reply(502, `${shown} is not implemented`);
+    return reply(500, `Unknown command "${shown}"`);
+  }
+  if (verb.auth === "user" && !session.account) {
+    return reply(530, "Log in with USER and PASS first");
+  }
+  const empty = arg.trim() === "";
+  if (verb.arg === "required" && empty) return reply(501, `Syntax: ${verb.syntax}`);
+  if (verb.arg === "none" && !empty) return reply(501, `${verb.name} takes no argument`);
+  if (verb.data && !session.dataReady) {
+    return reply(425, "No data connection: send PASV or EPSV first");
+  }
+  return undefined;
+}

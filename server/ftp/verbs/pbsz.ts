@@ -1,0 +1,17 @@
+import { reply } from "../replies.ts";
+import { defineVerb } from "./verb.ts";
+
+/** PBSZ: protection buffer size, always 0 under TLS (RFC 4217). */
+export const pbsz = defineVerb({
+  name: "PBSZ",
+  syntax: "PBSZ 0",
+  auth: "none",
+  arg: "required",
+  feat: ({ services }) => services.tls ? ["PBSZ"] : [],
+  handler({ session }, size) {
+    if (!session.tls) return Promise.resolve(reply(503, "PBSZ needs AUTH TLS first"));
+    if (!/^\d+$/.test(size.trim())) return Promise.resolve(reply(501, "PBSZ needs a number"));
+    session.bufferSizeSet = true;
+    return Promise.resolve(reply(200, "PBSZ=0"));
+  },
+});

@@ -1,0 +1,44 @@
+import { formatListLine } from "../listing.ts";
+import { reply } from "../replies.ts";
+import { listTarget } from "./_list_target.ts";
+import { defineVerb, loggedIn } from "./verb.ts";
+
+/**
+ * STAT: without an argument, the session's status (or the running
+ * transfer's progress); with a path, its listing on the control connection.
+ */
+export const stat = defineVerb({
+  name: "STAT",
+  syntax: "STAT [<path>]",
+  auth: "user",
+  arg: "optional",
+  duringTransfer: true,
+  async handler(ctx, arg) {
+    const { session } = ctx;
+    const transfer = session.transferStatus();
+    if (transfer) {
+      return reply(213, `Transferring: ${transfer.description}, ${transfer.bytes} bytes so far`);
+    }
+    if (arg.trim() === "") {
+      const { account } = loggedIn(ctx);
+      return reply(
+        211,
+        "ftpx FTP server status:",
+        `Connected from ${session.peerAddress}`,
+        `Logged in as ${account.name}`,
+        `TYPE: ${
+          session.type === "I" ? "BINARY" : "ASCII (sent unchanged)"
+        }, MODE: Stream, STRU: File`,
+        `Control connection: ${session.tls ? "TLS" : "plain text"}; data connections: ${
+          session.protectData ? "TLS" : "plain text"
+        }`,
+        "End of status",
+      );
+    }
+    const { account } = loggedIn(ctx);
+    const target = await listTarget(ctx, arg);
+    const now = Date.now();
+    const lines = target.entries.map((entry) => formatListLine(entry, account.name, now));
+    return reply(213, `Status of ${target.path}:`, ...lines, "End of status");
+  },
+});
