@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   const ini = join(root, "server.ini");
   await Deno.writeTextFile(
     ini,
-    `tls_cert = ${TEST_CERT}\ntls_key = ${join(FIXTURES, "localhost_key.pem")}\n`,
+    // Plain and TLS side by side: with a certificate, TLS is otherwise required for logins.
+    `tls_cert = ${TEST_CERT}\ntls_key = ${join(FIXTURES, "localhost_key.pem")}\n` +
+      "require_tls = false\n",
   );
   const server = await BenchServer.start(join(root, "data"), ["--ftp-port", "0", "--config", ini]);
   try {
