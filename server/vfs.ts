@@ -254,7 +254,8 @@ export class Vfs {
       mode: 0o600,
     });
     try {
-      await file.truncate(length);
+      // Only cut when needed: on ext4, truncating makes close() flush the whole file.
+      if ((await file.stat()).size !== length) await file.truncate(length);
       await file.seek(length, Deno.SeekMode.Start);
       return file;
     } catch (error) {

@@ -160,7 +160,8 @@ async function fetchInto(
   });
   try {
     try {
-      await file.truncate(offset);
+      // Only cut when needed: on ext4, truncating makes close() flush the whole file.
+      if ((await file.stat()).size !== offset) await file.truncate(offset);
       if (offset > 0) await readPrefix(file, offset, (chunk) => hash.update(chunk));
       await file.seek(offset, Deno.SeekMode.Start);
     } catch (error) {
