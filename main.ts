@@ -53,6 +53,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "Recompute used space from disk and fix drift (on the server host)",
     load: () => import("./server/commands/du.ts"),
   },
+  cert: {
+    summary: "Make a self-signed TLS certificate and key",
+    load: () => import("./server/commands/cert.ts"),
+  },
 };
 
 function usage(): string {
@@ -90,8 +94,8 @@ async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(usage());
-    console.error(`\nerror: unknown command "${name}"`);
+    const known = Object.keys(COMMANDS).join(", ");
+    console.error(`error: unknown command "${name}": expected one of ${known} (see "ftpx --help")`);
     return 2;
   }
   try {
@@ -108,7 +112,10 @@ function reportFatal(command: string, error: unknown): number {
     console.error(`error: ${error.message} (see "ftpx ${command} --help")`);
     return 2;
   }
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  // One line, and no control characters: some messages carry text from a server.
+  // deno-lint-ignore no-control-regex
+  console.error(`error: ${message.replace(/[\x00-\x1f\x7f]/g, "?")}`);
   return 1;
 }
 

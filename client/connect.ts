@@ -16,6 +16,7 @@ import type { ShellContext } from "./commands/command.ts";
 import { transferEnv } from "./commands/_transfer.ts";
 import { offerResumes } from "./transfer/resume_offer.ts";
 import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
+import { safeName, safeText } from "./format.ts";
 import { defaultPrompter } from "./prompter.ts";
 import { executeLine, runInteractive, runScript } from "./shell.ts";
 
@@ -33,6 +34,11 @@ Options:
   -H, --host HOST      Server address (default 127.0.0.1)
   -P, --port PORT      Server port (default 2121)
   -u, --user USER      User name (asked on a terminal if missing)
+  --tls                Connect with TLS, verifying the server's certificate
+                       against the trusted roots (and --ca); never falls back
+                       to plaintext
+  --ca FILE            Also trust this certificate (PEM), e.g. the server's
+                       self-signed one from ftpx cert; implies --tls
   --password-stdin     Read the password from the first line of standard input
   --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
@@ -66,6 +72,8 @@ export async function run(args: string[]): Promise<number> {
     "password-stdin": { type: "boolean" },
     register: { type: "boolean" },
     command: { type: "string", short: "c" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
     resume: { type: "boolean" },
   });
   if (parsed.flags.help) {
@@ -81,19 +89,31 @@ export async function run(args: string[]): Promise<number> {
   const passwordFromStdin = parsed.flags["password-stdin"] === true;
   const interactive = script === undefined && !passwordFromStdin && canPrompt();
 
+  const caFile = stringFlag(parsed, "ca");
+  const tls = parsed.flags.tls === true || caFile !== undefined
+    ? { caCerts: caFile === undefined ? undefined : [await readCaFile(caFile)] }
+    : undefined;
+
   const user = stringFlag(parsed, "user") ?? await askUser();
   const registering = parsed.flags.register === true;
   if (registering) checkNewUserName(user);
-  const connection = await Connection.open({ host, port });
+  // Without --register, a missing password source is a usage error before any connection.
+  const loginPasswords = registering ? undefined : passwordSource(passwordFromStdin);
+  const connection = await Connection.open({ host, port, tls });
+  if (!connection.secure && !isLoopback(host)) {
+    await writeStderr(
+      `warning: ${connection.address} without TLS: your password and files cross the network ` +
+        `in plaintext (use --tls)\n`,
+    );
+  }
   try {
-    const passwords = registering
-      ? await registerAccount(connection, user, passwordFromStdin)
-      : passwordSource(passwordFromStdin);
+    const passwords = loginPasswords ??
+      await registerAccount(connection, user, passwordFromStdin);
     const login = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
     if (interactive) {
       await writeStderr(
-        `Connected to ${connection.address} as ${ctx.user}. Type "help" for commands.\n`,
+        `Connected to ${connection.address} as ${safeName(ctx.user)}. Type "help" for commands.\n`,
       );
     }
     const resumeChoice = parsed.flags.resume === true ? "resume" : interactive ? "ask" : "mention";
@@ -125,6 +145,24 @@ function runShell(
   return runScript(ctx, () => lines.next());
 }
 
+async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "not found" : "not readable";
+    throw new Error(`Cannot read --ca file "${path}": ${reason}`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`No PEM certificate in --ca file "${path}"`);
+  }
+  return text;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
 async function askUser(): Promise<string> {
   if (!canPrompt()) throw new UsageError("Missing -u USER");
   const name = (await promptLine("User: "))?.trim();
@@ -134,7 +172,14 @@ async function askUser(): Promise<string> {
 
 function passwordSource(fromStdin: boolean): PasswordSource {
   if (fromStdin) {
-    return { tries: 1, next: () => stdinLineReader().next() };
+    return {
+      tries: 1,
+      async next() {
+        const line = await stdinLineReader().next();
+        if (line === null) throw new UsageError("No password on standard input (--password-stdin)");
+        return line;
+      },
+    };
   }
   const fromEnv = Deno.env.get("FTPX_PASSWORD");
   if (fromEnv !== undefined) return { tries: 1, next: () => Promise.resolve(fromEnv) };
@@ -175,7 +220,7 @@ async function registerAccount(
   const password = await newAccountPassword(fromStdin);
   const response = await connection.request("register", { user, password });
   if (!isOk(response.status)) throw new RemoteError(response.status, response.message);
-  await writeStderr(`${response.message} on ${connection.address}\n`);
+  await writeStderr(`${safeName(response.message)} on ${connection.address}\n`);
   return { tries: 1, next: () => Promise.resolve(password) };
 }
 
@@ -208,7 +253,7 @@ async function logIn(
     if (response.status !== Status.UNAUTHENTICATED) {
       throw new RemoteError(response.status, response.message);
     }
-    await writeStderr(`${response.message}\n`);
+    await writeStderr(`${safeName(response.message)}\n`);
   }
   await writeStderr(`error: Login failed for "${user}" on ${connection.address}\n`);
   throw new ExitError(1);
@@ -226,7 +271,8 @@ function shellContext(
     interactive,
     exitRequested: false,
     prompter: defaultPrompter(),
-    print: (line) => console.log(line),
-    notice: (line) => console.error(line),
+    // Output often carries server text: control characters never reach the terminal.
+    print: (text) => console.log(safeText(text)),
+    notice: (text) => console.error(safeText(text)),
   };
 }

@@ -38,9 +38,9 @@ export class RemoteError extends Error {
 
 /** The connection broke (closed, reset, or a malformed reply). */
 export class ConnectionLostError extends Error {
-  /** Describes what was happening when the connection broke. */
-  constructor(message: string) {
-    super(message);
+  /** Describes what was happening when the connection broke; `cause` is the underlying error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ConnectionLostError";
   }
 }
@@ -49,35 +49,45 @@ export class ConnectionLostError extends Error {
 export interface ConnectOptions {
   host: string;
   port: number;
+  /** Connect with TLS, verifying the server against the default roots plus `caCerts` (PEM). */
+  tls?: { caCerts?: string[] | undefined } | undefined;
+}
+
+/** The TLS handshake failed: the server could not be verified, or does not speak TLS. */
+export class TlsVerificationError extends Error {
+  /** Wraps a handshake failure with a message that says what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsVerificationError";
+  }
 }
 
 /** An open connection to a server, past the `hello` exchange. */
 export class Connection {
   readonly #conn: Deno.Conn;
   readonly #reader: FrameReader;
+  readonly #firstBytes: FirstBytes;
   readonly address: string;
+  /** True when the connection is TLS (and the server was verified). */
+  readonly secure: boolean;
   /** The server's reply to `hello` (version, name, whether registration is open). */
   hello: ResponseHeader | undefined;
   #nextId = 1;
   #closed = false;
 
-  private constructor(conn: Deno.Conn, address: string) {
+  private constructor(conn: Deno.Conn, address: string, secure: boolean) {
     this.#conn = conn;
-    this.#reader = new FrameReader(conn);
+    this.#firstBytes = new FirstBytes(conn);
+    this.#reader = new FrameReader(this.#firstBytes);
     this.address = address;
+    this.secure = secure;
   }
 
   /** Connects and exchanges `hello`; throws with a message that says what to try. */
-  static async open({ host, port }: ConnectOptions): Promise<Connection> {
+  static async open({ host, port, tls }: ConnectOptions): Promise<Connection> {
     const address = `${host}:${port}`;
-    let conn: Deno.TcpConn;
-    try {
-      conn = await Deno.connect({ hostname: host, port });
-    } catch (error) {
-      throw new Error(`Cannot connect to ${address}: ${describeConnectError(error)}`);
-    }
-    conn.setNoDelay(true);
-    const connection = new Connection(conn, address);
+    const conn = tls ? await openTls(host, port, tls.caCerts) : await openTcp(host, port);
+    const connection = new Connection(conn, address, tls !== undefined);
     try {
       connection.hello = await connection.call("hello", {
         version: PROTOCOL_VERSION,
@@ -85,6 +95,15 @@ export class Connection {
       });
     } catch (error) {
       connection.close();
+      if (!tls && connection.#firstBytes.lookLikeTls()) {
+        throw new Error(`${address} speaks TLS: connect with --tls (and --ca FILE if needed)`);
+      }
+      // Garbage instead of a frame: most likely another kind of server (FTP, HTTP, SSH).
+      if (error instanceof ConnectionLostError && error.cause instanceof FrameError) {
+        throw new Error(
+          `${address} does not speak the ftpx protocol (another kind of server? check -H and -P)`,
+        );
+      }
       throw error;
     }
     return connection;
@@ -196,9 +215,87 @@ export class Connection {
     if (error instanceof ConnectionLostError || error instanceof RemoteError) return error;
     this.close();
     if (error instanceof FrameError) {
-      return new ConnectionLostError(`Connection lost: ${error.message}`);
+      return new ConnectionLostError(`Connection lost: ${error.message}`, { cause: error });
     }
     return new ConnectionLostError("Connection lost");
+  }
+}
+
+async function openTcp(host: string, port: number): Promise<Deno.TcpConn> {
+  try {
+    const conn = await Deno.connect({ hostname: host, port });
+    conn.setNoDelay(true);
+    return conn;
+  } catch (error) {
+    throw new Error(`Cannot connect to ${host}:${port}: ${describeConnectError(error)}`);
+  }
+}
+
+/** Connects and completes the handshake, so a server that can't be verified fails here, clearly. */
+async function openTls(
+  host: string,
+  port: number,
+  caCerts: string[] | undefined,
+): Promise<Deno.TlsConn> {
+  let conn: Deno.TlsConn;
+  try {
+    conn = await Deno.connectTls({ hostname: host, port, ...(caCerts ? { caCerts } : {}) });
+  } catch (error) {
+    throw new Error(`Cannot connect to ${host}:${port}: ${describeConnectError(error)}`);
+  }
+  try {
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    throw new TlsVerificationError(
+      `TLS with ${host}:${port} failed: ${describeTlsError(error, host, caCerts !== undefined)}`,
+    );
+  }
+  return conn;
+}
+
+/** Names the usual reasons a handshake fails, and what to do about each. */
+function describeTlsError(error: unknown, host: string, hadCa: boolean): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/UnknownIssuer|BadSignature|UnknownCA/i.test(text)) {
+    return hadCa
+      ? "the server's certificate is not signed by the --ca certificate or a trusted root"
+      : "the server's certificate is not signed by a trusted root " +
+        "(self-signed? pass it with --ca FILE)";
+  }
+  if (/not valid for name|NotValidForName/i.test(text)) {
+    return `the server's certificate is not valid for "${host}" ` +
+      "(connect with a name it was made for: see its subject names, or ftpx cert --name)";
+  }
+  if (/Expired|NotValidYet/i.test(text)) {
+    return `the server's certificate has expired or is not valid yet (${text})`;
+  }
+  if (/corrupt message|InvalidContentType|unexpected eof|closed|reset/i.test(text)) {
+    return "the server did not answer with TLS (is TLS on at that port? without it, drop --tls)";
+  }
+  return text;
+}
+
+/** Keeps the first bytes the server sent, to recognise a TLS server spoken to in plaintext. */
+class FirstBytes {
+  readonly #conn: Deno.Conn;
+  #seen = new Uint8Array(0);
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    const n = await this.#conn.read(buffer);
+    if (n !== null && this.#seen.length < 2) {
+      this.#seen = new Uint8Array([...this.#seen, ...buffer.subarray(0, Math.min(n, 2))]);
+    }
+    return n;
+  }
+
+  /** A TLS record (alert 0x15 or handshake 0x16, version 3.x) rather than a frame. */
+  lookLikeTls(): boolean {
+    return (this.#seen[0] === 0x15 || this.#seen[0] === 0x16) && this.#seen[1] === 0x03;
   }
 }
 

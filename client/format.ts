@@ -10,6 +10,12 @@ export function safeName(name: string): string {
   return name.replace(/[\x00-\x1f\x7f]/g, "?");
 }
 
+/** Like {@linkcode safeName}, but keeps line breaks: for multi-line output such as tables. */
+export function safeText(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, "?");
+}
+
 /** `YYYY-MM-DD HH:MM` in local time, or dashes when unknown. */
 export function formatTime(mtime: number): string {
   if (mtime <= 0) return "----------------";

@@ -13,6 +13,7 @@ import { ShellUsageError } from "./commands/command.ts";
 import { commandNames, findCommand } from "./commands/mod.ts";
 import { Status } from "../protocol/status.ts";
 import { ConnectionLostError, RemoteError } from "./connection.ts";
+import { safeName } from "./format.ts";
 import { readlinePrompter } from "./prompter.ts";
 
 /** Runs one command; prints its error and returns false if it failed. Connection loss propagates. */
@@ -36,7 +37,8 @@ export async function executeCommand(ctx: ShellContext, words: string[]): Promis
     if (error instanceof ShellUsageError) {
       ctx.notice(`error: ${error.message} (usage: ${command.usage})`);
     } else {
-      ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+      // One line, whatever the server put in its message.
+      ctx.notice(`error: ${safeName(error instanceof Error ? error.message : String(error))}`);
     }
     return false;
   }
@@ -103,7 +105,7 @@ export async function runScript(
 
 /** The prompt: user and remote directory. */
 export function promptText(ctx: ShellContext): string {
-  return `ftpx ${ctx.user}:${ctx.cwd}> `;
+  return `ftpx ${safeName(ctx.user)}:${safeName(ctx.cwd)}> `;
 }
 
 /** Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors don't end it. */

@@ -19,6 +19,11 @@ export interface ByteSource {
 export interface FrameReaderOptions {
   /** Largest header accepted; defaults to {@linkcode MAX_HEADER_BYTES}. */
   maxHeaderBytes?: number;
+  /**
+   * Called once per frame when its first byte is available, so a caller can
+   * give the rest of the header a deadline (a slow trickle is then bounded).
+   */
+  onFrameStart?: () => void;
 }
 
 const INITIAL_BUFFER_BYTES = 4096;
@@ -55,6 +60,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export class FrameReader {
   #source: ByteSource;
   #maxHeaderBytes: number;
+  #onFrameStart: (() => void) | undefined;
   #buffer = new Uint8Array(INITIAL_BUFFER_BYTES);
   #start = 0;
   #end = 0;
@@ -69,6 +75,7 @@ export class FrameReader {
   constructor(source: ByteSource, options: FrameReaderOptions = {}) {
     this.#source = source;
     this.#maxHeaderBytes = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
+    this.#onFrameStart = options.onFrameStart;
   }
 
   /** Bytes of the current frame's body not read yet. */
@@ -87,7 +94,7 @@ export class FrameReader {
     if (this.#bodyLeft > 0) {
       throw new Error("Cannot read a header: the previous frame's body is not consumed");
     }
-    if (!await this.#fill(FRAME_PREFIX_BYTES)) {
+    if (!await this.#fill(FRAME_PREFIX_BYTES, true)) {
       if (this.#end === this.#start) return null;
       throw new FrameError("truncated", "Connection closed inside a frame prefix");
     }
@@ -96,7 +103,12 @@ export class FrameReader {
       this.#buffer.byteOffset + this.#start,
       FRAME_PREFIX_BYTES,
     ).getUint32(0, false);
-    if (length === 0) throw new FrameError("empty_header", "Frame header is empty");
+    if (length === 0) {
+      // Consume the prefix, so the stream stays in sync and the next read moves on.
+      this.#start += FRAME_PREFIX_BYTES;
+      this.#shrinkIfIdle();
+      throw new FrameError("empty_header", "Frame header is empty");
+    }
     if (length > this.#maxHeaderBytes) {
       throw new FrameError(
         "header_too_large",
@@ -150,13 +162,24 @@ export class FrameReader {
     while (this.#bodyLeft > 0) await this.readBody(scratch);
   }
 
-  /** Ensures `count` bytes are buffered; `false` if the stream ended first. */
-  async #fill(count: number): Promise<boolean> {
+  /**
+   * Ensures `count` bytes are buffered; `false` if the stream ended first.
+   * With `frameStart`, reports the first byte of a new frame to `onFrameStart`.
+   */
+  async #fill(count: number, frameStart = false): Promise<boolean> {
+    let started = false;
+    const reportStart = () => {
+      if (!frameStart || started || this.#end === this.#start) return;
+      started = true;
+      this.#onFrameStart?.();
+    };
+    reportStart();
     while (this.#end - this.#start < count) {
       this.#makeRoom(count);
       const n = await this.#source.read(this.#buffer.subarray(this.#end));
       if (n === null) return false;
       this.#end += n;
+      reportStart();
     }
     return true;
   }

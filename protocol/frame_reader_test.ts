@@ -167,14 +167,52 @@ Deno.test("frameReader() tells a clean end from a truncated frame", async () => 
   }
 });
 
-Deno.test("frameReader() rejects an empty header", async () => {
-  await assert.rejects(
-    new FrameReader(chunkedSource(prefix(0))).readHeader(),
-    { code: "empty_header" },
-  );
+Deno.test("frameReader() rejects an empty header and stays in sync after it", async () => {
+  const wire = concat(prefix(0), prefix(0), encodeFrame({ op: "pwd" }));
+  const reader = new FrameReader(chunkedSource(wire, [5]));
+  await assert.rejects(reader.readHeader(), { code: "empty_header" });
+  await assert.rejects(reader.readHeader(), { code: "empty_header" });
+  assert.deepEqual(await reader.readHeader(), { op: "pwd" });
+  assert.equal(await reader.readHeader(), null);
 });
 
 Deno.test("encodeFrame() refuses headers over the cap and invalid body lengths", () => {
   assert.throws(() => encodeFrame({ op: "x".repeat(MAX_HEADER_BYTES) }), RangeError);
   assert.throws(() => encodeFrame({ body: -5 }), FrameError);
+});
+
+Deno.test("frameReader() consumes an empty header so the next read makes progress", async () => {
+  const reader = new FrameReader(
+    chunkedSource(concat(prefix(0), prefix(0), encodeFrame({ op: "x" }))),
+  );
+  await assert.rejects(reader.readHeader(), { code: "empty_header" });
+  await assert.rejects(reader.readHeader(), { code: "empty_header" });
+  assert.deepEqual(await reader.readHeader(), { op: "x" });
+  assert.equal(await reader.readHeader(), null);
+});
+
+Deno.test("frameReader() reports each frame's first byte once, when it arrives", async () => {
+  const events: string[] = [];
+  const wire = concat(
+    encodeFrame({ op: "a" }),
+    encodeFrame({ op: "b", body: 2 }),
+    new Uint8Array(2),
+  );
+  let offset = 0;
+  const reader = new FrameReader({
+    read(buffer) {
+      if (offset >= wire.length) return Promise.resolve(null);
+      events.push("read");
+      buffer[0] = wire[offset++]!;
+      return Promise.resolve(1);
+    },
+  }, { onFrameStart: () => events.push("start") });
+  await reader.readHeader();
+  assert.deepEqual(events.slice(0, 2), ["read", "start"]);
+  assert.equal(events.filter((e) => e === "start").length, 1);
+  await reader.readHeader();
+  await reader.skipBody();
+  assert.equal(events.filter((e) => e === "start").length, 2);
+  assert.equal(await reader.readHeader(), null);
+  assert.equal(events.filter((e) => e === "start").length, 2, "a clean end is not a frame");
 });

@@ -6,6 +6,7 @@
  */
 
 import { parse as parseIni } from "ini";
+import { MAX_HEADER_BYTES, MAX_LIST_ENTRIES, MAX_PATH_BYTES } from "../protocol/limits.ts";
 import { parseSize } from "../protocol/size.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
@@ -26,6 +27,34 @@ export interface ServerConfig {
   registerWindow: number;
   /** Seconds a partial upload may stay idle before it is deleted. */
   partialMaxAge: number;
+  /** TLS certificate chain (PEM file); with `tlsKey`, `port` speaks TLS. */
+  tlsCert: string | null;
+  /** TLS private key (PEM file). */
+  tlsKey: string | null;
+  /** With TLS on, the plaintext listener (if any) refuses every session. */
+  requireTls: boolean;
+  /** Extra plaintext port when TLS is on; null: none. */
+  plainPort: number | null;
+  /** Largest request header accepted, in bytes (at most the protocol's hard cap). */
+  maxHeaderSize: number;
+  /** Seconds a request header may take to arrive once its first byte has (slow-trickle defence). */
+  headerTimeout: number;
+  /** Seconds one read or write of a transfer may make no progress before the session is closed. */
+  transferTimeout: number;
+  /** Sessions open at once, all threads and protocols together. */
+  maxSessions: number;
+  /** Sessions open at once from one client address. */
+  maxSessionsPerAddress: number;
+  /** Login attempts (good or bad) accepted from one address per minute. */
+  loginAttemptsPerMinute: number;
+  /** Failed logins from one address, within the ban time, that trigger a ban. */
+  loginBanFailures: number;
+  /** Seconds an address stays banned; also the window in which failures are counted. */
+  loginBanTime: number;
+  /** Longest virtual path a client may send, in bytes. */
+  maxPathLength: number;
+  /** Most entries one directory listing returns. */
+  maxListEntries: number;
   /** Port of the FTP listener; null when FTP is off. */
   ftpPort: number | null;
   /** Ports passive FTP data connections may use. */
@@ -34,12 +63,6 @@ export interface ServerConfig {
   pasvAddress: string;
   /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
   activeMode: boolean;
-  /** TLS certificate chain (PEM file); null: no TLS. */
-  tlsCert: string | null;
-  /** TLS private key (PEM file). */
-  tlsKey: string | null;
-  /** With TLS on, refuse logins that are not protected by it (FTP: USER before AUTH TLS). */
-  requireTls: boolean;
 }
 
 /** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
@@ -64,6 +87,23 @@ function integer(min: number, max: number): Parser<number> {
     const value = Number(raw);
     if (!/^\d+$/.test(raw) || value < min || value > max) {
       throw new RangeError(`expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+/** Like {@linkcode integer}, but an empty value means "none" (null). */
+function optionalInteger(min: number, max: number): Parser<number | null> {
+  const parse = integer(min, max);
+  return (raw) => raw === "" ? null : parse(raw);
+}
+
+/** A size (`32K`) from `min` to `max` bytes. */
+function size(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const value = parseSize(raw);
+    if (value < min || value > max) {
+      throw new RangeError(`expected a size from ${min} to ${max} bytes`);
     }
     return value;
   };
@@ -149,13 +189,44 @@ export const CONFIG_TABLE: ConfigTable = {
   registerLimit: { key: "register_limit", parse: integer(1, 1000), default: 5 },
   registerWindow: { key: "register_window", parse: integer(1, 604800), default: 3600 },
   partialMaxAge: { key: "partial_max_age", parse: duration, default: 7 * 86400 },
+  tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
+  tlsKey: { key: "tls_key", parse: optionalPath, default: null },
+  requireTls: { key: "require_tls", parse: boolean, default: true },
+  plainPort: { key: "plain_port", parse: optionalInteger(0, 65535), default: null },
+  maxHeaderSize: {
+    key: "max_header_size",
+    parse: size(1024, MAX_HEADER_BYTES),
+    default: 32 * 1024,
+  },
+  headerTimeout: { key: "header_timeout", parse: integer(1, 3600), default: 30 },
+  transferTimeout: { key: "transfer_timeout", parse: integer(1, 86400), default: 120 },
+  maxSessions: { key: "max_sessions", parse: integer(1, 1_000_000), default: 10_000 },
+  maxSessionsPerAddress: {
+    key: "max_sessions_per_address",
+    parse: integer(1, 1_000_000),
+    default: 64,
+  },
+  loginAttemptsPerMinute: {
+    key: "login_attempts_per_minute",
+    parse: integer(1, 10_000),
+    default: 20,
+  },
+  loginBanFailures: { key: "login_ban_failures", parse: integer(1, 10_000), default: 10 },
+  loginBanTime: { key: "login_ban_time", parse: integer(1, 30 * 86400), default: 900 },
+  maxPathLength: {
+    key: "max_path_length",
+    parse: integer(16, MAX_PATH_BYTES),
+    default: MAX_PATH_BYTES,
+  },
+  maxListEntries: {
+    key: "max_list_entries",
+    parse: integer(1, MAX_LIST_ENTRIES),
+    default: 20_000,
+  },
   ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
   activeMode: { key: "active_mode", parse: boolean, default: false },
-  tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
-  tlsKey: { key: "tls_key", parse: optionalPath, default: null },
-  requireTls: { key: "require_tls", parse: boolean, default: true },
 };
 
 /** Default location of the INI file, relative to the current directory. */
@@ -184,7 +255,23 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
   const config = defaultConfig();
   applyValues(config, fromFile.values, fromFile.source);
   applyValues(config, options.overrides ?? {}, "command line");
+  checkTlsOptions(config);
   return config;
+}
+
+/** Options that only make sense together. */
+function checkTlsOptions(config: ServerConfig): void {
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw new ConfigError(
+      'TLS needs both "tls_cert" and "tls_key" (--tls-cert FILE --tls-key FILE)',
+    );
+  }
+  if (config.plainPort !== null && config.tlsCert === null) {
+    throw new ConfigError('"plain_port" is only for a server with TLS: without TLS, use "port"');
+  }
+  if (config.plainPort !== null && config.plainPort !== 0 && config.plainPort === config.port) {
+    throw new ConfigError(`"plain_port" and "port" must differ (both are ${config.port})`);
+  }
 }
 
 /** The built-in defaults. */

@@ -61,4 +61,18 @@ export const MIGRATIONS: readonly string[] = [
      sha256 TEXT NOT NULL,
      PRIMARY KEY (dev, ino)
    ) STRICT;`,
+  // 5: login attempts per client address and temporary bans (server/login_guard.ts).
+  `CREATE TABLE login_attempts (
+     id INTEGER PRIMARY KEY,
+     address TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     ok INTEGER NOT NULL DEFAULT 0 CHECK (ok IN (0, 1))
+   ) STRICT;
+   CREATE INDEX login_attempts_address_at ON login_attempts (address, at);
+   CREATE INDEX login_attempts_at ON login_attempts (at);
+   CREATE TABLE login_bans (
+     address TEXT PRIMARY KEY,
+     until INTEGER NOT NULL,
+     failures INTEGER NOT NULL
+   ) STRICT;`,
 ];

@@ -10,13 +10,18 @@ import type { ServerConfig } from "./config.ts";
 import { ensureInitialAdmin } from "./initial_admin.ts";
 import { Logger } from "./log.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "./tls.ts";
 import { recoverReservations, removeStalePartials } from "./transfer/mod.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
 export interface RunningServer {
-  /** The bound port (useful when 0 was asked for). */
+  /** The bound port (useful when 0 was asked for); TLS when `tlsFingerprint` is set. */
   port: number;
+  /** With TLS, the bound plaintext port, if one was asked for. */
+  plainPort: number | null;
+  /** SHA-256 fingerprint of the TLS certificate; null without TLS. */
+  tlsFingerprint: string | null;
   /** The bound FTP port; null when FTP is off. */
   ftpPort: number | null;
   /** Absolute data dir. */
@@ -31,6 +36,11 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = new Logger(config.logLevel);
   config = { ...config, dataDir: resolve(config.dataDir) };
+  for (const port of [config.port, config.plainPort, config.ftpPort]) {
+    if (port !== null) assertCanListen(config.host, port);
+  }
+  const tls = await loadTlsMaterial(config);
+  await warnAboutTls(config, tls, log);
   const accounts = await AccountStore.open(config.dataDir);
   try {
     SessionRegistry.reset(accounts.db);
@@ -46,7 +56,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } finally {
     accounts.close();
   }
-  const server = await startWorkers(config, log);
+  const server = await startWorkers(config, tls, log);
   const janitor = startJanitor(config, log);
   return { ...server, stop: () => (clearInterval(janitor), server.stop()) };
 }
@@ -73,28 +83,84 @@ function startJanitor(config: ServerConfig, log: Logger): ReturnType<typeof setI
   return timer;
 }
 
+/**
+ * Fails early, before the data dir is touched, if the address can't be
+ * listened on: a bad host, or a port another process holds. Server threads
+ * bind with SO_REUSEPORT, which would let a second ftpx server share the port
+ * and split clients between two servers; this probe binds without it, so it
+ * is refused while anyone listens.
+ */
+function assertCanListen(host: string, port: number): void {
+  try {
+    Deno.listen({ hostname: host, port }).close();
+  } catch (error) {
+    throw new Error(`Cannot listen on ${host}:${port}: ${listenFailure(error)}`);
+  }
+}
+
+function listenFailure(error: unknown): string {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return "address in use (another server running? try --port)";
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) return "address not available on this machine";
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return "permission denied (ports below 1024 need privileges)";
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Warnings a careful operator wants at startup: secrets in the clear, a key others can read. */
+async function warnAboutTls(
+  config: ServerConfig,
+  tls: TlsMaterial | null,
+  log: Logger,
+): Promise<void> {
+  if (tls === null && !isLoopback(config.host)) {
+    log.warn("no TLS", {
+      detail: "passwords and files cross the network in plaintext; see ftpx cert and --tls-cert",
+    });
+  }
+  if (tls !== null && !config.requireTls && config.plainPort !== null) {
+    log.warn("plaintext logins allowed", { port: config.plainPort, detail: "require_tls = false" });
+  }
+  if (config.tlsKey !== null && await keyIsExposed(config.tlsKey)) {
+    log.warn("TLS key readable by others", { file: config.tlsKey, detail: "chmod 600 it" });
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
 function workerCount(config: ServerConfig): number {
   return config.workers > 0 ? config.workers : Math.max(1, navigator.hardwareConcurrency);
 }
 
-async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningServer> {
+async function startWorkers(
+  config: ServerConfig,
+  tls: TlsMaterial | null,
+  log: Logger,
+): Promise<RunningServer> {
   const count = workerCount(config);
   const workers: Worker[] = [];
   let rejectFailed: (error: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => rejectFailed = reject);
   const stop = () => workers.forEach((worker) => worker.terminate());
   let port = config.port;
+  let plainPort = tls === null ? null : config.plainPort;
   let ftpPort = config.ftpPort;
   try {
     for (let index = 0; index < count; index++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       workers.push(worker);
-      ({ port, ftpPort } = await startWorker(worker, {
+      ({ port, plainPort, ftpPort } = await startWorker(worker, {
         type: "start",
         config,
         port,
+        plainPort,
         ftpPort,
         reusePort: count > 1,
+        tls: tls && { cert: tls.cert, key: tls.key },
       }));
       worker.onerror = (event) => {
         event.preventDefault();
@@ -107,18 +173,27 @@ async function startWorkers(config: ServerConfig, log: Logger): Promise<RunningS
     throw error;
   }
   log.debug("threads started", { count, port, ftpPort });
-  return { port, ftpPort, dataDir: config.dataDir, failed, stop };
+  return {
+    port,
+    plainPort,
+    ftpPort,
+    tlsFingerprint: tls?.fingerprint ?? null,
+    dataDir: config.dataDir,
+    failed,
+    stop,
+  };
 }
 
 function startWorker(
   worker: Worker,
   start: WorkerStart,
-): Promise<{ port: number; ftpPort: number | null }> {
+): Promise<{ port: number; plainPort: number | null; ftpPort: number | null }> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
-      if (report.type === "listening") resolve({ port: report.port, ftpPort: report.ftpPort });
-      else reject(new Error(report.message));
+      if (report.type === "listening") {
+        resolve({ port: report.port, plainPort: report.plainPort, ftpPort: report.ftpPort });
+      } else reject(new Error(report.message));
     };
     worker.onerror = (event) => {
       event.preventDefault();

@@ -5,6 +5,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
+import { inTransaction } from "./database.ts";
 
 /** One live session, as `who` shows it. */
 export interface LiveSession {
@@ -42,6 +43,28 @@ export class SessionRegistry {
       "INSERT INTO live_sessions (address, port, protocol, since) VALUES (?, ?, ?, ?)",
     ).run(address, port, protocol, Date.now());
     return Number(result.lastInsertRowid);
+  }
+
+  /**
+   * Records a new connection unless that would exceed `maxTotal` sessions in
+   * all or `maxPerAddress` from `address`; counting and inserting happen in
+   * one transaction, so threads accepting at once cannot overshoot.
+   */
+  openWithin(
+    address: string,
+    port: number,
+    protocol: string,
+    limits: { maxTotal: number; maxPerAddress: number },
+  ): { id: number } | { full: "total" | "address"; count: number } {
+    return inTransaction(this.#db, () => {
+      const total = this.count();
+      if (total >= limits.maxTotal) return { full: "total" as const, count: total };
+      const fromAddress = this.countByAddress(address);
+      if (fromAddress >= limits.maxPerAddress) {
+        return { full: "address" as const, count: fromAddress };
+      }
+      return { id: this.open(address, port, protocol) };
+    });
   }
 
   /** Records who logged in on a session. */

@@ -32,19 +32,26 @@ const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
  * Normalizes a client path against the current virtual directory. `..` never
  * climbs above `/`; `~` means the home. Pure text: no file system access.
  *
- * @throws {OperationError} `bad_request` for control characters (NUL, CR, LF...)
- * or backslashes, `too_large` for over-long paths or names, `forbidden` for
- * reserved names.
+ * @throws {OperationError} `bad_request` for control characters (NUL, CR, LF...),
+ * backslashes or ill-formed Unicode (lone surrogates), `too_large` for
+ * over-long paths or names, `forbidden` for reserved names.
  */
-export function normalizeVirtualPath(cwd: string, input: string): string {
-  if (encoder.encode(input).length > MAX_PATH_BYTES) {
-    throw new OperationError("too_large", `Path too long: at most ${MAX_PATH_BYTES} bytes`);
+export function normalizeVirtualPath(
+  cwd: string,
+  input: string,
+  maxPathBytes: number = MAX_PATH_BYTES,
+): string {
+  if (encoder.encode(input).length > maxPathBytes) {
+    throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   if (CONTROL_CHARACTERS.test(input)) {
     throw new OperationError("bad_request", "Path contains a control character");
   }
   if (input.includes("\\")) {
     throw new OperationError("bad_request", 'Path contains a backslash: separate names with "/"');
+  }
+  if (!input.isWellFormed()) {
+    throw new OperationError("bad_request", "Path is not valid Unicode");
   }
   let text = input;
   if (text === "~" || text.startsWith("~/")) text = "/" + text.slice(1);
@@ -59,7 +66,7 @@ export function normalizeVirtualPath(cwd: string, input: string): string {
     if (encoder.encode(name).length > MAX_NAME_BYTES) {
       throw new OperationError("too_large", `Name too long: at most ${MAX_NAME_BYTES} bytes`);
     }
-    if (name.startsWith(RESERVED_PREFIX)) {
+    if (isReservedName(name)) {
       throw new OperationError(
         "forbidden",
         `Names starting with "${RESERVED_PREFIX}" are reserved`,
@@ -68,10 +75,18 @@ export function normalizeVirtualPath(cwd: string, input: string): string {
     names.push(name);
   }
   const normalized = "/" + names.join("/");
-  if (encoder.encode(normalized).length > MAX_PATH_BYTES) {
-    throw new OperationError("too_large", `Path too long: at most ${MAX_PATH_BYTES} bytes`);
+  if (encoder.encode(normalized).length > maxPathBytes) {
+    throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   return normalized;
+}
+
+/**
+ * Tells whether a name is the server's own. Case-insensitive, so a
+ * case-insensitive file system (macOS) cannot alias `.FTPX-...` to a reserved file.
+ */
+export function isReservedName(name: string): boolean {
+  return name.slice(0, RESERVED_PREFIX.length).toLowerCase() === RESERVED_PREFIX;
 }
 
 /** The last name of a virtual path (`/` for the home). */
@@ -91,22 +106,34 @@ export interface MkdirOptions {
   parents?: boolean;
 }
 
+/** Configurable limits of a jail (`max_path_length`, `max_list_entries`); hard caps by default. */
+export interface VfsLimits {
+  /** Longest path a client may send, in bytes. */
+  maxPathBytes?: number;
+  /** Most entries one listing returns. */
+  maxListEntries?: number;
+}
+
 /** One user's view of the file system, rooted at their home. */
 export class Vfs {
   readonly #root: string;
+  readonly #maxPathBytes: number;
+  readonly #maxListEntries: number;
 
-  private constructor(root: string) {
+  private constructor(root: string, limits: VfsLimits) {
     this.#root = root;
+    this.#maxPathBytes = Math.min(limits.maxPathBytes ?? MAX_PATH_BYTES, MAX_PATH_BYTES);
+    this.#maxListEntries = Math.min(limits.maxListEntries ?? MAX_LIST_ENTRIES, MAX_LIST_ENTRIES);
   }
 
   /** Opens a jail on `home`, which must exist; symlinks in its own path are resolved once here. */
-  static async open(home: string): Promise<Vfs> {
-    return new Vfs(await Deno.realPath(home));
+  static async open(home: string, limits: VfsLimits = {}): Promise<Vfs> {
+    return new Vfs(await Deno.realPath(home), limits);
   }
 
   /** Normalizes a client path; see {@linkcode normalizeVirtualPath}. */
   normalize(cwd: string, input: string): string {
-    return normalizeVirtualPath(cwd, input);
+    return normalizeVirtualPath(cwd, input, this.#maxPathBytes);
   }
 
   /**
@@ -115,14 +142,21 @@ export class Vfs {
    * is checked through its nearest existing parent.
    */
   async resolve(virtualPath: string): Promise<string> {
-    const real = this.#realJoin(virtualPath);
+    let failure: unknown;
     try {
-      return this.#insideOrThrow(await Deno.realPath(real), virtualPath);
+      return this.#insideOrThrow(await Deno.realPath(this.#realJoin(virtualPath)), virtualPath);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw fromFsError(error, "open", virtualPath);
+      failure = error;
     }
+    // The home itself is gone (e.g. the account was deleted while logged in).
+    if (virtualPath === "/") throw fromFsError(failure, "open", "/");
+    // Check the parent first, so a refusal names the first symlink leading out and
+    // nothing about what lies beyond it (a file, a missing name, a denied directory).
+    const parent = await this.resolve(parentPath(virtualPath));
+    if (!(failure instanceof Deno.errors.NotFound)) throw fromFsError(failure, "open", virtualPath);
+    const real = join(parent, baseName(virtualPath));
     await this.#refuseDanglingLink(real, virtualPath);
-    return join(await this.resolve(parentPath(virtualPath)), baseName(virtualPath));
+    return real;
   }
 
   /**
@@ -163,10 +197,10 @@ export class Vfs {
     try {
       for await (const item of Deno.readDir(real)) {
         if (item.name.startsWith(RESERVED_PREFIX)) continue;
-        if (names.length >= MAX_LIST_ENTRIES) {
+        if (names.length >= this.#maxListEntries) {
           throw new OperationError(
             "too_large",
-            `Cannot list "${virtualPath}": more than ${MAX_LIST_ENTRIES} entries`,
+            `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
           );
         }
         names.push({ name: item.name, isSymlink: item.isSymlink });

@@ -7,10 +7,13 @@
 import { AccountStore } from "./accounts.ts";
 import type { ServerConfig } from "./config.ts";
 import { listenFtp } from "./ftp/listener.ts";
-import { loadTlsMaterial } from "./ftp/tls.ts";
+import { loadTlsMaterial as loadFtpTls } from "./ftp/tls.ts";
 import { Logger } from "./log.ts";
-import { runSession } from "./session.ts";
+import { LoginGuard } from "./login_guard.ts";
+import type { Services } from "./ops/operation.ts";
+import { runSession, type SessionConn } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { describeTlsListenError, plaintextRefusal } from "./tls.ts";
 import { transferStores } from "./transfer/mod.ts";
 
 /** Sent by the main thread to start a worker. */
@@ -19,14 +22,18 @@ export interface WorkerStart {
   config: ServerConfig;
   /** Port to bind; 0 for the first worker when any port will do. */
   port: number;
+  /** With TLS: the extra plaintext port to bind, or null for none. */
+  plainPort: number | null;
   /** FTP port to bind (0: any, for the first worker); null when FTP is off. */
   ftpPort: number | null;
   reusePort: boolean;
+  /** PEM certificate and key; when set, `port` speaks TLS. */
+  tls: { cert: string; key: string } | null;
 }
 
 /** Sent back by a worker. */
 export type WorkerReport =
-  | { type: "listening"; port: number; ftpPort: number | null }
+  | { type: "listening"; port: number; plainPort: number | null; ftpPort: number | null }
   | { type: "failed"; message: string };
 
 interface WorkerScope {
@@ -42,33 +49,64 @@ scope.onmessage = (event) => {
   });
 };
 
-async function start({ config, port, ftpPort, reusePort }: WorkerStart): Promise<void> {
+async function start(
+  { config, port, plainPort, ftpPort, reusePort, tls }: WorkerStart,
+): Promise<void> {
   const log = new Logger(config.logLevel);
   const accounts = await AccountStore.open(config.dataDir);
-  const tls = await loadTlsMaterial(config);
-  const listener = Deno.listen({ hostname: config.host, port, reusePort });
-  const services = {
+  const ftpTls = await loadFtpTls(config);
+  const hostname = config.host;
+  const listener = tls
+    ? Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key })
+    : Deno.listen({ hostname, port, reusePort });
+  const plain = tls && plainPort !== null
+    ? Deno.listen({ hostname, port: plainPort, reusePort })
+    : null;
+  const services: Services = {
     config,
     accounts,
     log,
     sessions: new SessionRegistry(accounts.db),
+    loginGuard: new LoginGuard(accounts.db, config, { log }),
+    plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
     transfers: transferStores(accounts.db),
   };
   const ftp = ftpPort === null
     ? null
-    : await listenFtp({ ...services, tls }, { hostname: config.host, port: ftpPort, reusePort })
+    : await listenFtp({ ...services, tls: ftpTls }, { hostname, port: ftpPort, reusePort })
       .catch((error) => {
         listener.close();
+        plain?.close();
         throw error;
       });
-  scope.postMessage({ type: "listening", port: listener.addr.port, ftpPort: ftp?.port ?? null });
+  scope.postMessage({
+    type: "listening",
+    port: listener.addr.port,
+    plainPort: plain?.addr.port ?? null,
+    ftpPort: ftp?.port ?? null,
+  });
+  await Promise.all([
+    acceptLoop(listener, services, tls !== null),
+    plain ? acceptLoop(plain, services, false) : Promise.resolve(),
+  ]);
+}
+
+async function acceptLoop(
+  listener: Deno.Listener<SessionConn>,
+  services: Services,
+  secure: boolean,
+): Promise<void> {
   for await (const conn of listener) {
-    conn.setNoDelay(true);
-    runSession(conn, services);
+    const tcp = conn as Deno.TcpConn;
+    if (!secure) {
+      tcp.setNoDelay(true);
+      tcp.setKeepAlive(true);
+    }
+    runSession(conn, services, { secure });
   }
 }
 
-function describe(error: unknown, { config, port, ftpPort }: WorkerStart): string {
+function describe(error: unknown, { config, port, ftpPort, tls }: WorkerStart): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "EADDRINUSE") {
     return `Cannot listen for FTP on ${config.host}:${ftpPort}: address in use (another server running? try --ftp-port)`;
@@ -82,5 +120,7 @@ function describe(error: unknown, { config, port, ftpPort }: WorkerStart): strin
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return `Cannot listen on ${config.host}:${port}: address not available on this machine`;
   }
+  const tlsProblem = tls ? describeTlsListenError(error, config) : null;
+  if (tlsProblem !== null) return tlsProblem;
   return error instanceof Error ? error.message : String(error);
 }

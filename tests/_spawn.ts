@@ -95,10 +95,13 @@ export class TestServer implements AsyncDisposable {
   readonly dataDir: string;
   /** The first-start admin password, as printed. */
   readonly adminPassword: string;
+  /** With TLS and `plain_port`, the plaintext port the server printed. */
+  readonly plainPort: number | null;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
-  readonly #stderr: Promise<string>;
+  readonly #stderr: Promise<void>;
   #stderrText = "";
+  #onStderr: (() => void)[] = [];
 
   private constructor(
     child: Deno.ChildProcess,
@@ -108,16 +111,25 @@ export class TestServer implements AsyncDisposable {
       ftpPort: number | null;
       dataDir: string;
       adminPassword: string;
-      stderr: Promise<string>;
+      plainPort?: number | null;
     },
   ) {
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
+    this.plainPort = fields.plainPort ?? null;
     this.ftpPort = fields.ftpPort;
     this.dataDir = fields.dataDir;
     this.adminPassword = fields.adminPassword;
-    this.#stderr = fields.stderr;
+    this.#stderr = this.#collectStderr();
+  }
+
+  async #collectStderr(): Promise<void> {
+    for await (const text of this.#child.stderr.pipeThrough(new TextDecoderStream())) {
+      this.#stderrText += text;
+      for (const notify of this.#onStderr.splice(0)) notify();
+    }
+    for (const notify of this.#onStderr.splice(0)) notify();
   }
 
   /** Starts a server and waits for its listening line. */
@@ -147,7 +159,6 @@ export class TestServer implements AsyncDisposable {
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
-    const stderr = new Response(child.stderr).text();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
     let adminPassword = "";
@@ -155,7 +166,8 @@ export class TestServer implements AsyncDisposable {
       const { value, done } = await lines.read();
       if (done) {
         await child.status;
-        throw new Error(`Server exited before listening:\n${seen}\n${await stderr}`);
+        const stderr = await new Response(child.stderr).text();
+        throw new Error(`Server exited before listening:\n${seen}\n${stderr}`);
       }
       seen += value;
       adminPassword = /with password (\S+)/.exec(seen)?.[1] ?? adminPassword;
@@ -171,15 +183,35 @@ export class TestServer implements AsyncDisposable {
           ftpPort: ftp ? Number(ftp[1]) : null,
           dataDir,
           adminPassword,
-          stderr,
+          plainPort: Number(/plaintext on port (\d+)/.exec(seen)?.[1] ?? NaN) || null,
         });
       }
     }
   }
 
-  /** The server's log so far is only complete after {@linkcode TestServer.stop}. */
+  /** Process id of the server (for /proc memory readings and signals). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** The server's log (standard error) so far; complete after {@linkcode TestServer.stop}. */
   get log(): string {
     return this.#stderrText;
+  }
+
+  /** Waits until the log matches `pattern` (no sleeps: woken by each new chunk); returns the match. */
+  async waitForLog(pattern: RegExp): Promise<RegExpExecArray> {
+    while (true) {
+      const match = pattern.exec(this.#stderrText);
+      if (match) return match;
+      const exited = await new Promise<boolean>((resolve) => {
+        this.#onStderr.push(() => resolve(false));
+        this.#stderr.then(() => resolve(true));
+      });
+      if (exited && !pattern.test(this.#stderrText)) {
+        throw new Error(`Server log ended without matching ${pattern}:\n${this.#stderrText}`);
+      }
+    }
   }
 
   /** Creates an account with `ftpx adduser --password-stdin`. */
@@ -226,7 +258,7 @@ export class TestServer implements AsyncDisposable {
       // Already exited.
     }
     await this.#child.status;
-    this.#stderrText = await this.#stderr;
+    await this.#stderr;
     await Deno.remove(this.#root, { recursive: true }).catch(() => {});
   }
 
@@ -304,9 +336,12 @@ export class ThrottleProxy implements AsyncDisposable {
     this.#accepting = this.#accept();
   }
 
-  /** Listens on an ephemeral loopback port, forwarding to `targetPort`. */
-  static start(targetPort: number, limits: ProxyLimits): ThrottleProxy {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  /**
+   * Listens on a loopback port (ephemeral unless `port` is given: a client's
+   * resume records name the port it connected to), forwarding to `targetPort`.
+   */
+  static start(targetPort: number, limits: ProxyLimits, port = 0): ThrottleProxy {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port });
     return new ThrottleProxy(listener, targetPort, limits);
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TestServer } from "./_spawn.ts";
+import { tempDir, TestServer } from "./_spawn.ts";
 
 Deno.test("first start creates an admin whose printed password logs in", async () => {
   await using server = await TestServer.start();
@@ -27,4 +27,17 @@ Deno.test("batch mode runs stdin commands and stops at the first failure", async
   assert.equal(failing.code, 1);
   assert.equal(failing.stdout, "");
   assert.match(failing.stderr, /Cannot (enter|open|stat) "\/a\/missing": not found/);
+});
+
+Deno.test("a restart on the same data dir keeps the admin and prints no new password", async () => {
+  await using dir = await tempDir();
+  const dataDir = `${dir.path}/data`;
+  const first = await TestServer.start({ dataDir });
+  const password = first.adminPassword;
+  await first.stop();
+  await using second = await TestServer.start({ dataDir });
+  assert.equal(second.adminPassword, "", "a second admin password was printed");
+  assert.equal((await Deno.readTextFile(`${dataDir}/initial-admin-password`)).trim(), password);
+  const result = await second.client("admin", password, { command: "pwd" });
+  assert.equal(result.code, 0, result.stderr);
 });

@@ -1,3 +1,4 @@
+import { safeName } from "../format.ts";
 import type { ShellCommand } from "./command.ts";
 
 /** `pwd`: print the remote directory. */
@@ -9,7 +10,7 @@ export const pwd: ShellCommand = {
   async run(ctx) {
     const response = await ctx.connection.call("pwd");
     ctx.cwd = String(response.cwd);
-    ctx.print(ctx.cwd);
+    ctx.print(safeName(ctx.cwd));
   },
 };
 

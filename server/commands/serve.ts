@@ -22,7 +22,13 @@ Options:
   --data DIR         Data directory: accounts and homes (default ./ftpx-data)
   --config FILE      INI file (default conf/server.ini, if present)
   --log-level LEVEL  debug, info, warn or error (default info)
+  --tls-cert FILE    Serve TLS with this certificate (PEM; see ftpx cert)
+  --tls-key FILE     The certificate's private key (PEM)
   -h, --help         Show this help
+
+With TLS, clients connect with "ftpx connect --tls" (plus --ca FILE for a
+self-signed certificate). Limits, timeouts and require_tls are set in the
+config file; see conf/server.ini and docs/security.md.
 `;
 
 /** Runs the server until it is stopped or fails. */
@@ -34,6 +40,8 @@ export async function run(args: string[]): Promise<number> {
     data: { type: "string" },
     config: { type: "string" },
     "log-level": { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
   });
   if (parsed.flags.help) {
     console.log(HELP);
@@ -52,9 +60,20 @@ export async function run(args: string[]): Promise<number> {
       ftp_port: ftpPort === undefined ? undefined : String(parsePort(ftpPort, "FTP port")),
       data: stringFlag(parsed, "data"),
       log_level: stringFlag(parsed, "log-level"),
+      tls_cert: stringFlag(parsed, "tls-cert"),
+      tls_key: stringFlag(parsed, "tls-key"),
     },
   });
   const server = await startServer(config);
+  if (server.tlsFingerprint !== null) {
+    console.log(`TLS on port ${server.port}, certificate SHA-256 ${server.tlsFingerprint}`);
+  }
+  if (server.plainPort !== null) {
+    const policy = config.requireTls
+      ? "refuses sessions (require_tls)"
+      : "serves logins without TLS (require_tls = false)";
+    console.log(`plaintext on port ${server.plainPort}: ${policy}`);
+  }
   if (server.ftpPort !== null) {
     // Printed before, and worded unlike, the "ftpx listening on" line scripts wait for.
     const { first, last } = config.pasvPorts;

@@ -10,7 +10,8 @@
 
 import type { Socket } from "node:net";
 import type { Account } from "../accounts.ts";
-import { OperationError, toErrorReply } from "../errors.ts";
+import { ERROR_TABLE, OperationError, toErrorReply } from "../errors.ts";
+import { admitConnection } from "../limits.ts";
 import type { Vfs } from "../vfs.ts";
 import {
   closeQuietly,
@@ -34,11 +35,32 @@ const MAX_LOGGED_COMMAND = 200;
 
 const encoder = new TextEncoder();
 
+/** How long a refused connection may linger while its 421 reply is delivered. */
+const REFUSAL_LINGER_MS = 5_000;
+
 /** Serves one FTP control connection until it ends; never throws. */
 export function runFtpSession(socket: Socket, services: FtpServices): void {
   let session: FtpSession;
   try {
-    session = new FtpSession(new SocketConn(socket), services);
+    // The same session limits as the native protocol, counted together (server/limits.ts).
+    const admission = admitConnection(services.sessions, {
+      address: socket.remoteAddress ?? "",
+      port: socket.remotePort ?? 0,
+      protocol: "ftp",
+    }, services.config);
+    if (!admission.admitted) {
+      services.log.warn("session refused", {
+        peer: `${socket.remoteAddress}:${socket.remotePort}`,
+        reason: admission.message,
+        protocol: "ftp",
+      });
+      const code = ERROR_TABLE[admission.kind].ftp;
+      socket.end(encoder.encode(`${code} ${admission.message}\r\n`));
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+      socket.resume(); // Read and drop what the client sends, so closing does not reset.
+      return;
+    }
+    session = new FtpSession(new SocketConn(socket), services, admission.id);
   } catch (error) {
     services.log.error("ftp session setup failed", { detail: String(error) });
     socket.destroy();
@@ -94,14 +116,14 @@ class FtpSession implements FtpSessionState {
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor(conn: SocketConn, services: FtpServices) {
+  constructor(conn: SocketConn, services: FtpServices, id: number) {
     this.#conn = conn;
     this.#services = services;
     this.#reader = new FtpLineReader(conn);
     this.peerAddress = conn.remoteAddress;
     this.localAddress = conn.localAddress;
     this.peer = `${conn.remoteAddress}:${conn.remotePort}`;
-    this.id = services.sessions.open(conn.remoteAddress, conn.remotePort, "ftp");
+    this.id = id;
   }
 
   get tls(): boolean {

@@ -11,6 +11,12 @@ export const hello = defineOperation({
   args: { version: "int", client: "string?" },
   handler(ctx, { version, client }) {
     if (ctx.session.helloDone) throw new OperationError("bad_request", "Hello already done");
+    const refusal = ctx.session.secure ? null : ctx.services.plaintextRefusal;
+    if (refusal !== null) {
+      // Refused at hello, before the client has any reason to send a password in the clear.
+      ctx.session.closeAfterReply = true;
+      throw new OperationError("forbidden", refusal);
+    }
     if (version !== PROTOCOL_VERSION) {
       ctx.session.closeAfterReply = true;
       throw new OperationError(

@@ -61,10 +61,19 @@ const ALLOWED_BEFORE_HELLO = new Set(["hello", "quit"]);
 /** Finds the operation a request names. */
 export function lookupOperation(request: FrameHeader): Operation {
   const name = request.op;
-  if (typeof name !== "string") throw new OperationError("bad_request", 'Missing field "op"');
+  if (name === undefined || name === null) {
+    throw new OperationError("bad_request", 'Missing field "op"');
+  }
+  if (typeof name !== "string") {
+    throw new OperationError("bad_request", 'Field "op" must be a string');
+  }
   const operation = OPERATIONS.get(name);
   if (!operation) {
-    throw new OperationError("unknown_operation", `Unknown operation "${name.slice(0, 64)}"`);
+    // Quoted as JSON, so a control character in the name can't reach a terminal or a log raw.
+    throw new OperationError(
+      "unknown_operation",
+      `Unknown operation ${JSON.stringify(name.slice(0, 64))}`,
+    );
   }
   return operation;
 }

@@ -11,6 +11,7 @@ import type { FrameReader } from "../../protocol/frame_reader.ts";
 import type { Account, AccountStore } from "../accounts.ts";
 import type { ServerConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { LoginGuard } from "../login_guard.ts";
 import type { SessionRegistry } from "../session_registry.ts";
 import type { TransferStores, Upload } from "../transfer/mod.ts";
 import type { Vfs } from "../vfs.ts";
@@ -39,6 +40,10 @@ export interface Services {
   log: Logger;
   /** Live sessions of all threads. */
   sessions: SessionRegistry;
+  /** Per-address login limits and bans, shared by all threads. */
+  loginGuard: LoginGuard;
+  /** Why a plaintext session is refused (TLS required), or null when plaintext is allowed. */
+  plaintextRefusal: string | null;
   /** Quota ledger, partial uploads and the sha256 cache. */
   transfers: TransferStores;
 }
@@ -51,6 +56,8 @@ export interface SessionState {
   readonly peer: string;
   /** The client's IP address (no port). */
   readonly address: string;
+  /** True when the connection is TLS. */
+  readonly secure: boolean;
   /** Set by `hello`. */
   helloDone: boolean;
   /** Set by `login`. */

@@ -192,10 +192,13 @@ export class Upload {
       this.#extend(step, written - this.#reservation.reserved);
     }
     this.#hash.update(chunk);
-    this.#length += chunk.length;
     try {
       await writeAll(this.#file, chunk);
+      this.#length += chunk.length;
     } catch (error) {
+      // A failed write (disk full) may have stored part of the chunk: count what the file
+      // really holds, so the quota settled on abort matches the disk.
+      this.#length = await this.#file.stat().then((info) => info.size, () => this.#length);
       throw fromFsError(error, "write", this.path);
     }
   }

@@ -1,0 +1,54 @@
+/** Starting the server: where it listens, and refusing a port another server holds. */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ftpxCommand, tempDir, TestServer } from "./_spawn.ts";
+
+/** Runs `ftpx serve ARGS` until it exits, or kills it once it says it listens (code -1). */
+async function serveUntilListeningOrExit(args: string[]) {
+  const { command, args: fullArgs } = ftpxCommand(["serve", ...args]);
+  const child = new Deno.Command(command, { args: fullArgs, stdout: "piped", stderr: "piped" })
+    .spawn();
+  const stderr = new Response(child.stderr).text();
+  let stdout = "";
+  for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+    stdout += text;
+    if (stdout.includes("ftpx listening on")) {
+      child.kill();
+      await child.status;
+      return { code: -1, stdout, stderr: await stderr };
+    }
+  }
+  return { code: (await child.status).code, stdout, stderr: await stderr };
+}
+
+Deno.test("a second server on a port in use fails, touching nothing, and the first keeps serving", async () => {
+  // Two threads, so the first server's sockets use SO_REUSEPORT.
+  await using first = await TestServer.start({ ini: "workers = 2\n" });
+  await using dir = await tempDir();
+  const otherData = join(dir.path, "data");
+  const second = await serveUntilListeningOrExit([
+    "--port",
+    String(first.port),
+    "--data",
+    otherData,
+  ]);
+  assert.equal(second.code, 1, "the second server started listening");
+  assert.equal(second.stdout, "");
+  assert.equal(
+    second.stderr,
+    `error: Cannot listen on 127.0.0.1:${first.port}: address in use (another server running? try --port)\n`,
+  );
+  await assert.rejects(Deno.stat(otherData), Deno.errors.NotFound);
+  const check = await first.client("admin", first.adminPassword, { command: "pwd" });
+  assert.equal(check.code, 0, check.stderr);
+});
+
+Deno.test("serve creates the data dir private to its owner, with the account database", async () => {
+  await using dir = await tempDir();
+  await using server = await TestServer.start({ dataDir: join(dir.path, "data") });
+  assert.ok(server.port > 0);
+  assert.equal(server.dataDir, join(dir.path, "data"));
+  assert.ok((await Deno.stat(join(server.dataDir, "ftpx.db"))).isFile);
+  assert.equal((await Deno.stat(server.dataDir)).mode! & 0o777, 0o700);
+});
