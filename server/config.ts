@@ -209,7 +209,7 @@ export const CONFIG_TABLE: ConfigTable = {
   loginAttemptsPerMinute: {
     key: "login_attempts_per_minute",
     parse: integer(1, 10_000),
-    default: 20,
+    default: 60,
   },
   loginBanFailures: { key: "login_ban_failures", parse: integer(1, 10_000), default: 10 },
   loginBanTime: { key: "login_ban_time", parse: integer(1, 30 * 86400), default: 900 },

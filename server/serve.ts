@@ -162,10 +162,18 @@ async function startWorkers(
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
       }));
+      // Once listening, a thread that stops (a crash, or its accept loop failing) stops the
+      // server: better a clean exit a supervisor restarts than a port that silently stalls.
+      const fail = (detail: string) => {
+        log.error("server thread failed", { thread: index, detail });
+        rejectFailed(new Error(`Server thread ${index} failed: ${detail}`));
+      };
+      worker.onmessage = (event: MessageEvent<WorkerReport>) => {
+        if (event.data.type === "failed") fail(event.data.message);
+      };
       worker.onerror = (event) => {
         event.preventDefault();
-        log.error("server thread failed", { thread: index, detail: event.message });
-        rejectFailed(new Error(`Server thread ${index} failed: ${event.message}`));
+        fail(event.message);
       };
     }
   } catch (error) {

@@ -53,6 +53,11 @@ async function start(
   { config, port, plainPort, ftpPort, reusePort, tls }: WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
+  // A bug in one session must not end every session of this thread: log it loudly, go on.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled rejection", { detail: String(event.reason) });
+  });
   const accounts = await AccountStore.open(config.dataDir);
   const ftpTls = await loadFtpTls(config);
   const hostname = config.host;

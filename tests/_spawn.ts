@@ -260,6 +260,9 @@ export class TestServer implements AsyncDisposable {
     await this.#child.status;
     await this.#stderr;
     await Deno.remove(this.#root, { recursive: true }).catch(() => {});
+    // Every test doubles as a check that the server hit no unhandled error.
+    const bug = /^.*(unhandled rejection|internal error|Uncaught).*$/m.exec(this.#stderrText);
+    if (bug) throw new Error(`The server logged a bug during the test:\n${bug[0]}`);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -89,6 +89,8 @@ export class Download {
       [front, back] = [back, front];
       const left = this.length - sent - count;
       reading = left > 0 ? this.#readChunk(front, left) : null;
+      // Awaited next turn; marked handled now so a failed read during the write isn't fatal.
+      reading?.catch(() => {});
       hash?.update(chunk);
       try {
         await writeAll(sink, chunk);

@@ -59,6 +59,27 @@ Deno.test("openDownload() hashes a whole-file send once and serves the digest fr
   );
 });
 
+Deno.test("openDownload() fails only the send when the file shrinks during a write", async () => {
+  await using fx = await fixture();
+  const path = join(fx.home, "a.bin");
+  await Deno.writeFile(path, bytes(SIZE));
+  const download = await openDownload(fx.vfs, fx.stores.hashes, "/a.bin");
+  // The first write truncates the file and completes on a later task, as a socket write does:
+  // the next chunk's read fails while that write is still in flight.
+  const slowSink = {
+    async write(data: Uint8Array) {
+      await Deno.truncate(path, 10);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return data.length;
+    },
+  };
+  try {
+    await assert.rejects(download.sendTo(slowSink), { kind: "changed" });
+  } finally {
+    download.close();
+  }
+});
+
 Deno.test("openDownload() refuses a resume of a file that changed (tag mismatch)", async () => {
   await using fx = await fixture();
   await Deno.writeFile(join(fx.home, "a.bin"), bytes(1000));

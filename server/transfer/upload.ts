@@ -226,6 +226,8 @@ export class Upload {
         }
         if (writing) await writing;
         writing = this.write(front.subarray(0, count));
+        // Handled when awaited next turn; marked now so a failure while reading isn't "unhandled".
+        writing.catch(() => {});
         [front, back] = [back, front];
         received += count;
         onProgress?.(received);

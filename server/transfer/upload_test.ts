@@ -171,6 +171,20 @@ Deno.test("upload: without a declared size the quota is enforced while streaming
   assert.equal(fx.stores.quota.usage(fx.userId).reserved, 0);
 });
 
+Deno.test("upload: a quota refusal while the next chunk is on the network fails only the upload", async () => {
+  await using fx = await fixture(300_000);
+  const upload = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/s" });
+  const data = source(bytes(2_000_000), 256 * 1024);
+  // Each read completes on a later task, as from a socket: the write's refusal happens meanwhile.
+  const network = {
+    read: (buffer: Uint8Array) =>
+      new Promise<number | null>((resolve) => setTimeout(() => resolve(data.read(buffer)), 0)),
+  };
+  await assert.rejects(upload.receive(network), { kind: "quota_exceeded" });
+  await upload.abort({ keep: false });
+  assert.equal(fx.stores.quota.usage(fx.userId).reserved, 0);
+});
+
 Deno.test("upload: refuses a directory target, a missing parent and more than the declared size", async () => {
   await using fx = await fixture();
   await Deno.mkdir(join(fx.home, "d"));
