@@ -239,6 +239,8 @@ export interface PutOffsetResponse extends Response {
   path: string;
   /** Where `put` should start: the length of a matching partial upload, or 0. */
   offset: number;
+  /** When resuming: what the partial holds (its length, and the file it is part of). */
+  partial?: { length: number; size: number; source: string | null };
 }
 
 /** `put`: send bytes `[offset, size)` of a file as the body; the server holds them until `put_commit`. */

@@ -4,7 +4,7 @@
  * newer ftpx. Server threads and host admin commands each hold a connection.
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS } from "./migrations.ts";
 
@@ -63,4 +63,18 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
     db.exec("ROLLBACK");
     throw error;
   }
+}
+
+const STATEMENTS = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
+/**
+ * A prepared statement for `sql` on `db`, compiled once per connection:
+ * preparing costs tens of microseconds, running a cached one a few.
+ */
+export function statement(db: DatabaseSync, sql: string): StatementSync {
+  let cache = STATEMENTS.get(db);
+  if (!cache) STATEMENTS.set(db, cache = new Map());
+  let prepared = cache.get(sql);
+  if (!prepared) cache.set(sql, prepared = db.prepare(sql));
+  return prepared;
 }

@@ -11,7 +11,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { formatSize } from "../protocol/size.ts";
-import { inTransaction } from "./database.ts";
+import { inTransaction, statement } from "./database.ts";
 import { OperationError } from "./errors.ts";
 
 /** Space held by one upload in flight. */
@@ -73,14 +73,15 @@ export class QuotaLedger {
     db: DatabaseSync,
     partialLength: (userId: number, partial: string) => Promise<number>,
   ): Promise<number> {
-    const rows = db.prepare(
+    const rows = statement(
+      db,
       "SELECT id, user_id AS userId, partial, base FROM upload_reservations",
     ).all() as unknown as ReservationRow[];
     for (const row of rows) {
       const length = await partialLength(row.userId, row.partial).catch(() => row.base);
       inTransaction(db, () => {
         addUsed(db, row.userId, length - row.base);
-        db.prepare("DELETE FROM upload_reservations WHERE id = ?").run(row.id);
+        statement(db, "DELETE FROM upload_reservations WHERE id = ?").run(row.id);
       });
     }
     return rows.length;
@@ -88,7 +89,8 @@ export class QuotaLedger {
 
   /** A user's current usage. */
   usage(userId: number): Usage {
-    const row = this.#db.prepare(
+    const row = statement(
+      this.#db,
       `SELECT used_bytes AS used, quota_bytes AS quota,
          (SELECT coalesce(sum(reserved), 0) FROM upload_reservations WHERE user_id = users.id)
            AS reserved
@@ -111,7 +113,8 @@ export class QuotaLedger {
       let id: number;
       try {
         id = Number(
-          this.#db.prepare(
+          statement(
+            this.#db,
             `INSERT INTO upload_reservations (user_id, partial, base, reserved, created_at)
              VALUES (?, ?, ?, ?, ?)`,
           ).run(userId, options.partial, options.base, options.bytes, Date.now()).lastInsertRowid,
@@ -138,7 +141,7 @@ export class QuotaLedger {
   extend(reservation: Reservation, bytes: number, what: string): void {
     inTransaction(this.#db, () => {
       requireRoom(this.usage(reservation.userId), bytes, what);
-      this.#db.prepare("UPDATE upload_reservations SET reserved = reserved + ? WHERE id = ?")
+      statement(this.#db, "UPDATE upload_reservations SET reserved = reserved + ? WHERE id = ?")
         .run(bytes, reservation.id);
     });
     reservation.reserved += bytes;
@@ -151,7 +154,7 @@ export class QuotaLedger {
   settle(reservation: Reservation, usedDelta: number): void {
     inTransaction(this.#db, () => {
       addUsed(this.#db, reservation.userId, usedDelta);
-      this.#db.prepare("DELETE FROM upload_reservations WHERE id = ?").run(reservation.id);
+      statement(this.#db, "DELETE FROM upload_reservations WHERE id = ?").run(reservation.id);
     });
   }
 
@@ -163,7 +166,7 @@ export class QuotaLedger {
 
 function addUsed(db: DatabaseSync, userId: number, delta: number): void {
   if (delta === 0) return;
-  db.prepare("UPDATE users SET used_bytes = max(0, used_bytes + ?) WHERE id = ?").run(
+  statement(db, "UPDATE users SET used_bytes = max(0, used_bytes + ?) WHERE id = ?").run(
     delta,
     userId,
   );

@@ -19,6 +19,10 @@ export const RESERVED_PREFIX = ".ftpx-";
 /** Hidden directory in each home holding partial uploads (named by {@linkcode Vfs.partialFile}). */
 export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
 const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
+/** Longest a listing holds the event loop with synchronous stats before yielding. */
+const SYNC_SLICE_MS = 4;
+/** One stat slower than this (a disk seek, not a busy CPU) means a cold disk: the rest go async. */
+const SLOW_STAT_MS = 8;
 
 const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
@@ -204,9 +208,7 @@ export class Vfs {
     } catch (error) {
       throw fromFsError(error, "list", virtualPath);
     }
-    const entries = await Promise.all(
-      names.map(({ name, isSymlink }) => this.#listEntry(join(real, name), name, isSymlink)),
-    );
+    const entries = await this.#describeAll(real, names);
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -286,7 +288,8 @@ export class Vfs {
       mode: 0o600,
     });
     try {
-      await file.truncate(length);
+      // Only cut when needed: on ext4, truncating makes close() flush the whole file.
+      if ((await file.stat()).size !== length) await file.truncate(length);
       await file.seek(length, Deno.SeekMode.Start);
       return file;
     } catch (error) {
@@ -414,6 +417,61 @@ export class Vfs {
       throw fromFsError(error, `move "${from}" to`, target);
     }
     return { to: target, replaced: existing?.isFile ? existing.size : 0 };
+  }
+
+  /**
+   * Stats the entries of a listing. One asynchronous file system call costs
+   * tens of microseconds of dispatch, so a 2,000-entry listing made that way
+   * takes ~100 ms; synchronous stats take ~5 ms. So entries are described
+   * synchronously in slices of at most {@linkcode SYNC_SLICE_MS}, yielding
+   * to the event loop between slices; if one stat is slow (a cold disk),
+   * the rest go asynchronously, so other sessions never wait on the disk.
+   */
+  async #describeAll(
+    real: string,
+    names: { name: string; isSymlink: boolean }[],
+  ): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    let next = 0;
+    while (next < names.length) {
+      const slice = this.#describeSlice(real, names, next, entries);
+      next = slice.next;
+      if (slice.slow) break;
+      if (next < names.length) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    for (const { name, isSymlink } of names.slice(next)) {
+      entries.push(await this.#listEntry(join(real, name), name, isSymlink));
+    }
+    return entries;
+  }
+
+  /** Describes entries synchronously from `start` until the slice's time is up or a stat is slow. */
+  #describeSlice(
+    real: string,
+    names: { name: string; isSymlink: boolean }[],
+    start: number,
+    into: Entry[],
+  ): { next: number; slow: boolean } {
+    const began = performance.now();
+    let index = start;
+    while (index < names.length) {
+      const { name, isSymlink } = names[index++]!;
+      const before = performance.now();
+      into.push(this.#listEntrySync(join(real, name), name, isSymlink));
+      const now = performance.now();
+      if (now - before > SLOW_STAT_MS) return { next: index, slow: true };
+      if (now - began > SYNC_SLICE_MS) break;
+    }
+    return { next: index, slow: false };
+  }
+
+  #listEntrySync(real: string, name: string, isSymlink: boolean): Entry {
+    try {
+      if (isSymlink) this.#insideOrThrow(Deno.realPathSync(real), name);
+      return toEntry(name, Deno.statSync(real));
+    } catch {
+      return { name, type: "link", size: 0, mtime: 0 };
+    }
   }
 
   async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeAll, writeFrame } from "../protocol/frame_writer.ts";
 import { Connection } from "../client/connection.ts";
-import { TestServer } from "./_spawn.ts";
+import { fileSize, TestServer, waitFor } from "./_spawn.ts";
 
 function bytes(length: number, seed = 1): Uint8Array {
   const out = new Uint8Array(length);
@@ -247,6 +247,57 @@ Deno.test("a 5 GiB sparse file: stat, ranges past 4 GiB and a resume offset over
     assert.equal(past.status, 400);
     const probe = await connection.call("put_offset", { path: "other.bin", size: size + 7 });
     assert.equal(probe.offset, 0);
+  } finally {
+    connection.close();
+  }
+});
+
+Deno.test("put_offset reports a partial left by a dropped connection, for the same source only", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("alice", "alice-secret");
+  const content = bytes(400_000, 9);
+  const dropped = await logIn(server, "alice", "alice-secret");
+  await writeFrame(dropped.sink, {
+    op: "put",
+    id: 1,
+    path: "r.bin",
+    size: content.length,
+    source: "s1",
+    body: content.length,
+  });
+  await writeAll(dropped.sink, content.subarray(0, 300_000));
+  const partials = join(server.home("alice"), ".ftpx-partial");
+  await waitFor(async () => {
+    const sizes = await Array.fromAsync(Deno.readDir(partials)).catch(() => []);
+    return sizes.length === 1 && await fileSize(join(partials, sizes[0]!.name)) >= 200_000;
+  }, "the partial upload to grow");
+  dropped.close();
+
+  const connection = await logIn(server, "alice", "alice-secret");
+  try {
+    const other = await connection.call("put_offset", {
+      path: "r.bin",
+      size: 400_000,
+      source: "s2",
+    });
+    assert.equal(other.offset, 0);
+    const same = await connection.call("put_offset", {
+      path: "r.bin",
+      size: 400_000,
+      source: "s1",
+    });
+    const offset = same.offset as number;
+    assert.ok(offset >= 200_000 && offset <= 300_000, `offset ${offset}`);
+    assert.deepEqual(same.partial, { length: offset, size: 400_000, source: "s1" });
+    const rest = await put(connection, {
+      path: "r.bin",
+      size: 400_000,
+      offset,
+      source: "s1",
+      sha256: sha256(content),
+    }, content.subarray(offset));
+    assert.equal(rest.status, 201, rest.message);
+    assert.deepEqual(await Deno.readFile(join(server.home("alice"), "r.bin")), content);
   } finally {
     connection.close();
   }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { ResumeStore } from "../client/resume_store.ts";
 import {
   fileSize,
   runFtpx,
@@ -324,3 +325,100 @@ function runClient(
     env: { FTPX_PASSWORD: PASSWORD, ...env },
   });
 }
+
+Deno.test("transfer errors are one clear line each and leave nothing behind", async () => {
+  await using server = await TestServer.start({ args: ["--log-level", "warn"] });
+  await server.addUser("alice", PASSWORD);
+  await using local = await tempDir("ftpx-local-");
+  await Deno.mkdir(join(server.home("alice"), "dir"));
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(2 * MIB));
+  await Deno.mkdir(join(local.path, "ldir"));
+  const cases: [string, RegExp][] = [
+    ["put missing.bin", /^error: Cannot read "missing\.bin": not found$/m],
+    ["put ldir", /^error: Cannot upload "ldir": is a directory \(use put -r\)$/m],
+    ["get nope.bin", /^error: Cannot get "nope\.bin": not found$/m],
+    ["get dir", /^error: Cannot get "\/dir": is a directory \(use get -r\)$/m],
+    [
+      "get a.bin no/such/dir/a.bin",
+      /^error: Cannot write ".*no\/such\/dir\/a\.bin\.ftpx-part": not found$/m,
+    ],
+    ["put ldir/../ldir", /is a directory/],
+    ["reget a.bin", /^error: Nothing to resume for ".*a\.bin": no partial download \(use get\)$/m],
+  ];
+  for (const [command, expected] of cases) {
+    const result = await server.client("alice", PASSWORD, {
+      stdin: `${command}\n`,
+      cwd: local.path,
+    });
+    assert.equal(result.code, 1, command);
+    assert.match(result.stderr, expected, command);
+    assert.equal(result.stderr.trim().split("\n").length, 1, `one line for "${command}"`);
+  }
+  const left = await Array.fromAsync(Deno.readDir(local.path));
+  assert.deepEqual(left.map((e) => e.name), ["ldir"], "no partial files left behind");
+});
+
+Deno.test("who shows a running transfer as the session's activity", async () => {
+  const { server, local, config, env } = await setup();
+  await using _server = server;
+  await using _local = local;
+  await using _config = config;
+  // Sparse and larger than the socket buffers, so the server is still sending when `who` runs.
+  const file = await Deno.open(join(server.home("alice"), "big.bin"), {
+    write: true,
+    create: true,
+  });
+  await file.truncate(64 * MIB);
+  file.close();
+  await using proxy = ThrottleProxy.start(server.port, { down: 2 * MIB });
+  const child = spawnFtpx(
+    ["connect", "-P", String(proxy.port), "-u", "alice", "-c", "get big.bin"],
+    {
+      cwd: local.path,
+      env: { FTPX_PASSWORD: PASSWORD, ...env },
+    },
+  );
+  try {
+    await waitFor(
+      async () => await fileSize(join(local.path, "big.bin.ftpx-part")) >= MIB,
+      "the download to start",
+    );
+    const who = await server.client("admin", server.adminPassword, { command: "who" });
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, /alice .* get \/big\.bin \d+%/);
+  } finally {
+    child.kill("SIGKILL");
+    await child.output();
+  }
+});
+
+Deno.test("a resume record whose partial is gone is forgotten, and an existing target is not overwritten", async () => {
+  const { server, local, config, env } = await setup();
+  await using _server = server;
+  await using _local = local;
+  await using _config = config;
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(2 * MIB));
+  const store = new ResumeStore(join(config.path, "resume.ini"));
+  const record = (name: string) => ({
+    server: `127.0.0.1:${server.port}`,
+    user: "alice",
+    remote: "/a.bin",
+    local: join(local.path, name),
+    size: 2 * MIB,
+    mtime: 1,
+    tag: "0123456789abcdef",
+    started: 1,
+  });
+  await store.save(record("gone.bin"));
+  await store.save(record("kept.bin"));
+  await Deno.writeFile(join(local.path, "kept.bin.ftpx-part"), bytes(1000));
+  await Deno.writeTextFile(join(local.path, "kept.bin"), "mine");
+  const result = await runClient(server.port, "pwd", local.path, env, ["--resume"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /kept\.bin" exists: use get -f to download it again/);
+  assert.doesNotMatch(result.stderr, /gone\.bin/);
+  assert.equal(await Deno.readTextFile(join(local.path, "kept.bin")), "mine");
+  assert.deepEqual((await store.list(`127.0.0.1:${server.port}`, "alice")).map((r) => r.local), [
+    join(local.path, "kept.bin"),
+  ]);
+});

@@ -19,7 +19,7 @@ import {
   type ResponseHeader,
 } from "../connection.ts";
 import type { Progress, ProgressOptions } from "../progress.ts";
-import type { ResumeStore } from "../resume_store.ts";
+import type { ResumeRecord, ResumeStore } from "../resume_store.ts";
 import { CHUNK_BYTES, LocalFileError, localReason, readPrefix, writeAllTo } from "./_io.ts";
 
 /** Suffix of a partial download beside its target. */
@@ -75,7 +75,41 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
     env.notice(`${basename(part)} has no resume record: starting over`);
   }
 
-  let response = await requestRange(connection, plan.remote, offset, tag);
+  // Open the partial before asking for data: a local problem must not cost a whole body.
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(part, { read: true, write: true, create: true, mode: 0o644 });
+  } catch (error) {
+    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
+  }
+  try {
+    return await fetchInto(env, plan, { file, part, record, offset, tag });
+  } catch (error) {
+    // An empty partial holds nothing to resume: don't leave it behind.
+    if (await fileLength(part) === 0) await Deno.remove(part).catch(() => {});
+    throw error;
+  } finally {
+    file.close();
+  }
+}
+
+/** Requests the range and receives it into the open partial; see {@linkcode downloadFile}. */
+async function fetchInto(
+  env: TransferEnv,
+  plan: DownloadPlan,
+  state: {
+    file: Deno.FsFile;
+    part: string;
+    record: ResumeRecord | undefined;
+    offset: number;
+    tag: string | undefined;
+  },
+): Promise<DownloadResult> {
+  const { connection, store, user } = env;
+  const server = connection.address;
+  const { file, part, record } = state;
+  let { offset } = state;
+  let response = await requestRange(connection, plan.remote, offset, state.tag);
   if (response.status === Status.CHANGED) {
     if (plan.resume === "require") {
       throw new Error(
@@ -100,26 +134,24 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
 
   let recorded = false;
   if (remote.size >= RESUME_RECORD_MIN_BYTES) {
-    recorded = await store.save({
-      server,
-      user,
-      remote: remote.path,
-      local: plan.local,
-      size: remote.size,
-      mtime: remote.mtime,
-      tag: remote.tag,
-      started: record?.started ?? Date.now(),
-    });
+    try {
+      recorded = await store.save({
+        server,
+        user,
+        remote: remote.path,
+        local: plan.local,
+        size: remote.size,
+        mtime: remote.mtime,
+        tag: remote.tag,
+        started: record?.started ?? Date.now(),
+      });
+    } catch (error) {
+      // The body is already on its way: download it anyway, only without a resume record.
+      env.notice(`Cannot record the download in "${store.path}": ${localReason(error)}`);
+    }
   }
 
   const hash = createHash("sha256");
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(part, { read: true, write: true, create: true, mode: 0o644 });
-  } catch (error) {
-    await connection.reader.skipBody();
-    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
-  }
   const progress = env.progress({
     verb: "get",
     name: basename(plan.local),
@@ -128,7 +160,8 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
   });
   try {
     try {
-      await file.truncate(offset);
+      // Only cut when needed: on ext4, truncating makes close() flush the whole file.
+      if ((await file.stat()).size !== offset) await file.truncate(offset);
       if (offset > 0) await readPrefix(file, offset, (chunk) => hash.update(chunk));
       await file.seek(offset, Deno.SeekMode.Start);
     } catch (error) {
@@ -143,8 +176,6 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
   } catch (error) {
     progress.abandon();
     throw error;
-  } finally {
-    file.close();
   }
 
   const sha256 = hash.digest("hex");
@@ -165,7 +196,11 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
   } catch (error) {
     throw new LocalFileError(`Cannot rename "${part}" to "${plan.local}": ${localReason(error)}`);
   }
-  if (recorded || record) await store.remove(server, user, plan.local);
+  if (recorded || record) {
+    await store.remove(server, user, plan.local).catch((error) => {
+      env.notice(`Cannot update "${store.path}": ${localReason(error)}`);
+    });
+  }
   progress.finish();
   return { size: remote.size, resumedAt: offset, sha256 };
 }

@@ -1,3 +1,4 @@
+import { FrameError } from "../../protocol/frame.ts";
 import type { FrameReader } from "../../protocol/frame_reader.ts";
 import { OperationError } from "../errors.ts";
 import { beginUpload, TransferActivity, type Upload, uploadOffset } from "../transfer/mod.ts";
@@ -21,6 +22,8 @@ export const putOffset = defineOperation({
       message: offset > 0 ? `Resume at byte ${offset}` : "Start at byte 0",
       path: target,
       offset,
+      // The identity of what the partial holds: the same file as the client's, by construction.
+      ...(offset > 0 ? { partial: { length: offset, size, source: source ?? null } } : {}),
     };
   },
 });
@@ -135,9 +138,19 @@ async function endPendingUpload(ctx: OpContext): Promise<void> {
   await pending?.abort();
 }
 
+/** The request body as a byte source; a client gone mid-body is a lost connection, not a bug. */
 function bodySource(reader: FrameReader) {
   return {
-    read: (buffer: Uint8Array) =>
-      reader.bodyRemaining > 0 ? reader.readBody(buffer) : Promise.resolve(null),
+    async read(buffer: Uint8Array): Promise<number | null> {
+      if (reader.bodyRemaining === 0) return null;
+      try {
+        return await reader.readBody(buffer);
+      } catch (error) {
+        if (error instanceof FrameError && error.code === "truncated") {
+          throw new Deno.errors.UnexpectedEof("Connection closed during the upload");
+        }
+        throw error;
+      }
+    },
   };
 }

@@ -5,6 +5,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
+import { statement } from "../database.ts";
 
 /** Rows kept at most; the oldest entries are dropped beyond it. */
 const MAX_ROWS = 100_000;
@@ -20,7 +21,8 @@ export class HashCache {
 
   /** The digest of the file `info` describes, if known for this exact version. */
   get(info: Deno.FileInfo): string | null {
-    const row = this.#db.prepare(
+    const row = statement(
+      this.#db,
       "SELECT sha256 FROM file_hashes WHERE dev = ? AND ino = ? AND size = ? AND mtime = ?",
     ).get(info.dev, info.ino ?? 0, info.size, mtimeOf(info)) as { sha256: string } | undefined;
     return row?.sha256 ?? null;
@@ -28,11 +30,13 @@ export class HashCache {
 
   /** Remembers the digest of the file version `info` describes. */
   set(info: Deno.FileInfo, sha256: string): void {
-    this.#db.prepare(
+    statement(
+      this.#db,
       "INSERT OR REPLACE INTO file_hashes (dev, ino, size, mtime, sha256) VALUES (?, ?, ?, ?, ?)",
     ).run(info.dev, info.ino ?? 0, info.size, mtimeOf(info), sha256);
     // A replaced row gets a new rowid, so low rowids are the least recently stored.
-    this.#db.prepare(
+    statement(
+      this.#db,
       "DELETE FROM file_hashes WHERE rowid <= (SELECT max(rowid) FROM file_hashes) - ?",
     ).run(MAX_ROWS);
   }

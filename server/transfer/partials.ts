@@ -7,6 +7,7 @@
 
 import { createHash } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
+import { statement } from "../database.ts";
 
 /** One partial upload. */
 export interface PartialRecord {
@@ -41,13 +42,17 @@ export class PartialStore {
 
   /** The record of an upload to `path`, if any. */
   get(userId: number, path: string): PartialRecord | undefined {
-    return this.#db.prepare(`SELECT ${COLUMNS} FROM partial_uploads WHERE user_id = ? AND path = ?`)
+    return statement(
+      this.#db,
+      `SELECT ${COLUMNS} FROM partial_uploads WHERE user_id = ? AND path = ?`,
+    )
       .get(userId, path) as PartialRecord | undefined;
   }
 
   /** Creates or replaces the record of an upload to `path`. */
   save(record: Omit<PartialRecord, "updatedAt">): void {
-    this.#db.prepare(
+    statement(
+      this.#db,
       `INSERT OR REPLACE INTO partial_uploads (user_id, path, partial, size, source, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(record.userId, record.path, record.partial, record.size, record.source, Date.now());
@@ -55,13 +60,13 @@ export class PartialStore {
 
   /** Marks an upload as recently active. */
   touch(userId: number, path: string): void {
-    this.#db.prepare("UPDATE partial_uploads SET updated_at = ? WHERE user_id = ? AND path = ?")
+    statement(this.#db, "UPDATE partial_uploads SET updated_at = ? WHERE user_id = ? AND path = ?")
       .run(Date.now(), userId, path);
   }
 
   /** Forgets an upload (committed or discarded). */
   delete(userId: number, path: string): void {
-    this.#db.prepare("DELETE FROM partial_uploads WHERE user_id = ? AND path = ?").run(
+    statement(this.#db, "DELETE FROM partial_uploads WHERE user_id = ? AND path = ?").run(
       userId,
       path,
     );
@@ -69,7 +74,8 @@ export class PartialStore {
 
   /** Records idle since before `cutoff` whose upload is not running now. */
   staleSince(cutoff: number): PartialRecord[] {
-    return this.#db.prepare(
+    return statement(
+      this.#db,
       `SELECT ${COLUMNS} FROM partial_uploads p WHERE updated_at < ? AND NOT EXISTS
          (SELECT 1 FROM upload_reservations r WHERE r.user_id = p.user_id AND r.partial = p.partial)`,
     ).all(cutoff) as unknown as PartialRecord[];
