@@ -115,7 +115,11 @@ export class AccountStore {
 
   /** Opens the data dir's database, creating the data dir (mode 0700) if needed. */
   static async open(dataDir: string): Promise<AccountStore> {
-    await Deno.mkdir(join(dataDir, HOME_DIR), { recursive: true, mode: 0o700 });
+    try {
+      await Deno.mkdir(join(dataDir, HOME_DIR), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new Error(`Cannot use data dir "${dataDir}": ${dataDirProblem(error)}`);
+    }
     return new AccountStore(dataDir, openDatabase(dataDir));
   }
 
@@ -345,6 +349,15 @@ export function toUserInfo(account: Account): UserInfo {
     lastLogin: account.lastLogin === null ? null : new Date(account.lastLogin).toISOString(),
     created: new Date(account.createdAt).toISOString(),
   };
+}
+
+/** Why a data dir can't be created, in a few words (this goes to the operator, not to clients). */
+function dataDirProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.AlreadyExists) {
+    return "a file is in the way (give --data a directory)";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
 }
 
 function noSuchUser(name: string): OperationError {

@@ -1,7 +1,8 @@
 /** Host account commands (`adduser`, `passwd`, `users`) against a running server. */
 
 import assert from "node:assert/strict";
-import { runFtpx, TestServer } from "./_spawn.ts";
+import { join } from "node:path";
+import { runFtpx, tempDir, TestServer } from "./_spawn.ts";
 import { runInTerminal } from "./_terminal.ts";
 
 Deno.test("adduser, users and passwd work while the server runs, and take effect at once", async () => {
@@ -104,4 +105,61 @@ Deno.test("adduser on a terminal asks twice without echo and retries on a mismat
   assert.equal(result.code, 0, result.output);
   assert.doesNotMatch(result.output, /carol-(pass|typo)|short\r/);
   assert.equal((await server.client("carol", "carol-pass-2", { command: "pwd" })).code, 0);
+});
+
+Deno.test("host commands refuse a data dir no server has used; adduser says it made one", async () => {
+  await using dir = await tempDir();
+  const missing = join(dir.path, "elsewhere");
+  const commands = [
+    ["users"],
+    ["passwd", "bob", "--password-stdin"],
+    ["deluser", "bob", "--yes"],
+    ["quota", "bob", "1M"],
+    ["disable", "bob"],
+    ["enable", "bob"],
+    ["du"],
+  ];
+  for (const args of commands) {
+    const result = await runFtpx([...args, "--data", missing], { stdin: "bob-password\n" });
+    assert.equal(result.code, 1, args.join(" "));
+    assert.equal(
+      result.stderr,
+      `error: No ftpx data dir at "${missing}": give the server's with --data DIR ` +
+        `(or run "ftpx serve" once to create it)\n`,
+      args.join(" "),
+    );
+  }
+  // Run in a directory with no data dir, the default one is not created either.
+  assert.equal((await runFtpx(["users"], { cwd: dir.path })).code, 1);
+  await assert.rejects(Deno.stat(missing), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(join(dir.path, "ftpx-data")), Deno.errors.NotFound);
+
+  const added = await runFtpx(["adduser", "bob", "--password-stdin", "--data", missing], {
+    stdin: "bob-password\n",
+  });
+  assert.equal(added.code, 0, added.stderr);
+  assert.equal(
+    added.stderr,
+    `Created a new data dir ${missing}: serve it with "ftpx serve --data ${missing}"\n`,
+  );
+  assert.equal(added.stdout, `Created user "bob" (quota unlimited, home ${missing}/home/bob)\n`);
+  const listed = await runFtpx(["users", "--json", "--data", missing]);
+  assert.deepEqual(JSON.parse(listed.stdout).map((user: { name: string }) => user.name), ["bob"]);
+});
+
+Deno.test("a data dir that is a file stops serve and the host commands with one clear line", async () => {
+  await using dir = await tempDir();
+  const file = join(dir.path, "not-a-dir");
+  await Deno.writeTextFile(file, "");
+  const serve = await runFtpx(["serve", "--port", "0", "--data", file]);
+  assert.equal(serve.code, 1);
+  assert.equal(
+    serve.stderr,
+    `error: Cannot use data dir "${file}": a file is in the way (give --data a directory)\n`,
+  );
+  const adduser = await runFtpx(["adduser", "bob", "--password-stdin", "--data", file], {
+    stdin: "bob-password\n",
+  });
+  assert.equal(adduser.code, 1);
+  assert.match(adduser.stderr, /^error: Cannot use data dir ".*not-a-dir": a file is in the way/);
 });

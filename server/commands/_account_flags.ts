@@ -1,11 +1,13 @@
 /** What the host admin commands share: finding the data dir and reading a new password. */
 
+import { join, resolve } from "node:path";
 import { type ParsedArgs, stringFlag } from "../../cli/args.ts";
 import { stdinLineReader } from "../../cli/line_reader.ts";
 import { canPrompt, promptNewPassword } from "../../cli/prompt.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { MIN_PASSWORD_LENGTH } from "../../protocol/limits.ts";
 import { AccountStore } from "../accounts.ts";
+import { DATABASE_FILE } from "../database.ts";
 import { loadConfig, type ServerConfig } from "../config.ts";
 
 /** Flags every host admin command takes. */
@@ -27,9 +29,46 @@ export function configFromFlags(parsed: ParsedArgs): Promise<ServerConfig> {
   });
 }
 
-/** Opens the account store of the configured data dir. */
-export async function openAccounts(config: ServerConfig): Promise<AccountStore> {
+/** Options for {@linkcode openAccounts}. */
+export interface OpenAccountsOptions {
+  /** Create the data dir if no server has used it yet (adduser), saying so; else refuse. */
+  create?: boolean;
+}
+
+/**
+ * Opens the account store of the configured data dir. A data dir without an
+ * account database is most likely the wrong one (another directory than the
+ * server's): refused, unless `create`, which says where it created one.
+ */
+export async function openAccounts(
+  config: ServerConfig,
+  options: OpenAccountsOptions = {},
+): Promise<AccountStore> {
+  const where = resolve(config.dataDir);
+  if (!await exists(join(config.dataDir, DATABASE_FILE))) {
+    if (!options.create) {
+      throw new Error(
+        `No ftpx data dir at "${where}": give the server's with --data DIR ` +
+          `(or run "ftpx serve" once to create it)`,
+      );
+    }
+    const accounts = await AccountStore.open(config.dataDir);
+    console.error(`Created a new data dir ${where}: serve it with "ftpx serve --data ${where}"`);
+    return accounts;
+  }
   return await AccountStore.open(config.dataDir);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return false;
+    }
+    throw error;
+  }
 }
 
 /** A new password from one line of stdin (`--password-stdin`) or asked twice on the terminal. */

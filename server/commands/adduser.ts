@@ -1,5 +1,6 @@
 /** `ftpx adduser`: create an account on the server host. */
 
+import { resolve } from "node:path";
 import { expectPositionals, parseFlags, stringFlag } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { formatSize, parseSize } from "../../protocol/size.ts";
@@ -47,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
   const config = await configFromFlags(parsed);
   const quotaText = stringFlag(parsed, "quota");
   const quota = quotaText === undefined ? config.defaultQuota : parseQuota(quotaText);
-  const accounts = await openAccounts(config);
+  const accounts = await openAccounts(config, { create: true });
   try {
     if (accounts.get(name)) throw new Error(`User "${name}" already exists`);
     const password = await readNewPassword(parsed);
@@ -55,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
     const limit = account.quota === 0 ? "unlimited" : formatSize(account.quota);
     console.log(
       `Created ${account.admin ? "administrator" : "user"} "${name}" (quota ${limit}, home ${
-        accounts.homeOf(name)
+        resolve(accounts.homeOf(name))
       })`,
     );
   } finally {
