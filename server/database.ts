@@ -19,13 +19,31 @@ export interface OpenDatabaseOptions {
 
 /** Opens (creating if needed) the database in `dataDir` and brings its schema up to date. */
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): DatabaseSync {
-  const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+  const path = join(dataDir, DATABASE_FILE);
+  keepPrivate(path);
+  const db = new DatabaseSync(path);
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   migrate(db, options.upToVersion ?? MIGRATIONS.length);
   return db;
+}
+
+/**
+ * Makes the database file owner-only (creating it so) before SQLite opens it:
+ * it holds the password hashes, and a data dir made beforehand may be
+ * readable by others. SQLite gives its `-wal` and `-shm` files the database
+ * file's mode. Not being the file's owner (root reading someone's data dir)
+ * is left alone.
+ */
+function keepPrivate(path: string): void {
+  try {
+    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
+    if ((Deno.statSync(path).mode! & 0o077) !== 0) Deno.chmodSync(path, 0o600);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+  }
 }
 
 /** The schema version a database is at. */

@@ -52,3 +52,16 @@ Deno.test("serve creates the data dir private to its owner, with the account dat
   assert.ok((await Deno.stat(join(server.dataDir, "ftpx.db"))).isFile);
   assert.equal((await Deno.stat(server.dataDir)).mode! & 0o777, 0o700);
 });
+
+Deno.test("in a data dir others may read, the account database and its journal are owner-only", async () => {
+  await using dir = await tempDir();
+  const dataDir = join(dir.path, "shared");
+  await Deno.mkdir(dataDir, { mode: 0o755 });
+  await Deno.chmod(dataDir, 0o755);
+  await using server = await TestServer.start({ dataDir });
+  await server.addUser("alice", "alice-secret");
+  for (const name of ["ftpx.db", "ftpx.db-wal", "ftpx.db-shm"]) {
+    const info = await Deno.stat(join(dataDir, name));
+    assert.equal(info.mode! & 0o777, 0o600, name);
+  }
+});
