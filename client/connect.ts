@@ -267,6 +267,7 @@ function shellContext(
   return {
     connection,
     user: String(login.user),
+    admin: login.admin === true,
     cwd: String(login.cwd),
     interactive,
     exitRequested: false,

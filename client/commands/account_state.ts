@@ -1,4 +1,4 @@
-import type { ShellCommand } from "./command.ts";
+import { requireAdmin, type ShellCommand } from "./command.ts";
 
 /** `disable`: an administrator locks an account out; its files stay. */
 export const disable: ShellCommand = {
@@ -7,6 +7,7 @@ export const disable: ShellCommand = {
   summary: "Disable an account: no logins, sessions end, files kept (admins)",
   args: { min: 1, max: 1 },
   async run(ctx, [name]) {
+    requireAdmin(ctx, "disable");
     ctx.print((await ctx.connection.call("disable", { user: name })).message);
   },
 };
@@ -18,6 +19,7 @@ export const enable: ShellCommand = {
   summary: "Enable a disabled account (admins)",
   args: { min: 1, max: 1 },
   async run(ctx, [name]) {
+    requireAdmin(ctx, "enable");
     ctx.print((await ctx.connection.call("enable", { user: name })).message);
   },
 };

@@ -1,6 +1,7 @@
 import { parseSize } from "../../protocol/size.ts";
 import { askNewPassword } from "./_passwords.ts";
-import { type ShellCommand, ShellUsageError } from "./command.ts";
+import { checkUserName } from "./_names.ts";
+import { requireAdmin, type ShellCommand, ShellUsageError } from "./command.ts";
 
 /** `adduser`: an administrator creates an account. */
 export const adduser: ShellCommand = {
@@ -10,6 +11,8 @@ export const adduser: ShellCommand = {
   flags: { admin: { type: "boolean" }, quota: { type: "string" } },
   args: { min: 1, max: 1 },
   async run(ctx, [name], flags) {
+    requireAdmin(ctx, "adduser");
+    checkUserName(name!);
     const fields: Record<string, unknown> = { user: name, admin: flags.admin === true };
     if (typeof flags.quota === "string") {
       try {

@@ -9,6 +9,8 @@ export interface ShellContext {
   connection: Connection;
   /** Logged-in user. */
   user: string;
+  /** Whether the user is an administrator (from the login reply; the server checks again). */
+  admin: boolean;
   /** Current remote directory, as last reported by the server. */
   cwd: string;
   /** True on a terminal; false for scripts (`-c`, piped stdin). */
@@ -37,6 +39,15 @@ export interface ShellCommand {
   /** Number of positional arguments accepted. */
   args: { min: number; max: number };
   run(ctx: ShellContext, args: string[], flags: CommandFlags): Promise<void>;
+}
+
+/**
+ * Refuses an administrator's command to anyone else before it asks for
+ * passwords or confirmations, naming the command as typed (the server would
+ * refuse it too, naming its operation).
+ */
+export function requireAdmin(ctx: ShellContext, command: string): void {
+  if (!ctx.admin) throw new Error(`Only administrators may use "${command}"`);
 }
 
 /** Bad arguments to a shell command: the shell prints the usage line. */

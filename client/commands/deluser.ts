@@ -1,4 +1,4 @@
-import { type ShellCommand, ShellUsageError } from "./command.ts";
+import { requireAdmin, type ShellCommand, ShellUsageError } from "./command.ts";
 
 /** `deluser`: an administrator deletes an account, keeping its files unless `--purge`. */
 export const deluser: ShellCommand = {
@@ -8,6 +8,7 @@ export const deluser: ShellCommand = {
   flags: { purge: { type: "boolean" }, yes: { type: "boolean", short: "y" } },
   args: { min: 1, max: 1 },
   async run(ctx, [name], flags) {
+    requireAdmin(ctx, "deluser");
     const purge = flags.purge === true;
     if (flags.yes !== true) {
       if (!ctx.prompter.onTerminal) {

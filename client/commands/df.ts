@@ -1,5 +1,5 @@
 import { formatSize, parseSize } from "../../protocol/size.ts";
-import { type ShellCommand, type ShellContext, ShellUsageError } from "./command.ts";
+import { requireAdmin, type ShellCommand, type ShellContext, ShellUsageError } from "./command.ts";
 
 /** `df`: one's own used space and quota. */
 export const df: ShellCommand = {
@@ -19,6 +19,7 @@ export const quota: ShellCommand = {
   async run(ctx, [name, size]) {
     if (name === undefined) return await showUsage(ctx);
     if (size === undefined) throw new ShellUsageError("Give both NAME and SIZE, or neither");
+    requireAdmin(ctx, "quota NAME SIZE");
     let bytes: number;
     try {
       bytes = parseSize(size);

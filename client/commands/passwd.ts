@@ -1,5 +1,5 @@
 import { askCurrentPassword, askNewPassword } from "./_passwords.ts";
-import type { ShellCommand } from "./command.ts";
+import { requireAdmin, type ShellCommand } from "./command.ts";
 
 /** `passwd`: change one's own password (current one required); admins: set another's. */
 export const passwd: ShellCommand = {
@@ -15,6 +15,7 @@ export const passwd: ShellCommand = {
       ctx.print(response.message);
       return;
     }
+    requireAdmin(ctx, "passwd NAME");
     const password = await askNewPassword(ctx.prompter, `New password for ${name}`);
     const response = await ctx.connection.call("setpasswd", { user: name, password });
     ctx.print(response.message);

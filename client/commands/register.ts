@@ -1,6 +1,6 @@
-import { USERNAME_PATTERN } from "../../protocol/limits.ts";
+import { checkUserName } from "./_names.ts";
 import { askNewPassword } from "./_passwords.ts";
-import { type ShellCommand, ShellUsageError } from "./command.ts";
+import type { ShellCommand } from "./command.ts";
 
 /** `register`: create a new account on this server, when it allows self-registration. */
 export const register: ShellCommand = {
@@ -9,13 +9,7 @@ export const register: ShellCommand = {
   summary: "Create a new account on this server (if it allows registration)",
   args: { min: 1, max: 1 },
   async run(ctx, [name]) {
-    if (!USERNAME_PATTERN.test(name!)) {
-      throw new ShellUsageError(
-        `Invalid user name "${
-          name!.slice(0, 40)
-        }": use 1 to 32 of a-z 0-9 _ . - (not starting with . or -)`,
-      );
-    }
+    checkUserName(name!);
     if (ctx.connection.hello?.register !== true) {
       throw new Error("Registration is disabled on this server: ask its administrator");
     }

@@ -1,7 +1,7 @@
 import { formatDateTime, formatTable } from "../../cli/table.ts";
 import type { SessionInfo } from "../../protocol/messages.ts";
 import { safeName } from "../format.ts";
-import type { ShellCommand } from "./command.ts";
+import { requireAdmin, type ShellCommand } from "./command.ts";
 
 /** `who`: an administrator lists live sessions of every server thread. */
 export const who: ShellCommand = {
@@ -10,6 +10,7 @@ export const who: ShellCommand = {
   summary: "List live sessions: user, address, since, activity (admins)",
   args: { min: 0, max: 0 },
   async run(ctx) {
+    requireAdmin(ctx, "who");
     const response = await ctx.connection.call("who");
     const rows = [["USER", "ADDRESS", "PROTOCOL", "SINCE", "ACTIVITY"]];
     for (const session of response.sessions as SessionInfo[]) {
