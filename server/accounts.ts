@@ -162,7 +162,8 @@ export class AccountStore {
     await Deno.mkdir(this.homeOf(account.name), { recursive: true, mode: 0o700 });
     try {
       this.db.prepare(
-        "INSERT INTO users (name, password_hash, admin, quota_bytes, created_at) VALUES (?, ?, ?, ?, ?)",
+        `INSERT INTO users (name, password_hash, admin, quota_bytes, created_at, used_measured)
+         VALUES (?, ?, ?, ?, ?, 1)`,
       ).run(account.name, hash, account.admin ? 1 : 0, account.quota ?? 0, Date.now());
     } catch (error) {
       if (String(error).includes("UNIQUE")) {

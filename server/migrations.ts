@@ -75,4 +75,8 @@ export const MIGRATIONS: readonly string[] = [
      until INTEGER NOT NULL,
      failures INTEGER NOT NULL
    ) STRICT;`,
+  // 6: whether an account's used space has been measured on disk. Accounts of an older data dir
+  // (schema 1 had no used space at all) are not: the server measures them once at start.
+  `ALTER TABLE users ADD COLUMN used_measured INTEGER NOT NULL DEFAULT 0
+     CHECK (used_measured IN (0, 1));`,
 ];

@@ -12,6 +12,7 @@ import { Logger } from "./log.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "./tls.ts";
 import { recoverReservations, removeStalePartials } from "./transfer/mod.ts";
+import { measureUnmeasured } from "./usage.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -46,6 +47,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     SessionRegistry.reset(accounts.db);
     await recoverReservations(accounts);
     await removeStalePartials(accounts, config.partialMaxAge * 1000);
+    for (const { name, stored, measured } of await measureUnmeasured(accounts)) {
+      log.info("used space measured", { user: name, stored, measured });
+    }
     const admin = await ensureInitialAdmin(accounts);
     if (admin) {
       console.log(

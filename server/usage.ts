@@ -49,6 +49,35 @@ async function addFile(size: TreeSize, path: string): Promise<void> {
   }
 }
 
+/** An account whose used space was measured at start because it had never been. */
+export interface MeasuredAccount {
+  name: string;
+  /** The figure stored before. */
+  stored: number;
+  /** What the home holds. */
+  measured: number;
+}
+
+/**
+ * Measures the homes of accounts whose used space was never measured (those
+ * of a data dir from an ftpx that did not track it: they all had 0) and
+ * stores what they hold. Run by the server at start, before any session, so
+ * no upload is in flight. Returns the accounts whose figure changed.
+ */
+export async function measureUnmeasured(accounts: AccountStore): Promise<MeasuredAccount[]> {
+  const rows = accounts.db.prepare(
+    "SELECT id, name, used_bytes AS used FROM users WHERE used_measured = 0",
+  ).all() as unknown as { id: number; name: string; used: number }[];
+  const changed: MeasuredAccount[] = [];
+  for (const row of rows) {
+    const { bytes } = await measureTree(accounts.homeOf(row.name));
+    accounts.db.prepare("UPDATE users SET used_bytes = ?, used_measured = 1 WHERE id = ?")
+      .run(bytes, row.id);
+    if (bytes !== row.used) changed.push({ name: row.name, stored: row.used, measured: bytes });
+  }
+  return changed;
+}
+
 /** The outcome of reconciling one account. */
 export interface UsageReport {
   name: string;

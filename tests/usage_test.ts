@@ -76,9 +76,13 @@ Deno.test("a data dir created at schema 1 opens after migration with its account
 
   await using server = await TestServer.start({ dataDir: data.path });
   assert.equal(server.adminPassword, "", "accounts exist: no first-start admin");
+  // Schema 1 kept no used space: the server measured the homes at start, so quotas hold.
   const rookie = await server.client("rookie", "rookie-secret", { command: "ls; df" });
   assert.equal(rookie.code, 0, rookie.stderr);
-  assert.match(rookie.stdout, /old\.txt\nUsed 0 of 4K \(0%\), 4K free\n$/);
+  assert.match(rookie.stdout, /old\.txt\nUsed 11 of 4K \(0%\), 4K free\n$/);
+  assert.match(server.log, /used space measured user=rookie stored=0 measured=11\n/);
+  const du = await runFtpx(["du", "--check", "--data", data.path]);
+  assert.equal(du.code, 0, du.stdout);
   const veteran = await server.client("veteran", "veteran-secret", { command: "users --json" });
   assert.equal(veteran.code, 0, veteran.stderr);
   const users = JSON.parse(veteran.stdout);
