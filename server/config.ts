@@ -6,6 +6,7 @@
  */
 
 import { parse as parseIni } from "ini";
+import { UsageError } from "../cli/errors.ts";
 import { MAX_HEADER_BYTES, MAX_LIST_ENTRIES, MAX_PATH_BYTES } from "../protocol/limits.ts";
 import { parseSize } from "../protocol/size.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
@@ -254,7 +255,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
   const fromFile = await readIniFile(options.configPath);
   const config = defaultConfig();
   applyValues(config, fromFile.values, fromFile.source);
-  applyValues(config, options.overrides ?? {}, "command line");
+  applyFlagValues(config, options.overrides ?? {});
   checkTlsOptions(config);
   return config;
 }
@@ -313,6 +314,19 @@ const FIELD_BY_KEY = new Map(
   Object.entries(CONFIG_TABLE).map(([field, spec]) => [spec.key, field as keyof ServerConfig]),
 );
 
+/** Applies flag values; a bad one is a usage error naming the flag (`--log-level`), not the key. */
+function applyFlagValues(config: ServerConfig, values: Record<string, string | undefined>): void {
+  for (const [key, raw] of Object.entries(values)) {
+    if (raw === undefined) continue;
+    try {
+      setOption(config, key, raw);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new UsageError(`Invalid --${key.replaceAll("_", "-")} "${raw}": ${error.message}`);
+    }
+  }
+}
+
 function applyValues(
   config: ServerConfig,
   values: Record<string, string | undefined>,
@@ -320,14 +334,20 @@ function applyValues(
 ): void {
   for (const [key, raw] of Object.entries(values)) {
     if (raw === undefined) continue;
-    const field = FIELD_BY_KEY.get(key);
-    if (field === undefined) throw new ConfigError(`${source}: unknown option "${key}"`);
-    const spec = CONFIG_TABLE[field] as OptionSpec<unknown>;
+    if (!FIELD_BY_KEY.has(key)) throw new ConfigError(`${source}: unknown option "${key}"`);
     try {
-      (config as unknown as Record<string, unknown>)[field] = spec.parse(raw);
+      setOption(config, key, raw);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ConfigError(`${source}: invalid value "${raw}" for "${key}": ${reason}`);
     }
   }
+}
+
+/** Parses one option's value into `config`; a bad value throws with the reason. */
+function setOption(config: ServerConfig, key: string, raw: string): void {
+  const field = FIELD_BY_KEY.get(key);
+  if (field === undefined) throw new TypeError(`Unknown option "${key}"`);
+  const spec = CONFIG_TABLE[field] as OptionSpec<unknown>;
+  (config as unknown as Record<string, unknown>)[field] = spec.parse(raw);
 }

@@ -71,6 +71,15 @@ Deno.test("bad flags and arguments exit 2 with a one-line hint naming the comman
     [["serve", "--port", "http"], /Invalid port "http"/],
     [["serve", "extra"], /Unexpected argument "extra"/],
     [["serve", "--port"], /Option '--port <value>' argument missing/],
+    [
+      ["serve", "--log-level", "loud"],
+      /^error: Invalid --log-level "loud": expected one of debug, info, warn, error \(see "ftpx serve --help"\)$/,
+    ],
+    [["serve", "--host", ""], /^error: Invalid --host "": expected a value/],
+    [
+      ["users", "--data", ""],
+      /^error: Invalid --data "": expected a value \(see "ftpx users --help"\)$/,
+    ],
     [["connect", "-P", "port"], /Invalid port "port": .*\(see "ftpx connect --help"\)/],
     [["connect", "-x"], /Unknown option '-x'/],
     [["connect", "-u", "a", "stray"], /Unexpected argument "stray"/],
