@@ -5,7 +5,19 @@ import { join } from "node:path";
 import { FTPX_VERSION } from "../protocol/version.ts";
 import { runFtpx, tempDir } from "./_spawn.ts";
 
-const SUBCOMMANDS = ["serve", "connect", "adduser", "passwd", "users"];
+const SUBCOMMANDS = [
+  "serve",
+  "connect",
+  "adduser",
+  "passwd",
+  "users",
+  "deluser",
+  "quota",
+  "disable",
+  "enable",
+  "du",
+  "cert",
+];
 
 /** A usage error: exit 2, nothing on stdout, one line on stderr pointing at the help. */
 function assertUsageError(
