@@ -41,3 +41,16 @@ Deno.test("a restart on the same data dir keeps the admin and prints no new pass
   const result = await second.client("admin", password, { command: "pwd" });
   assert.equal(result.code, 0, result.stderr);
 });
+
+Deno.test("ls of a file shows that file, as ls and sftp do; a missing path is still an error", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("alice", "alice-secret");
+  await Deno.mkdir(`${server.home("alice")}/docs`);
+  await Deno.writeTextFile(`${server.home("alice")}/docs/a.txt`, "hello");
+  const result = await server.client("alice", "alice-secret", { command: "ls docs/a.txt" });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^- 5 {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}docs\/a\.txt\n$/);
+  const missing = await server.client("alice", "alice-secret", { command: "ls docs/b.txt" });
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, 'error: Cannot list "/docs/b.txt": not found\n');
+});
