@@ -305,5 +305,8 @@ function describeConnectError(error: unknown): string {
   }
   if (error instanceof Deno.errors.TimedOut) return "timed out";
   if (error instanceof Deno.errors.NotCapable) return "network access not permitted";
-  return error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  // Deno reports a failed name lookup as a plain Error.
+  if (/failed to lookup address/i.test(text)) return "unknown host (check -H)";
+  return text;
 }

@@ -141,6 +141,18 @@ Deno.test("connect to a port where nothing listens fails with exit 1 and says wh
   );
 });
 
+Deno.test("connect to a host name that does not resolve says so, exit 1", async () => {
+  // .invalid never resolves (RFC 6761), online or offline.
+  const result = await runFtpx(["connect", "-H", "no-such-host.invalid", "-u", "alice"], {
+    env: { FTPX_PASSWORD: "x" },
+  });
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    "error: Cannot connect to no-such-host.invalid:2121: unknown host (check -H)\n",
+  );
+});
+
 Deno.test("serve stops on an unknown config key or a bad value, naming the key", async () => {
   await using dir = await tempDir();
   const cases: [string, RegExp][] = [
