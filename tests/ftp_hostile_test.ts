@@ -210,3 +210,33 @@ print(json.dumps(replies))
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(JSON.parse(result.stdout), ["421 Idle for 1s: closing connection"]);
 });
+
+Deno.test("clients that reset their connection, refused or not, never take the server down", async () => {
+  await using server = await startFtpServer({ ini: "max_sessions_per_address = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  await using held = await loggedIn(server.ftpPort);
+  // Each client sends a command and resets at once (SO_LINGER 0): most are refused at the
+  // per-address limit while their reset arrives, some are gone before they are looked at.
+  const storm = await python(
+    server,
+    `
+import struct
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", PORT))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.sendall(b"USER x\\r\\n")
+        s.close()
+    except OSError:
+        pass
+`,
+  );
+  assert.equal(storm.code, 0, storm.stderr);
+  // Connections are served in order: once this one is refused, every reset above was seen.
+  const { client: refused, greeting } = await RawFtpClient.connect(server.ftpPort);
+  await using _ = refused;
+  assert.match(greeting, /^421 Too many sessions from 127\.0\.0\.1/);
+  assert.equal(await held.command("PWD"), '257 "/" is the current directory');
+  await server.stop();
+  assert.doesNotMatch(server.log, /Uncaught|thread failed|ftp session failed/);
+});

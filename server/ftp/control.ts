@@ -40,6 +40,12 @@ const REFUSAL_LINGER_MS = 5_000;
 
 /** Serves one FTP control connection until it ends; never throws. */
 export function runFtpSession(socket: Socket, services: FtpServices): void {
+  // An "error" event nobody listens to (a reset while a refusal is sent) would kill the thread.
+  socket.on("error", () => {});
+  if (socket.remoteAddress === undefined) {
+    socket.destroy(); // Reset before we got to it: nobody to serve or to count.
+    return;
+  }
   let session: FtpSession;
   try {
     // The same session limits as the native protocol, counted together (server/limits.ts).
@@ -423,7 +429,13 @@ function describeCommand({ name, arg }: FtpCommand): string {
   return text.slice(0, MAX_LOGGED_COMMAND);
 }
 
-const DISCONNECT_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_DESTROYED"]);
+const DISCONNECT_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ECANCELED",
+  "ERR_STREAM_DESTROYED",
+]);
 
 function isDisconnect(error: unknown): boolean {
   if (
