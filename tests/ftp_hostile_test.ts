@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { failAfter } from "./_wire.ts";
 import {
   curl,
   epsvPort,
@@ -239,4 +240,57 @@ for _ in range(100):
   assert.equal(await held.command("PWD"), '257 "/" is the current directory');
   await server.stop();
   assert.doesNotMatch(server.log, /Uncaught|thread failed|ftp session failed/);
+});
+
+Deno.test("a client that sends commands but never reads the replies is cut off after transfer_timeout", async () => {
+  await using server = await startFtpServer({ ini: "transfer_timeout = 1\n" });
+  // No login needed: HELP works before it, and each 6-byte command earns a long reply.
+  const { client: raw } = await RawFtpClient.connect(server.ftpPort);
+  await using _ = raw;
+  const burst = new TextEncoder().encode("HELP\r\n".repeat(10_000));
+  const ended = await failAfter(60_000, "the server never hung up", async () => {
+    try {
+      while (true) await raw.sendRaw(burst);
+    } catch (error) {
+      return error;
+    }
+  });
+  assert.ok(
+    ended instanceof Deno.errors.ConnectionReset || ended instanceof Deno.errors.BrokenPipe,
+    String(ended),
+  );
+  await server.stop();
+  assert.match(server.log, /transfer stalled peer=\S+ direction=sending seconds=1 protocol=ftp/);
+});
+
+Deno.test("a data connection that stops moving is aborted with 426 after transfer_timeout", async () => {
+  await using server = await startFtpServer({ ini: "transfer_timeout = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  const huge = await Deno.open(join(server.home("alice"), "huge.bin"), {
+    write: true,
+    create: true,
+  });
+  await huge.truncate(4 * 1024 ** 3); // Sparse.
+  huge.close();
+  await using raw = await loggedIn(server.ftpPort);
+  const data = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: epsvPort(await raw.command("EPSV")),
+  });
+  try {
+    assert.match(await raw.command("RETR huge.bin"), /^150 /);
+    // Never read the data connection: the download stalls once the socket buffers are full.
+    assert.equal(
+      await failAfter(30_000, "the stalled transfer never ended", () => raw.readReply()),
+      "426 No data moved for 1s: transfer aborted",
+    );
+    assert.equal(await raw.command("PWD"), '257 "/" is the current directory');
+  } finally {
+    data.close();
+  }
+  await server.stop();
+  assert.match(
+    server.log,
+    /transfer stalled peer=\S+ user=alice direction=sending seconds=1 protocol=ftp/,
+  );
 });

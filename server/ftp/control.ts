@@ -23,7 +23,8 @@ import {
 import { FtpLineReader } from "./line_reader.ts";
 import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
-import { SocketConn } from "./socket_conn.ts";
+import { type ByteConn, SocketConn } from "./socket_conn.ts";
+import { StallGuard } from "../stall_guard.ts";
 import { TransferActivity } from "../transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
 import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
@@ -83,6 +84,8 @@ interface RunningTransfer {
   /** Bytes moved so far. */
   bytes: number;
   aborted: boolean;
+  /** Set when the data connection made no progress for `transfer_timeout`. */
+  stalled: boolean;
   data: DataConn | undefined;
   cancelConnect: () => void;
   done: Promise<void>;
@@ -116,6 +119,8 @@ class FtpSession implements FtpSessionState {
   readonly #conn: SocketConn;
   readonly #services: FtpServices;
   readonly #reader: FtpLineReader;
+  /** Every reply is written through this: a client that stops reading them is cut off. */
+  readonly #replyGuard: StallGuard;
   #passive: PassiveListener | undefined;
   #activeTarget: { hostname: string; port: number } | undefined;
   #transfer: RunningTransfer | undefined;
@@ -130,6 +135,13 @@ class FtpSession implements FtpSessionState {
     this.localAddress = conn.localAddress;
     this.peer = `${conn.remoteAddress}:${conn.remotePort}`;
     this.id = id;
+    this.#replyGuard = new StallGuard({
+      timeoutMs: services.config.transferTimeout * 1000,
+      onStall: () => {
+        this.#logStall();
+        this.#close();
+      },
+    });
   }
 
   get tls(): boolean {
@@ -223,7 +235,18 @@ class FtpSession implements FtpSessionState {
 
   async #send(answer: FtpReply): Promise<void> {
     if (this.#closed) return;
-    await this.#conn.write(encoder.encode(formatReply(answer)));
+    await this.#replyGuard.watch(this.#conn.write(encoder.encode(formatReply(answer))));
+  }
+
+  /** A write to the client, or a read of an upload, pending for `transfer_timeout`. */
+  #logStall(direction: "sending" | "receiving" = "sending"): void {
+    this.#services.log.info("transfer stalled", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      seconds: this.#services.config.transferTimeout,
+      protocol: "ftp",
+    });
   }
 
   async startTls(answer: FtpReply): Promise<void> {
@@ -282,6 +305,7 @@ class FtpSession implements FtpSessionState {
       description: job.description,
       bytes: 0,
       aborted: false,
+      stalled: false,
       data: undefined,
       cancelConnect: source.cancel,
       done: Promise.resolve(),
@@ -341,12 +365,32 @@ class FtpSession implements FtpSessionState {
     };
     const started = performance.now();
     let final: FtpReply;
+    let direction: "sending" | "receiving" = "sending";
+    // Each read or write of the data connection must complete within transfer_timeout.
+    using guard = new StallGuard({
+      timeoutMs: this.#services.config.transferTimeout * 1000,
+      onStall: () => {
+        transfer.stalled = true;
+        this.#logStall(direction);
+        if (transfer.data) closeQuietly(transfer.data);
+      },
+    });
     try {
       await this.#send(reply(150, job.opening));
       transfer.data = await source.connect();
       if (transfer.aborted) throw new DataChannelError("Transfer aborted");
-      const answer = await job.run(transfer.data, report);
-      await transfer.data.closeWrite().catch(() => {});
+      const data = transfer.data;
+      const watched: ByteConn = {
+        read: (buffer) => {
+          direction = "receiving";
+          return guard.watch(data.read(buffer));
+        },
+        write: (bytes) => guard.watch(data.write(bytes)),
+        closeWrite: () => guard.watch(data.closeWrite()),
+        close: () => data.close(),
+      };
+      const answer = await job.run(watched, report);
+      await watched.closeWrite().catch(() => {});
       final = answer ?? reply(226, "Transfer complete");
       log.info("ftp transfer", {
         peer: this.peer,
@@ -381,6 +425,12 @@ class FtpSession implements FtpSessionState {
 
   #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
     if (transfer.aborted) return reply(426, "Transfer aborted");
+    if (transfer.stalled) {
+      return reply(
+        426,
+        `No data moved for ${this.#services.config.transferTimeout}s: transfer aborted`,
+      );
+    }
     if (error instanceof DataChannelError) return reply(425, error.message);
     if (error instanceof OperationError) return this.#errorReply(error, "transfer");
     if (isDisconnect(error)) return reply(426, "Data connection closed; transfer aborted");
@@ -410,6 +460,7 @@ class FtpSession implements FtpSessionState {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
+    this.#replyGuard[Symbol.dispose]();
     const dropped = this.dropDataChannel();
     const transfer = this.#transfer;
     if (transfer) {
