@@ -207,7 +207,7 @@ class FtpSession implements FtpSessionState {
     this.#services.log.debug("ftp command", {
       peer: this.peer,
       user: this.account?.name,
-      command: command.name === "PASS" ? "PASS ****" : describeCommand(command),
+      command: describeCommand(command),
     });
     const ctx: VerbContext = { session: this, services: this.#services, verbs: VERBS };
     let answer: FtpReply | undefined;
@@ -474,8 +474,15 @@ class FtpSession implements FtpSessionState {
   }
 }
 
-/** The command for a log line: verb and a bounded argument. */
+/**
+ * The command for a log line: a known verb with a bounded argument, PASS
+ * without its password, and of anything else only a verb-like name. A
+ * mangled PASS line (" PASS secret", "PASS\tsecret") is not a known verb
+ * and must not leak its password into the log either.
+ */
 function describeCommand({ name, arg }: FtpCommand): string {
+  if (name === "PASS") return "PASS ****";
+  if (!VERBS.has(name)) return /^[A-Z]{3,4}$/.test(name) ? name : "(malformed)";
   const text = arg === "" ? name : `${name} ${arg}`;
   return text.slice(0, MAX_LOGGED_COMMAND);
 }
