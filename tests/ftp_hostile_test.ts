@@ -9,6 +9,7 @@ import {
   python,
   RawFtpClient,
   readAll,
+  runTool,
   startFtpServer,
 } from "./_ftp.ts";
 
@@ -293,4 +294,36 @@ Deno.test("a data connection that stops moving is aborted with 426 after transfe
     server.log,
     /transfer stalled peer=\S+ user=alice direction=sending seconds=1 protocol=ftp/,
   );
+});
+
+Deno.test("running out of file descriptors does not switch FTP off for good", async () => {
+  // One thread, so the one FTP listener that runs out is the one the last client reaches.
+  await using server = await startFtpServer({ ini: "workers = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  const fds = await runTool("ls", [`/proc/${server.pid}/fd`]); // Deno guards /proc itself.
+  assert.equal(fds.code, 0, fds.stderr);
+  const open = fds.stdout.trim().split("\n").length;
+  // Room for a few more connections only (prlimit, from util-linux, changes a running process).
+  const limited = await runTool("prlimit", [`--pid=${server.pid}`, `--nofile=${open + 8}:`]);
+  assert.equal(limited.code, 0, limited.stderr);
+  const held: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 24; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.ftpPort }));
+    }
+    await failAfter(30_000, "never ran out", () => server.waitForLog(/out of file descriptors/));
+  } finally {
+    held.forEach((conn) => conn.close());
+  }
+  await failAfter(
+    30_000,
+    "FTP never listened again",
+    () => server.waitForLog(/ftp listener restarted/),
+  );
+  await using raw = await failAfter(
+    30_000,
+    "FTP never answered again",
+    () => loggedIn(server.ftpPort),
+  );
+  assert.equal(await raw.command("PWD"), '257 "/" is the current directory');
 });
