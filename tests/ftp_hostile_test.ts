@@ -176,6 +176,22 @@ Deno.test("passive ports come from pasv_ports, and a busy range is a clear 425",
   assert.equal(pasvPort(await second.command("PASV")), free);
 });
 
+Deno.test("PASV announces pasv_address and still accepts on the address the client reached", async () => {
+  await using server = await startFtpServer({ ini: "pasv_address = 203.0.113.7\n" });
+  await server.addUser("alice", "alice-secret");
+  await Deno.writeTextFile(join(server.home("alice"), "a.txt"), "hello");
+  await using raw = await loggedIn(server.ftpPort);
+  const answer = await raw.command("PASV");
+  assert.match(answer, /^227 Entering Passive Mode \(203,0,113,7,\d+,\d+\)$/);
+  // Behind NAT the announced address is the router's; here the port is reached directly.
+  const data = await Deno.connect({ hostname: "127.0.0.1", port: pasvPort(answer) });
+  assert.match(await raw.command("NLST"), /^150 /);
+  assert.equal(await readAll(data), "a.txt\r\n");
+  assert.equal(await raw.readReply(), "226 Transfer complete");
+  // EPSV carries no address, so pasv_address does not change it.
+  assert.match(await raw.command("EPSV"), /^229 Entering Extended Passive Mode \(\|\|\|\d+\|\)$/);
+});
+
 Deno.test("an idle control connection is closed with 421", async () => {
   await using server = await startFtpServer({ ini: "idle_timeout = 1\n" });
   await server.addUser("alice", "alice-secret");
