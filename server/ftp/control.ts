@@ -10,6 +10,7 @@
 
 import type { Socket } from "node:net";
 import type { Account } from "../accounts.ts";
+import { plainAddress } from "../address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../errors.ts";
 import { admitConnection } from "../limits.ts";
 import type { Vfs } from "../vfs.ts";
@@ -51,13 +52,13 @@ export function runFtpSession(socket: Socket, services: FtpServices): void {
   try {
     // The same session limits as the native protocol, counted together (server/limits.ts).
     const admission = admitConnection(services.sessions, {
-      address: socket.remoteAddress ?? "",
+      address: plainAddress(socket.remoteAddress),
       port: socket.remotePort ?? 0,
       protocol: "ftp",
     }, services.config);
     if (!admission.admitted) {
       services.log.warn("session refused", {
-        peer: `${socket.remoteAddress}:${socket.remotePort}`,
+        peer: `${plainAddress(socket.remoteAddress)}:${socket.remotePort}`,
         reason: admission.message,
         protocol: "ftp",
       });
