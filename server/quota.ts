@@ -24,6 +24,12 @@ export interface Reservation {
   readonly base: number;
   /** Bytes this upload may write past `base`. */
   reserved: number;
+  /**
+   * Bytes counted in used space that this upload's commit will free: the
+   * file it copied to append to, which its result replaces. Not counted
+   * against the quota in this upload's own checks.
+   */
+  readonly credit: number;
 }
 
 /** A user's space: used, reserved by uploads in flight, and the quota (0 = unlimited). */
@@ -43,6 +49,8 @@ export interface ReserveOptions {
   bytes: number;
   /** Change to apply to used space at once (negative when an old partial is cut to `base`). */
   usedDelta?: number;
+  /** See {@linkcode Reservation.credit}; default 0. */
+  credit?: number;
   /** Names the upload in errors, e.g. `"/docs/a.pdf"`. */
   what: string;
 }
@@ -109,7 +117,8 @@ export class QuotaLedger {
     return inTransaction(this.#db, () => {
       const usage = this.usage(userId);
       const delta = options.usedDelta ?? 0;
-      requireRoom({ ...usage, used: usage.used + delta }, options.bytes, options.what);
+      const credit = options.credit ?? 0;
+      requireRoom({ ...usage, used: usage.used + delta - credit }, options.bytes, options.what);
       let id: number;
       try {
         id = Number(
@@ -133,6 +142,7 @@ export class QuotaLedger {
         partial: options.partial,
         base: options.base,
         reserved: options.bytes,
+        credit,
       };
     });
   }
@@ -140,7 +150,8 @@ export class QuotaLedger {
   /** Atomically grows a reservation by `bytes` (uploads of unknown size), or throws `quota_exceeded`. */
   extend(reservation: Reservation, bytes: number, what: string): void {
     inTransaction(this.#db, () => {
-      requireRoom(this.usage(reservation.userId), bytes, what);
+      const usage = this.usage(reservation.userId);
+      requireRoom({ ...usage, used: usage.used - reservation.credit }, bytes, what);
       statement(this.#db, "UPDATE upload_reservations SET reserved = reserved + ? WHERE id = ?")
         .run(bytes, reservation.id);
     });

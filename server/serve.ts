@@ -127,6 +127,14 @@ async function warnAboutTls(
   if (tls !== null && !config.requireTls && config.plainPort !== null) {
     log.warn("plaintext logins allowed", { port: config.plainPort, detail: "require_tls = false" });
   }
+  if (tls !== null && !config.requireTls && config.ftpPort !== null) {
+    // FTP clients may then send USER and PASS before AUTH TLS, or never send it.
+    log.warn("plaintext logins allowed", {
+      port: config.ftpPort,
+      detail: "require_tls = false",
+      protocol: "ftp",
+    });
+  }
   if (config.tlsKey !== null && await keyIsExposed(config.tlsKey)) {
     log.warn("TLS key readable by others", { file: config.tlsKey, detail: "chmod 600 it" });
   }

@@ -9,6 +9,7 @@ import { encodeFrame, FrameError, type FrameHeader } from "../protocol/frame.ts"
 import { type ByteSource, FrameReader } from "../protocol/frame_reader.ts";
 import { type ByteSink, writeAll, writeFrame } from "../protocol/frame_writer.ts";
 import type { Account } from "./accounts.ts";
+import { plainAddress } from "./address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "./errors.ts";
 import { admitConnection } from "./limits.ts";
 import { closeGracefully } from "./linger.ts";
@@ -49,7 +50,8 @@ export async function runSession(
   services: Services,
   options: SessionOptions,
 ): Promise<void> {
-  const { hostname: address, port } = conn.remoteAddr as Deno.NetAddr;
+  const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
+  const address = plainAddress(hostname);
   const peer = `${address}:${port}`;
   let id: number | undefined;
   try {
@@ -160,8 +162,8 @@ class Session implements SessionState {
     this.id = options.id;
     this.secure = options.secure;
     const addr = conn.remoteAddr as Deno.NetAddr;
-    this.address = addr.hostname;
-    this.peer = `${addr.hostname}:${addr.port}`;
+    this.address = plainAddress(addr.hostname);
+    this.peer = `${this.address}:${addr.port}`;
     const timeoutMs = services.config.transferTimeout * 1000;
     this.#readGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("receiving") });
     this.#writeGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("sending") });

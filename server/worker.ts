@@ -99,18 +99,61 @@ async function start(
   ]);
 }
 
+/** Wait after a failed accept (e.g. out of file descriptors) before trying again. */
+const ACCEPT_RETRY_MS = 100;
+
+/**
+ * Accepts connections until the listener is closed. A failed accept (out of
+ * file descriptors) or a connection reset before it is set up concerns that
+ * moment or that connection, never the listener: they are survived, or one
+ * client could stop the whole server.
+ */
 async function acceptLoop(
   listener: Deno.Listener<SessionConn>,
   services: Services,
   secure: boolean,
 ): Promise<void> {
-  for await (const conn of listener) {
-    const tcp = conn as Deno.TcpConn;
-    if (!secure) {
-      tcp.setNoDelay(true);
-      tcp.setKeepAlive(true);
+  let failing = false;
+  while (true) {
+    let conn: SessionConn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return; // The listener was closed.
+      }
+      if (isGoneAlready(error)) continue;
+      if (!failing) services.log.warn("accept failed", { detail: String(error) });
+      failing = true;
+      await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+      continue;
     }
+    failing = false;
+    if (!secure && !setUpTcp(conn as Deno.TcpConn)) continue;
     runSession(conn, services, { secure });
+  }
+}
+
+/** The connection being accepted was reset by its peer already: only that one is lost. */
+function isGoneAlready(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted;
+}
+
+/** Sets socket options; false (and closed) when the peer has already reset the connection. */
+function setUpTcp(conn: Deno.TcpConn): boolean {
+  try {
+    conn.setNoDelay(true);
+    conn.setKeepAlive(true);
+    return true;
+  } catch {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+    return false;
   }
 }
 

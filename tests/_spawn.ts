@@ -171,13 +171,13 @@ export class TestServer implements AsyncDisposable {
       }
       seen += value;
       adminPassword = /with password (\S+)/.exec(seen)?.[1] ?? adminPassword;
-      const listening = /ftpx listening on [^\s:]+:(\d+), data (.+)\n/.exec(seen);
+      const listening = /ftpx listening on \S+:(\d+), data (.+)\n/.exec(seen);
       if (listening) {
         // Keep draining stdout so the server never blocks on a full pipe.
         (async () => {
           while (!(await lines.read()).done) { /* discard */ }
         })();
-        const ftp = /FTP on [^\s:]+:(\d+) /.exec(seen);
+        const ftp = /FTP on \S+:(\d+) /.exec(seen);
         return new TestServer(child, root, {
           port: Number(listening[1]),
           ftpPort: ftp ? Number(ftp[1]) : null,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { failAfter } from "./_wire.ts";
 import {
   curl,
   epsvPort,
@@ -8,6 +9,7 @@ import {
   python,
   RawFtpClient,
   readAll,
+  runTool,
   startFtpServer,
 } from "./_ftp.ts";
 
@@ -174,6 +176,22 @@ Deno.test("passive ports come from pasv_ports, and a busy range is a clear 425",
   assert.equal(pasvPort(await second.command("PASV")), free);
 });
 
+Deno.test("PASV announces pasv_address and still accepts on the address the client reached", async () => {
+  await using server = await startFtpServer({ ini: "pasv_address = 203.0.113.7\n" });
+  await server.addUser("alice", "alice-secret");
+  await Deno.writeTextFile(join(server.home("alice"), "a.txt"), "hello");
+  await using raw = await loggedIn(server.ftpPort);
+  const answer = await raw.command("PASV");
+  assert.match(answer, /^227 Entering Passive Mode \(203,0,113,7,\d+,\d+\)$/);
+  // Behind NAT the announced address is the router's; here the port is reached directly.
+  const data = await Deno.connect({ hostname: "127.0.0.1", port: pasvPort(answer) });
+  assert.match(await raw.command("NLST"), /^150 /);
+  assert.equal(await readAll(data), "a.txt\r\n");
+  assert.equal(await raw.readReply(), "226 Transfer complete");
+  // EPSV carries no address, so pasv_address does not change it.
+  assert.match(await raw.command("EPSV"), /^229 Entering Extended Passive Mode \(\|\|\|\d+\|\)$/);
+});
+
 Deno.test("an idle control connection is closed with 421", async () => {
   await using server = await startFtpServer({ ini: "idle_timeout = 1\n" });
   await server.addUser("alice", "alice-secret");
@@ -209,4 +227,119 @@ print(json.dumps(replies))
   );
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(JSON.parse(result.stdout), ["421 Idle for 1s: closing connection"]);
+});
+
+Deno.test("clients that reset their connection, refused or not, never take the server down", async () => {
+  await using server = await startFtpServer({ ini: "max_sessions_per_address = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  await using held = await loggedIn(server.ftpPort);
+  // Each client sends a command and resets at once (SO_LINGER 0): most are refused at the
+  // per-address limit while their reset arrives, some are gone before they are looked at.
+  const storm = await python(
+    server,
+    `
+import struct
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", PORT))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.sendall(b"USER x\\r\\n")
+        s.close()
+    except OSError:
+        pass
+`,
+  );
+  assert.equal(storm.code, 0, storm.stderr);
+  // Connections are served in order: once this one is refused, every reset above was seen.
+  const { client: refused, greeting } = await RawFtpClient.connect(server.ftpPort);
+  await using _ = refused;
+  assert.match(greeting, /^421 Too many sessions from 127\.0\.0\.1/);
+  assert.equal(await held.command("PWD"), '257 "/" is the current directory');
+  await server.stop();
+  assert.doesNotMatch(server.log, /Uncaught|thread failed|ftp session failed/);
+});
+
+Deno.test("a client that sends commands but never reads the replies is cut off after transfer_timeout", async () => {
+  await using server = await startFtpServer({ ini: "transfer_timeout = 1\n" });
+  // No login needed: HELP works before it, and each 6-byte command earns a long reply.
+  const { client: raw } = await RawFtpClient.connect(server.ftpPort);
+  await using _ = raw;
+  const burst = new TextEncoder().encode("HELP\r\n".repeat(10_000));
+  const ended = await failAfter(60_000, "the server never hung up", async () => {
+    try {
+      while (true) await raw.sendRaw(burst);
+    } catch (error) {
+      return error;
+    }
+  });
+  assert.ok(
+    ended instanceof Deno.errors.ConnectionReset || ended instanceof Deno.errors.BrokenPipe,
+    String(ended),
+  );
+  await server.stop();
+  assert.match(server.log, /transfer stalled peer=\S+ direction=sending seconds=1 protocol=ftp/);
+});
+
+Deno.test("a data connection that stops moving is aborted with 426 after transfer_timeout", async () => {
+  await using server = await startFtpServer({ ini: "transfer_timeout = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  const huge = await Deno.open(join(server.home("alice"), "huge.bin"), {
+    write: true,
+    create: true,
+  });
+  await huge.truncate(4 * 1024 ** 3); // Sparse.
+  huge.close();
+  await using raw = await loggedIn(server.ftpPort);
+  const data = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: epsvPort(await raw.command("EPSV")),
+  });
+  try {
+    assert.match(await raw.command("RETR huge.bin"), /^150 /);
+    // Never read the data connection: the download stalls once the socket buffers are full.
+    assert.equal(
+      await failAfter(30_000, "the stalled transfer never ended", () => raw.readReply()),
+      "426 No data moved for 1s: transfer aborted",
+    );
+    assert.equal(await raw.command("PWD"), '257 "/" is the current directory');
+  } finally {
+    data.close();
+  }
+  await server.stop();
+  assert.match(
+    server.log,
+    /transfer stalled peer=\S+ user=alice direction=sending seconds=1 protocol=ftp/,
+  );
+});
+
+Deno.test("running out of file descriptors does not switch FTP off for good", async () => {
+  // One thread, so the one FTP listener that runs out is the one the last client reaches.
+  await using server = await startFtpServer({ ini: "workers = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  const fds = await runTool("ls", [`/proc/${server.pid}/fd`]); // Deno guards /proc itself.
+  assert.equal(fds.code, 0, fds.stderr);
+  const open = fds.stdout.trim().split("\n").length;
+  // Room for a few more connections only (prlimit, from util-linux, changes a running process).
+  const limited = await runTool("prlimit", [`--pid=${server.pid}`, `--nofile=${open + 8}:`]);
+  assert.equal(limited.code, 0, limited.stderr);
+  const held: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 24; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.ftpPort }));
+    }
+    await failAfter(30_000, "never ran out", () => server.waitForLog(/out of file descriptors/));
+  } finally {
+    held.forEach((conn) => conn.close());
+  }
+  await failAfter(
+    30_000,
+    "FTP never listened again",
+    () => server.waitForLog(/ftp listener restarted/),
+  );
+  await using raw = await failAfter(
+    30_000,
+    "FTP never answered again",
+    () => loggedIn(server.ftpPort),
+  );
+  assert.equal(await raw.command("PWD"), '257 "/" is the current directory');
 });

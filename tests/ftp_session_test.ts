@@ -254,3 +254,21 @@ Deno.test("FTP sessions and their transfers show in the admin's who", async () =
     data.close();
   }
 });
+
+Deno.test("no password reaches the debug log, however the PASS line is mangled", async () => {
+  await using server = await startFtpServer({ args: ["--log-level", "debug"] });
+  await server.addUser("alice", "alice-secret");
+  await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  assert.equal(await raw.command("USER alice"), "331 Password required");
+  assert.equal(await raw.command(" PASS leaked-one"), "500 Empty command");
+  assert.match(await raw.command("PASS\tleaked-two"), /^500 Unknown command/);
+  assert.equal(await raw.command("USER alice"), "331 Password required");
+  assert.equal(await raw.command("pass leaked-three"), "530 Login incorrect");
+  assert.equal(await raw.command("USER alice"), "331 Password required");
+  assert.equal(await raw.command("PASS alice-secret"), "230 Logged in as alice");
+  assert.equal(await raw.command("XYZZ plugh"), '500 Unknown command "XYZZ"');
+  await server.stop();
+  assert.doesNotMatch(server.log, /leaked|LEAKED|alice-secret|plugh/);
+  assert.match(server.log, /ftp command .*command="PASS \*\*\*\*"/);
+  assert.match(server.log, /ftp command .*command=XYZZ$/m, "unknown verbs are still logged");
+});

@@ -83,6 +83,19 @@ Deno.test("require_tls refuses USER before AUTH TLS, saying how to connect", asy
   assert.equal(secure.code, 0, secure.stderr);
 });
 
+Deno.test("require_tls = false lets FTP log in without TLS, and the server warns at start", async () => {
+  await using server = await startFtpServer({ ini: TLS_INI + "require_tls = false\n" });
+  await server.addUser("alice", "alice-secret");
+  await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  assert.equal(await raw.command("USER alice"), "331 Password required");
+  assert.equal(await raw.command("PASS alice-secret"), "230 Logged in as alice");
+  await server.stop();
+  assert.match(
+    server.log,
+    /warn +plaintext logins allowed port=\d+ detail="require_tls = false" protocol=ftp/,
+  );
+});
+
 Deno.test("commands sent in plaintext right behind AUTH TLS are never run", async () => {
   await using server = await startFtpServer({ ini: TLS_INI });
   await server.addUser("alice", "alice-secret");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileSha256, randomBytes, sha256 } from "./_data.ts";
 import { join } from "node:path";
 import { curl, ftpUrl, python, startFtpServer, TEST_CERT, TLS_INI } from "./_ftp.ts";
-import { tempDir } from "./_spawn.ts";
+import { runFtpx, tempDir } from "./_spawn.ts";
 
 Deno.test("curl uploads, downloads, and resumes a truncated download with -C -", async () => {
   await using server = await startFtpServer();
@@ -232,4 +232,52 @@ Deno.test("FTPS: curl uploads and downloads over TLS data connections", async ()
   assert.equal(down.code, 0, down.stderr);
   assert.equal(await fileSha256(join(work.path, "d.bin")), sha256(content));
   assert.equal(await fileSha256(join(server.home("alice"), "s.bin")), sha256(content));
+});
+
+Deno.test("APPE to a file larger than the free quota works; an aborted APPE holds no space", async () => {
+  await using server = await startFtpServer();
+  await server.addUser("alice", "alice-secret", ["--quota", "10M"]);
+  const result = await python(
+    server,
+    `
+f = ftplib.FTP()
+f.connect("127.0.0.1", PORT)
+f.login("alice", "alice-secret")
+out = {}
+MB = 1024 * 1024
+out["stor"] = f.storbinary("STOR six.bin", io.BytesIO(b"a" * 6 * MB))
+out["appe"] = f.storbinary("APPE six.bin", io.BytesIO(b"b" * MB))
+out["size"] = f.size("six.bin")
+conn = f.transfercmd("APPE six.bin")
+conn.sendall(b"c" * MB)
+out["abort"] = f.abort()
+if out["abort"].startswith("426"):
+    out["abort_end"] = f.getresp()
+conn.close()
+out["size_after_abort"] = f.size("six.bin")
+try:
+    out["fill"] = f.storbinary("STOR fill.bin", io.BytesIO(b"d" * 3 * MB))
+except ftplib.Error as error:
+    out["fill"] = str(error)
+try:
+    out["over"] = f.storbinary("APPE six.bin", io.BytesIO(b"e" * 2 * MB))
+except ftplib.Error as error:
+    out["over"] = str(error)
+out["size_end"] = f.size("six.bin")
+f.quit()
+print(json.dumps(out))
+`,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const out = JSON.parse(result.stdout);
+  assert.match(out.stor, /^226 /);
+  assert.match(out.appe, /^226 Stored \/six\.bin \(7340032 bytes\)$/, "7M of a 10M quota must fit");
+  assert.equal(out.size, 7 * 1024 * 1024);
+  assert.deepEqual([out.abort, out.abort_end], ["426 Transfer aborted", "226 Transfer aborted"]);
+  assert.equal(out.size_after_abort, 7 * 1024 * 1024, "an aborted APPE leaves the file as it was");
+  assert.match(out.fill, /^226 /, "the aborted APPE must not keep holding quota");
+  assert.match(out.over, /^552 .*quota exceeded, 10M used of 10M allowed/);
+  assert.equal(out.size_end, 7 * 1024 * 1024);
+  const du = await runFtpx(["du", "--check", "--data", server.dataDir]);
+  assert.equal(du.code, 0, du.stdout + du.stderr);
 });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { encodeFrame } from "../protocol/frame.ts";
+import { runTool } from "./_ftp.ts";
 import { TestServer } from "./_spawn.ts";
 import { failAfter, WireClient } from "./_wire.ts";
 
@@ -218,4 +219,60 @@ Deno.test("a client that stops reading a download is cut off; memory stays bound
   await server.stop();
   assert.match(server.log, /transfer stalled peer=\S+ user=alice direction=sending seconds=1/);
   assert.doesNotMatch(server.log, /internal error/);
+});
+
+/** Opens `count` connections to `port` that each send `data` and reset at once (SO_LINGER 0). */
+async function resetStorm(port: number, count: number, data: Uint8Array): Promise<void> {
+  const script = `
+import socket, struct, sys
+for _ in range(${count}):
+    try:
+        s = socket.create_connection(("127.0.0.1", ${port}))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.sendall(bytes.fromhex(sys.argv[1]))
+        s.close()
+    except OSError:
+        pass
+`;
+  const hex = Array.from(data, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const result = await runTool("python3", ["-c", script, hex]);
+  assert.equal(result.code, 0, result.stderr);
+}
+
+Deno.test("clients that reset their connection at once never take the server down", async () => {
+  await using server = await serverWithAlice();
+  using other = await bystander(server);
+  await resetStorm(server.port, 200, encodeFrame({ op: "hello", version: 1 }));
+  // Connections are accepted in order: once this one is served, every reset above was seen.
+  using late = await WireClient.connect(server.port);
+  await late.logIn("alice", PASSWORD);
+  await assertStillServing(other);
+  await server.stop();
+  assert.doesNotMatch(server.log, /thread failed|Uncaught/);
+});
+
+Deno.test("running out of file descriptors refuses connections for a while, never stops the server", async () => {
+  await using server = await serverWithAlice();
+  using other = await bystander(server);
+  const fds = await runTool("ls", [`/proc/${server.pid}/fd`]); // Deno guards /proc itself.
+  assert.equal(fds.code, 0, fds.stderr);
+  const open = fds.stdout.trim().split("\n").length;
+  // Room for a few more connections only (prlimit, from util-linux, changes a running process).
+  const limited = await runTool("prlimit", [`--pid=${server.pid}`, `--nofile=${open + 8}:`]);
+  assert.equal(limited.code, 0, limited.stderr);
+  const held: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 24; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+    }
+    await server.waitForLog(/accept failed detail=.*Too many open files/);
+  } finally {
+    held.forEach((conn) => conn.close());
+  }
+  // The descriptors are free again: the connections waiting in the backlog and new ones get in.
+  using late = await WireClient.connect(server.port);
+  await late.logIn("alice", PASSWORD);
+  await assertStillServing(other);
+  await server.stop();
+  assert.doesNotMatch(server.log, /thread failed|Uncaught/);
 });

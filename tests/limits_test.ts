@@ -225,3 +225,36 @@ Deno.test("FTP shares the session limits and login bans of the native protocol",
   });
   assert.match(refused, /^421 Too many sessions from 127\.0\.0\.1: 3 open/);
 });
+
+Deno.test("on a dual-stack listener both protocols see one client address, for bans and limits", async () => {
+  // IPv4 clients of an IPv6 socket appear as ::ffff:127.0.0.1; FTP and native must agree.
+  await using server = await TestServer.start({
+    args: ["--ftp-port", "0"],
+    ini: "host = ::ffff:127.0.0.1\nlogin_ban_failures = 3\nmax_sessions_per_address = 2\n",
+  });
+  await server.addUser("alice", PASSWORD);
+  using native = await helloFrom(server.port);
+  for (let i = 0; i < 2; i++) {
+    const failed = await native.request("login", { user: "alice", password: "nope" });
+    assert.equal(failed.status, 401);
+  }
+  {
+    await using ftp = (await RawFtpClient.connect(server.ftpPort!)).client;
+    assert.match(await ftp.command("USER alice"), /^331/);
+    assert.equal(
+      await ftp.command("PASS also-wrong"),
+      "530 Login incorrect; too many failed logins from 127.0.0.1: banned for 900s",
+    );
+  }
+  const banned = await native.request("login", { user: "alice", password: PASSWORD });
+  assert.equal(banned.status, 429);
+  assert.match(String(banned.message), /^Too many failed logins from 127\.0\.0\.1: /);
+  await native.untilClosed();
+  using _other = await helloFrom(server.port);
+  await using _ftp = (await RawFtpClient.connect(server.ftpPort!)).client;
+  using third = await WireClient.connect(server.port);
+  assert.deepEqual(await refusalOf(third), {
+    status: 429,
+    message: "Too many sessions from 127.0.0.1: 2 open, the limit; close some and try again",
+  });
+});

@@ -11,37 +11,10 @@ import { Status } from "../protocol/status.ts";
 import { OPERATIONS } from "../server/ops/mod.ts";
 import type { Operation } from "../server/ops/operation.ts";
 import { TestServer } from "./_spawn.ts";
+import { HOSTILE_PATHS, SENTINEL, setUpTraversal, snapshot } from "./_traversal.ts";
 import { WireClient } from "./_wire.ts";
 
 const PASSWORD = "alice-jail-1";
-const SENTINEL = "sentinel-9d2f.txt";
-
-const HOSTILE_PATHS = [
-  "..",
-  "../",
-  "../..",
-  "../bob",
-  `../bob/${SENTINEL}`,
-  "/../bob",
-  "/../../outside",
-  `/../../outside/${SENTINEL}`,
-  "a/../../bob",
-  "~/../bob",
-  "~bob",
-  "./../bob",
-  "....//bob",
-  "..%2fbob",
-  "%2e%2e/bob",
-  "link-out",
-  `link-out/${SENTINEL}`,
-  "link-out/new-dir",
-  "link-out/..",
-  "link-bob",
-  `link-bob/${SENTINEL}`,
-  "dangling",
-  "dangling/new-dir",
-  "inside/../../bob",
-];
 
 /** Placeholder values for an operation's non-path fields. */
 function fillerFor(type: string): unknown {
@@ -58,49 +31,16 @@ function requestFor(operation: Operation, path: string): Record<string, unknown>
   return fields;
 }
 
-async function snapshot(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(current: string): Promise<void> {
-    for await (const entry of Deno.readDir(current)) {
-      const path = join(current, entry.name);
-      const info = await Deno.lstat(path);
-      const content = info.isFile ? await Deno.readTextFile(path) : "";
-      found.push(
-        `${path} ${info.isSymlink ? "link" : info.isDirectory ? "dir" : "file"} ${content}`,
-      );
-      if (info.isDirectory) await walk(path);
-    }
-  }
-  await walk(dir);
-  return found.sort();
-}
-
 Deno.test("no operation taking a path reaches outside the home, symlinks included", async () => {
   await using server = await TestServer.start();
   await server.addUser("alice", PASSWORD);
   const root = join(server.dataDir, "..");
-  const outside = join(root, "outside");
   const aliceHome = server.home("alice");
-  const bobHome = server.home("bob");
-  await Deno.mkdir(outside);
-  await Deno.writeTextFile(join(outside, SENTINEL), "outside secret");
-  await Deno.mkdir(bobHome, { recursive: true });
-  await Deno.writeTextFile(join(bobHome, SENTINEL), "bob's secret");
-  await Deno.mkdir(join(aliceHome, "inside"), { recursive: true });
-  // Planted again before each request: an operation acting on a link itself (rm, mv) may
-  // legitimately remove it, since the link lives inside the home.
-  const plantLinks = async () => {
-    const links: [string, string][] = [
-      [outside, "link-out"],
-      ["../bob", "link-bob"],
-      [join(outside, "not-yet"), "dangling"],
-    ];
-    for (const [target, name] of links) {
-      await Deno.remove(join(aliceHome, name), { recursive: true }).catch(() => {});
-      await Deno.symlink(target, join(aliceHome, name));
-    }
-  };
-  await plantLinks();
+  const { outside, bobHome, plantLinks } = await setUpTraversal(
+    server.dataDir,
+    aliceHome,
+    server.home("bob"),
+  );
   const outsideBefore = await snapshot(outside);
   const bobBefore = await snapshot(bobHome);
 

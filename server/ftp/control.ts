@@ -10,6 +10,7 @@
 
 import type { Socket } from "node:net";
 import type { Account } from "../accounts.ts";
+import { plainAddress } from "../address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../errors.ts";
 import { admitConnection } from "../limits.ts";
 import type { Vfs } from "../vfs.ts";
@@ -23,7 +24,8 @@ import {
 import { FtpLineReader } from "./line_reader.ts";
 import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
-import { SocketConn } from "./socket_conn.ts";
+import { type ByteConn, SocketConn } from "./socket_conn.ts";
+import { StallGuard } from "../stall_guard.ts";
 import { TransferActivity } from "../transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
 import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
@@ -40,17 +42,23 @@ const REFUSAL_LINGER_MS = 5_000;
 
 /** Serves one FTP control connection until it ends; never throws. */
 export function runFtpSession(socket: Socket, services: FtpServices): void {
+  // An "error" event nobody listens to (a reset while a refusal is sent) would kill the thread.
+  socket.on("error", () => {});
+  if (socket.remoteAddress === undefined) {
+    socket.destroy(); // Reset before we got to it: nobody to serve or to count.
+    return;
+  }
   let session: FtpSession;
   try {
     // The same session limits as the native protocol, counted together (server/limits.ts).
     const admission = admitConnection(services.sessions, {
-      address: socket.remoteAddress ?? "",
+      address: plainAddress(socket.remoteAddress),
       port: socket.remotePort ?? 0,
       protocol: "ftp",
     }, services.config);
     if (!admission.admitted) {
       services.log.warn("session refused", {
-        peer: `${socket.remoteAddress}:${socket.remotePort}`,
+        peer: `${plainAddress(socket.remoteAddress)}:${socket.remotePort}`,
         reason: admission.message,
         protocol: "ftp",
       });
@@ -77,6 +85,8 @@ interface RunningTransfer {
   /** Bytes moved so far. */
   bytes: number;
   aborted: boolean;
+  /** Set when the data connection made no progress for `transfer_timeout`. */
+  stalled: boolean;
   data: DataConn | undefined;
   cancelConnect: () => void;
   done: Promise<void>;
@@ -110,6 +120,8 @@ class FtpSession implements FtpSessionState {
   readonly #conn: SocketConn;
   readonly #services: FtpServices;
   readonly #reader: FtpLineReader;
+  /** Every reply is written through this: a client that stops reading them is cut off. */
+  readonly #replyGuard: StallGuard;
   #passive: PassiveListener | undefined;
   #activeTarget: { hostname: string; port: number } | undefined;
   #transfer: RunningTransfer | undefined;
@@ -124,6 +136,13 @@ class FtpSession implements FtpSessionState {
     this.localAddress = conn.localAddress;
     this.peer = `${conn.remoteAddress}:${conn.remotePort}`;
     this.id = id;
+    this.#replyGuard = new StallGuard({
+      timeoutMs: services.config.transferTimeout * 1000,
+      onStall: () => {
+        this.#logStall();
+        this.#close();
+      },
+    });
   }
 
   get tls(): boolean {
@@ -189,7 +208,7 @@ class FtpSession implements FtpSessionState {
     this.#services.log.debug("ftp command", {
       peer: this.peer,
       user: this.account?.name,
-      command: command.name === "PASS" ? "PASS ****" : describeCommand(command),
+      command: describeCommand(command),
     });
     const ctx: VerbContext = { session: this, services: this.#services, verbs: VERBS };
     let answer: FtpReply | undefined;
@@ -217,7 +236,18 @@ class FtpSession implements FtpSessionState {
 
   async #send(answer: FtpReply): Promise<void> {
     if (this.#closed) return;
-    await this.#conn.write(encoder.encode(formatReply(answer)));
+    await this.#replyGuard.watch(this.#conn.write(encoder.encode(formatReply(answer))));
+  }
+
+  /** A write to the client, or a read of an upload, pending for `transfer_timeout`. */
+  #logStall(direction: "sending" | "receiving" = "sending"): void {
+    this.#services.log.info("transfer stalled", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      seconds: this.#services.config.transferTimeout,
+      protocol: "ftp",
+    });
   }
 
   async startTls(answer: FtpReply): Promise<void> {
@@ -276,6 +306,7 @@ class FtpSession implements FtpSessionState {
       description: job.description,
       bytes: 0,
       aborted: false,
+      stalled: false,
       data: undefined,
       cancelConnect: source.cancel,
       done: Promise.resolve(),
@@ -335,12 +366,32 @@ class FtpSession implements FtpSessionState {
     };
     const started = performance.now();
     let final: FtpReply;
+    let direction: "sending" | "receiving" = "sending";
+    // Each read or write of the data connection must complete within transfer_timeout.
+    using guard = new StallGuard({
+      timeoutMs: this.#services.config.transferTimeout * 1000,
+      onStall: () => {
+        transfer.stalled = true;
+        this.#logStall(direction);
+        if (transfer.data) closeQuietly(transfer.data);
+      },
+    });
     try {
       await this.#send(reply(150, job.opening));
       transfer.data = await source.connect();
       if (transfer.aborted) throw new DataChannelError("Transfer aborted");
-      const answer = await job.run(transfer.data, report);
-      await transfer.data.closeWrite().catch(() => {});
+      const data = transfer.data;
+      const watched: ByteConn = {
+        read: (buffer) => {
+          direction = "receiving";
+          return guard.watch(data.read(buffer));
+        },
+        write: (bytes) => guard.watch(data.write(bytes)),
+        closeWrite: () => guard.watch(data.closeWrite()),
+        close: () => data.close(),
+      };
+      const answer = await job.run(watched, report);
+      await watched.closeWrite().catch(() => {});
       final = answer ?? reply(226, "Transfer complete");
       log.info("ftp transfer", {
         peer: this.peer,
@@ -375,6 +426,12 @@ class FtpSession implements FtpSessionState {
 
   #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
     if (transfer.aborted) return reply(426, "Transfer aborted");
+    if (transfer.stalled) {
+      return reply(
+        426,
+        `No data moved for ${this.#services.config.transferTimeout}s: transfer aborted`,
+      );
+    }
     if (error instanceof DataChannelError) return reply(425, error.message);
     if (error instanceof OperationError) return this.#errorReply(error, "transfer");
     if (isDisconnect(error)) return reply(426, "Data connection closed; transfer aborted");
@@ -404,6 +461,7 @@ class FtpSession implements FtpSessionState {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
+    this.#replyGuard[Symbol.dispose]();
     const dropped = this.dropDataChannel();
     const transfer = this.#transfer;
     if (transfer) {
@@ -417,13 +475,26 @@ class FtpSession implements FtpSessionState {
   }
 }
 
-/** The command for a log line: verb and a bounded argument. */
+/**
+ * The command for a log line: a known verb with a bounded argument, PASS
+ * without its password, and of anything else only a verb-like name. A
+ * mangled PASS line (" PASS secret", "PASS\tsecret") is not a known verb
+ * and must not leak its password into the log either.
+ */
 function describeCommand({ name, arg }: FtpCommand): string {
+  if (name === "PASS") return "PASS ****";
+  if (!VERBS.has(name)) return /^[A-Z]{3,4}$/.test(name) ? name : "(malformed)";
   const text = arg === "" ? name : `${name} ${arg}`;
   return text.slice(0, MAX_LOGGED_COMMAND);
 }
 
-const DISCONNECT_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_DESTROYED"]);
+const DISCONNECT_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ECANCELED",
+  "ERR_STREAM_DESTROYED",
+]);
 
 function isDisconnect(error: unknown): boolean {
   if (

@@ -13,7 +13,8 @@
 import { connect as netConnect } from "node:net";
 import type { SecureContext } from "node:tls";
 import type { PortRange } from "../config.ts";
-import { type ByteConn, plainAddress, SocketConn } from "./socket_conn.ts";
+import { plainAddress } from "../address.ts";
+import { type ByteConn, SocketConn } from "./socket_conn.ts";
 
 /** A data connection: `Deno.Conn`, `Deno.TlsConn` or a {@linkcode SocketConn}. */
 export type DataConn = ByteConn;

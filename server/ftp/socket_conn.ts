@@ -10,6 +10,7 @@
 
 import type { Socket } from "node:net";
 import { type SecureContext, TLSSocket } from "node:tls";
+import { plainAddress } from "../address.ts";
 
 /** Bytes buffered from the socket before it is paused (backpressure). */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -21,11 +22,6 @@ export interface ByteConn {
   /** Sends end of stream (and TLS close_notify) but keeps reading. */
   closeWrite(): Promise<void>;
   close(): void;
-}
-
-/** Strips the IPv4-mapped prefix so `::ffff:127.0.0.1` compares equal to `127.0.0.1`. */
-export function plainAddress(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
 /** A node socket with a pull-based, backpressured reading side. */

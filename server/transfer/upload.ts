@@ -102,12 +102,24 @@ export async function beginUpload(
   }
   const name = partialName(path);
   let existing = await vfs.partialLength(name);
-  if (offset > 0) existing = await prepareResume(stores, target, name, existing, offset, options);
+  let copied = 0;
+  if (offset > 0) {
+    ({ length: existing, copied } = await prepareResume(
+      stores,
+      target,
+      name,
+      existing,
+      offset,
+      options,
+    ));
+  }
   const reservation = stores.quota.reserve(userId, {
     partial: name,
     base: offset,
     bytes: options.size === undefined ? 0 : options.size - offset,
     usedDelta: offset - existing,
+    // A copy of the stored file, made to append to it: the commit replaces the file.
+    credit: copied,
     what: describe(path, options.size),
   });
   try {
@@ -289,7 +301,9 @@ export class Upload {
 
   /**
    * Ends the upload without committing. By default the partial stays for a
-   * resume; `keep: false` deletes it. Safe to call on an ended upload.
+   * resume, unless it began as a copy of the stored file (to append to it):
+   * the file itself is still there to append to, so the copy would only hold
+   * space. `keep` overrides. Safe to call on an ended upload.
    */
   async abort(options: { keep?: boolean } = {}): Promise<void> {
     if (this.#ended) return;
@@ -299,7 +313,7 @@ export class Upload {
     } catch {
       // Already closed.
     }
-    const keep = options.keep ?? true;
+    const keep = options.keep ?? this.#reservation.credit === 0;
     const { vfs, userId } = this.#target;
     if (keep) {
       this.#stores.partials.touch(userId, this.path);
@@ -343,7 +357,10 @@ async function requireWritableTarget({ vfs, path }: UploadTarget): Promise<void>
   }
 }
 
-/** Makes the partial hold at least `offset` bytes for a resume; returns its length. */
+/**
+ * Makes the partial hold at least `offset` bytes for a resume; returns its
+ * length, and the bytes copied from the stored file to make it (0 if none).
+ */
 async function prepareResume(
   stores: TransferStores,
   target: UploadTarget,
@@ -351,17 +368,17 @@ async function prepareResume(
   existing: number,
   offset: number,
   options: UploadOptions,
-): Promise<number> {
+): Promise<{ length: number; copied: number }> {
   const record = stores.partials.get(target.userId, target.path);
   const sameSource = !record || options.source === undefined ||
     (record.source === options.source && record.size === (options.size ?? null));
-  if (existing >= offset && sameSource) return existing;
+  if (existing >= offset && sameSource) return { length: existing, copied: 0 };
   if (existing === 0) {
     const stored = await target.vfs.statOrNull(target.path);
     if (stored?.isFile && stored.size >= offset) {
       await target.vfs.copyToPartial(target.path, name);
       stores.quota.adjust(target.userId, stored.size);
-      return stored.size;
+      return { length: stored.size, copied: stored.size };
     }
   }
   throw new OperationError(

@@ -1,6 +1,6 @@
 /** Rules shared by PORT and EPRT: active mode only when enabled, only towards the client. */
 
-import { plainAddress } from "../socket_conn.ts";
+import { plainAddress } from "../../address.ts";
 import { type FtpReply, reply } from "../replies.ts";
 import type { VerbContext } from "./verb.ts";
 
