@@ -370,6 +370,37 @@ Deno.test("Vfs.resolve() reports a path through a file as not a directory", asyn
   assert.equal(error.message, 'Cannot open "/docs/a.txt/x": not a directory');
 });
 
+Deno.test("Vfs.resolve() and stat() answer alike for paths resolved moments ago (the synchronous fast path)", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const outcome = (work: () => Promise<unknown>) =>
+    work().then((value) => JSON.stringify(value), (error) => `${error.name}: ${error.message}`);
+  const paths = ["/", "/docs", "/docs/a.txt", "/in-file", "/in-dir/a.txt", "/missing", ...ESCAPES];
+  for (const path of [...paths, "/dangling-in", "/loop", "/docs/a.txt/x"]) {
+    const first = await outcome(() => vfs.resolve(path));
+    for (let again = 0; again < 3; again++) {
+      assert.equal(await outcome(() => vfs.resolve(path)), first, path);
+    }
+    const firstStat = await outcome(() => vfs.stat(path));
+    assert.equal(await outcome(() => vfs.stat(path)), firstStat, path);
+  }
+});
+
+Deno.test("Vfs.resolve() refuses a path replaced by a symlink leading out right after it was resolved", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const path = join(tree.home, "docs", "swap.txt");
+  await Deno.writeTextFile(path, "inside");
+  for (let i = 0; i < 3; i++) assert.equal(await vfs.resolve("/docs/swap.txt"), path);
+  assert.equal((await vfs.stat("/docs/swap.txt")).size, 6);
+  await Deno.remove(path);
+  await Deno.symlink(join(tree.outside, "secret.txt"), path);
+  await assertRefused(tree, () => vfs.resolve("/docs/swap.txt"), "forbidden", "swapped");
+  await assertRefused(tree, () => vfs.stat("/docs/swap.txt"), "forbidden", "swapped");
+  await Deno.remove(path);
+  await assertRefused(tree, () => vfs.stat("/docs/swap.txt"), "not_found", "removed");
+});
+
 Deno.test("Vfs.resolveEntry() gives the link itself, but still checks its parents", async () => {
   await using tree = await makeTree();
   const vfs = await Vfs.open(tree.home);

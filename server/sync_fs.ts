@@ -1,0 +1,72 @@
+/**
+ * When a synchronous file system call may run on the event loop. One costs a
+ * few microseconds where its asynchronous twin costs tens (a round trip
+ * through Deno's blocking thread pool, more on a loaded machine), but on a
+ * cold disk it would stall every session of the thread for a seek or worse.
+ * So the jail makes synchronous calls only where they can't wait on the disk
+ * for long:
+ *
+ * - on paths resolved moments ago ({@linkcode SyncFs.isHot}): their directory
+ *   entries and inodes are in the kernel's caches;
+ * - in short slices (listings), yielding to other sessions in between;
+ * - never while the disk has just shown itself slow: every synchronous call
+ *   is timed ({@linkcode SyncFs.run}), and one slower than
+ *   {@linkcode SLOW_SYNC_CALL_MS} turns them off for the thread for
+ *   {@linkcode SYNC_COOL_DOWN_MS}; everything then goes asynchronous.
+ *
+ * Only speed depends on this: a synchronous call and its asynchronous twin
+ * return the same result, and every check is made on that result.
+ */
+
+/** A synchronous call slower than this was a disk access (not a busy CPU): go asynchronous. */
+export const SLOW_SYNC_CALL_MS = 8;
+
+/** How long synchronous calls stay off after a slow one. */
+export const SYNC_COOL_DOWN_MS = 10_000;
+
+/** A path resolved within this long is hot. */
+export const HOT_PATH_MS = 10_000;
+
+/** Most hot paths remembered per thread (the least recently used are forgotten first). */
+export const MAX_HOT_PATHS = 1024;
+
+/** Decides when synchronous calls are safe, for one thread; see the module doc. */
+export class SyncFs {
+  /** Real path (as joined, before resolving) -> when it was last resolved. */
+  readonly #hot = new Map<string, number>();
+  #offUntil = 0;
+
+  /** False for a while after a slow synchronous call. */
+  get enabled(): boolean {
+    return performance.now() >= this.#offUntil;
+  }
+
+  /** True if synchronous calls are on and `path` was resolved within {@linkcode HOT_PATH_MS}. */
+  isHot(path: string): boolean {
+    const seen = this.#hot.get(path);
+    return seen !== undefined && performance.now() - seen < HOT_PATH_MS && this.enabled;
+  }
+
+  /** Records that `path` was just resolved (it exists, and its inodes are cached). */
+  touch(path: string): void {
+    this.#hot.delete(path);
+    this.#hot.set(path, performance.now());
+    if (this.#hot.size > MAX_HOT_PATHS) {
+      this.#hot.delete(this.#hot.keys().next().value!);
+    }
+  }
+
+  /** Runs a synchronous call, timing it; a slow one turns synchronous calls off for a while. */
+  run<T>(call: () => T): T {
+    const started = performance.now();
+    try {
+      return call();
+    } finally {
+      const finished = performance.now();
+      if (finished - started > SLOW_SYNC_CALL_MS) this.#offUntil = finished + SYNC_COOL_DOWN_MS;
+    }
+  }
+}
+
+/** The thread's instance: every jail of a server thread shares what it knows of the disk. */
+export const syncFs: SyncFs = new SyncFs();
