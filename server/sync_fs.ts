@@ -9,6 +9,8 @@
  * - on paths resolved moments ago ({@linkcode SyncFs.isHot}): their directory
  *   entries and inodes are in the kernel's caches;
  * - in short slices (listings), yielding to other sessions in between;
+ * - for file content read in chunks (downloads), each chunk sent before the
+ *   next is read, so other sessions run in between;
  * - never while the disk has just shown itself slow: every synchronous call
  *   is timed ({@linkcode SyncFs.run}), and one slower than
  *   {@linkcode SLOW_SYNC_CALL_MS} turns them off for the thread for
@@ -18,11 +20,20 @@
  * return the same result, and every check is made on that result.
  */
 
-/** A synchronous call slower than this was a disk access (not a busy CPU): go asynchronous. */
-export const SLOW_SYNC_CALL_MS = 8;
+/**
+ * A synchronous call slower than this was a disk access (not a busy CPU):
+ * go asynchronous. A cached stat takes microseconds, a 256 KiB read from
+ * the page cache tens of them; a seek on a spinning disk takes milliseconds.
+ */
+export const SLOW_SYNC_CALL_MS = 2;
 
-/** How long synchronous calls stay off after a slow one. */
-export const SYNC_COOL_DOWN_MS = 10_000;
+/**
+ * How long synchronous calls stay off after a slow one. Short, because a
+ * busy machine also makes a call slow now and then (the thread was
+ * preempted), and long enough that a cold disk costs at most one stalled
+ * call per second per thread.
+ */
+export const SYNC_COOL_DOWN_MS = 1_000;
 
 /** A path resolved within this long is hot. */
 export const HOT_PATH_MS = 10_000;
