@@ -7,7 +7,9 @@
  * for long:
  *
  * - on paths resolved moments ago ({@linkcode SyncFs.isHot}): their directory
- *   entries and inodes are in the kernel's caches;
+ *   entries and inodes are in the kernel's caches; a directory is read whole
+ *   that way only if it was listed moments ago with few enough entries
+ *   ({@linkcode SyncFs.listedEntries});
  * - in short slices (listings), yielding to other sessions in between;
  * - for file content read in chunks (downloads), each chunk sent before the
  *   next is read, so other sessions run in between;
@@ -41,10 +43,17 @@ export const HOT_PATH_MS = 10_000;
 /** Most hot paths remembered per thread (the least recently used are forgotten first). */
 export const MAX_HOT_PATHS = 1024;
 
+interface HotPath {
+  /** When it was last resolved or listed. */
+  at: number;
+  /** Entries of the directory at its last listing; null if never listed. */
+  entries: number | null;
+}
+
 /** Decides when synchronous calls are safe, for one thread; see the module doc. */
 export class SyncFs {
-  /** Real path (as joined, before resolving) -> when it was last resolved. */
-  readonly #hot = new Map<string, number>();
+  /** Real path (as joined, before resolving) -> when it was last seen, and its size if listed. */
+  readonly #hot = new Map<string, HotPath>();
   #offUntil = 0;
 
   /** False for a while after a slow synchronous call. */
@@ -55,26 +64,46 @@ export class SyncFs {
   /** True if synchronous calls are on and `path` was resolved within {@linkcode HOT_PATH_MS}. */
   isHot(path: string): boolean {
     const seen = this.#hot.get(path);
-    return seen !== undefined && performance.now() - seen < HOT_PATH_MS && this.enabled;
+    return seen !== undefined && performance.now() - seen.at < HOT_PATH_MS && this.enabled;
+  }
+
+  /** Entries of directory `path` when it was last listed, if it is remembered; else null. */
+  listedEntries(path: string): number | null {
+    return this.#hot.get(path)?.entries ?? null;
   }
 
   /** Records that `path` was just resolved (it exists, and its inodes are cached). */
   touch(path: string): void {
+    this.#remember(path, this.#hot.get(path)?.entries ?? null);
+  }
+
+  /** Records that directory `path` was just listed, with `entries` entries. */
+  listed(path: string, entries: number): void {
+    this.#remember(path, entries);
+  }
+
+  #remember(path: string, entries: number | null): void {
     this.#hot.delete(path);
-    this.#hot.set(path, performance.now());
+    this.#hot.set(path, { at: performance.now(), entries });
     if (this.#hot.size > MAX_HOT_PATHS) {
       this.#hot.delete(this.#hot.keys().next().value!);
     }
   }
 
-  /** Runs a synchronous call, timing it; a slow one turns synchronous calls off for a while. */
-  run<T>(call: () => T): T {
+  /**
+   * Runs a synchronous call, timing it; a slow one turns synchronous calls
+   * off for a while. `expectedMs` is what the call costs on a warm cache
+   * (e.g. a whole directory read): only time beyond it counts as slow.
+   */
+  run<T>(call: () => T, expectedMs = 0): T {
     const started = performance.now();
     try {
       return call();
     } finally {
       const finished = performance.now();
-      if (finished - started > SLOW_SYNC_CALL_MS) this.#offUntil = finished + SYNC_COOL_DOWN_MS;
+      if (finished - started > SLOW_SYNC_CALL_MS + expectedMs) {
+        this.#offUntil = finished + SYNC_COOL_DOWN_MS;
+      }
     }
   }
 }

@@ -43,3 +43,26 @@ Deno.test("SyncFs.run() passes errors through and still times the call", () => {
     }), Deno.errors.NotFound);
   assert.equal(fs.enabled, true);
 });
+
+Deno.test("SyncFs remembers how many entries a directory had when it was last listed", () => {
+  const fs = new SyncFs();
+  assert.equal(fs.listedEntries("/data/home/al/docs"), null);
+  fs.touch("/data/home/al/docs");
+  assert.equal(fs.listedEntries("/data/home/al/docs"), null);
+  fs.listed("/data/home/al/docs", 120);
+  fs.touch("/data/home/al/docs"); // Resolving it again keeps what the listing found.
+  assert.equal(fs.listedEntries("/data/home/al/docs"), 120);
+  assert.equal(fs.isHot("/data/home/al/docs"), true);
+});
+
+Deno.test("SyncFs.run() counts only the time beyond what the call is expected to take", () => {
+  const fs = new SyncFs();
+  const busy = (ms: number) => () => {
+    const started = performance.now();
+    while (performance.now() - started <= ms) { /* busy */ }
+  };
+  fs.run(busy(SLOW_SYNC_CALL_MS * 2), 1000);
+  assert.equal(fs.enabled, true);
+  fs.run(busy(SLOW_SYNC_CALL_MS * 2));
+  assert.equal(fs.enabled, false);
+});

@@ -23,6 +23,14 @@ export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
 const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
 /** Longest a listing holds the event loop with synchronous stats before yielding. */
 const SYNC_SLICE_MS = 4;
+/**
+ * Largest directory read in one synchronous call (when listed moments ago):
+ * a few milliseconds of the thread, where reading it asynchronously costs a
+ * thread-pool round trip per entry (~5 us each).
+ */
+const SYNC_READ_DIR_MAX_ENTRIES = 4096;
+/** What reading one directory entry synchronously may cost on a warm cache, with room to spare. */
+const READ_DIR_MS_PER_ENTRY = 0.004;
 
 const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
@@ -198,21 +206,32 @@ export class Vfs {
    */
   async list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
+    const joined = this.#realJoin(virtualPath);
     const names: { name: string; isSymlink: boolean }[] = [];
+    let seen = 0;
+    const add = (item: Deno.DirEntry) => {
+      seen++;
+      if (item.name.startsWith(RESERVED_PREFIX)) return;
+      if (names.length >= this.#maxListEntries) {
+        throw new OperationError(
+          "too_large",
+          `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
+        );
+      }
+      names.push({ name: item.name, isSymlink: item.isSymlink });
+    };
     try {
-      for await (const item of Deno.readDir(real)) {
-        if (item.name.startsWith(RESERVED_PREFIX)) continue;
-        if (names.length >= this.#maxListEntries) {
-          throw new OperationError(
-            "too_large",
-            `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
-          );
-        }
-        names.push({ name: item.name, isSymlink: item.isSymlink });
+      // The asynchronous reader costs one round trip through the thread pool per entry.
+      const known = syncFs.listedEntries(joined);
+      if (known !== null && known <= SYNC_READ_DIR_MAX_ENTRIES && syncFs.isHot(joined)) {
+        syncFs.run(() => [...Deno.readDirSync(real)], known * READ_DIR_MS_PER_ENTRY).forEach(add);
+      } else {
+        for await (const item of Deno.readDir(real)) add(item);
       }
     } catch (error) {
       throw fromFsError(error, "list", virtualPath);
     }
+    syncFs.listed(joined, seen);
     const entries = await this.#describeAll(real, names);
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

@@ -451,6 +451,21 @@ Deno.test("Vfs.list() sorts, hides reserved names, and shows outside links as ba
   assert.deepEqual((await vfs.list("/in-dir")).map((e) => e.name), ["a.txt"]);
 });
 
+Deno.test("Vfs.list() answers alike when listed again moments later (read synchronously), limit included", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const first = await vfs.list("/");
+  for (let again = 0; again < 3; again++) assert.deepEqual(await vfs.list("/"), first);
+  await Deno.writeTextFile(join(tree.home, "new.txt"), "new");
+  assert.deepEqual(
+    (await vfs.list("/")).map((e) => e.name),
+    [...first.map((e) => e.name), "new.txt"].sort(),
+  );
+  const limited = await Vfs.open(tree.home, { maxListEntries: first.length });
+  await assertRefused(tree, () => limited.list("/"), "too_large", "over the limit");
+  await assertRefused(tree, () => limited.list("/"), "too_large", "over the limit, again");
+});
+
 Deno.test("Vfs.list() refuses to list through an escape and names only virtual paths", async () => {
   await using tree = await makeTree();
   const vfs = await Vfs.open(tree.home);
