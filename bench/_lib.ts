@@ -8,28 +8,13 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Connection } from "../client/connection.ts";
+import { ftpxCommand } from "../tests/_spawn.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const MAIN = join(REPO, "main.ts");
 const CONFIG = join(REPO, "deno.json");
 
-/** Permissions ftpx runs with (the same as `deno task compile` bakes in). */
-export const FTPX_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env=FTPX_HOME,FTPX_PASSWORD,HOME,NO_COLOR",
-];
-
-/** The command that runs ftpx: `FTPX_BIN` if set, else `deno run main.ts`. */
-export function ftpxCommand(args: string[]): { command: string; args: string[] } {
-  const binary = Deno.env.get("FTPX_BIN");
-  if (binary) return { command: binary, args };
-  return {
-    command: Deno.execPath(),
-    args: ["run", "--quiet", "--config", CONFIG, ...FTPX_PERMISSIONS, MAIN, ...args],
-  };
-}
+/** How ftpx is started: the same command line as the end-to-end tests (honours `FTPX_BIN`). */
+export { ftpxCommand };
 
 /** Runs a script of this directory with Deno (for helper processes). */
 export function denoScript(script: string, args: string[], permissions: string[]): Deno.Command {
@@ -143,6 +128,11 @@ export class BenchServer {
         return new BenchServer(child, Number(match[1]), dataDir, ftp ? Number(ftp[1]) : null);
       }
     }
+  }
+
+  /** The server's process id (for reading its figures in /proc). */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** The server process's peak RSS so far (all its threads). */

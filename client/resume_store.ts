@@ -4,8 +4,10 @@
  * `resume.ini` in the client's config dir (`$FTPX_HOME`, default
  * `~/.config/ftpx`), one section per transfer. Every change rewrites the
  * file through a temporary file and a rename, so a crash leaves the old or
- * the new version, never a torn one. Each change re-reads the file first, so
- * concurrent clients only race within that short window.
+ * the new version, never a torn one. Each change re-reads the file first,
+ * under an exclusive lock on `resume.ini.lock` beside it, so concurrent
+ * clients (several `ftpx connect` at once, or parallel transfers) never lose
+ * each other's records.
  */
 
 import { createHash } from "node:crypto";
@@ -77,16 +79,31 @@ export class ResumeStore {
     if (CONTROL_CHARACTERS.test(record.local) || CONTROL_CHARACTERS.test(record.remote)) {
       return false;
     }
-    const records = await this.#read();
-    records.set(sectionOf(record.server, record.user, record.local), record);
-    await this.#write(records);
+    await this.#update((records) => {
+      records.set(sectionOf(record.server, record.user, record.local), record);
+      return true;
+    });
     return true;
   }
 
   /** Forgets a download (finished, or abandoned). */
   async remove(server: string, user: string, local: string): Promise<void> {
+    await this.#update((records) => records.delete(sectionOf(server, user, local)));
+  }
+
+  /**
+   * Read, change, write, holding the lock throughout: without it, two
+   * clients reading the same version would each write back their own
+   * change only, and one would be lost (a finished download left listed as
+   * unfinished, or an unfinished one forgotten). `change` returns whether to
+   * write.
+   */
+  async #update(change: (records: Map<string, ResumeRecord>) => boolean): Promise<void> {
+    await Deno.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    using lock = await Deno.open(`${this.path}.lock`, { write: true, create: true, mode: 0o600 });
+    await lock.lock(true);
     const records = await this.#read();
-    if (records.delete(sectionOf(server, user, local))) await this.#write(records);
+    if (change(records)) await this.#write(records);
   }
 
   async #read(): Promise<Map<string, ResumeRecord>> {
@@ -107,7 +124,6 @@ export class ResumeStore {
   }
 
   async #write(records: Map<string, ResumeRecord>): Promise<void> {
-    await Deno.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const text = "; Unfinished ftpx downloads, resumed by get/reget or connect --resume.\n" +
       stringify(Object.fromEntries(records));
     const temporary = `${this.path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;

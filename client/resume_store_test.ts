@@ -36,7 +36,11 @@ Deno.test("ResumeStore keeps any number of records per server and user, round-tr
     assert.equal((await store.list("127.0.0.1:2121", "alice")).length, 2);
     assert.equal((await Deno.stat(store.path)).mode! & 0o777, 0o600);
     const leftovers = (await Array.fromAsync(Deno.readDir(join(dir, "nested")))).map((e) => e.name);
-    assert.deepEqual(leftovers, ["resume.ini"], "no temporary file left behind");
+    assert.deepEqual(
+      leftovers.sort(),
+      ["resume.ini", "resume.ini.lock"],
+      "no temporary file left behind",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -53,6 +57,27 @@ Deno.test("ResumeStore ignores malformed sections and refuses names with control
     );
     assert.deepEqual(await store.list("x", "alice"), []);
     assert.equal(await store.save(record("/tmp/new\nline")), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ResumeStore loses no record when many clients save and remove at once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "resume.ini");
+    // One store per client, as separate `ftpx connect` processes would have.
+    const locals = Array.from({ length: 24 }, (_, i) => `/tmp/file${i}.bin`);
+    await Promise.all(locals.map((local) => new ResumeStore(path).save(record(local))));
+    assert.equal((await new ResumeStore(path).list("127.0.0.1:2121", "alice")).length, 24);
+    const [gone, kept] = [locals.slice(0, 12), locals.slice(12)];
+    await Promise.all([
+      ...gone.map((local) => new ResumeStore(path).remove("127.0.0.1:2121", "alice", local)),
+      ...kept.map((local) => new ResumeStore(path).save(record(local, { started: 2 }))),
+    ]);
+    const listed = await new ResumeStore(path).list("127.0.0.1:2121", "alice");
+    assert.deepEqual(listed.map((each) => each.local).sort(), kept.sort());
+    assert.ok(listed.every((each) => each.started === 2));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

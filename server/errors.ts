@@ -12,6 +12,7 @@ export const ERROR_TABLE = {
   bad_request: { status: Status.BAD_REQUEST, ftp: 501 },
   unauthenticated: { status: Status.UNAUTHENTICATED, ftp: 530 },
   forbidden: { status: Status.FORBIDDEN, ftp: 550 },
+  account_disabled: { status: Status.FORBIDDEN, ftp: 530 },
   not_found: { status: Status.NOT_FOUND, ftp: 550 },
   unknown_operation: { status: Status.UNKNOWN_OPERATION, ftp: 502 },
   timeout: { status: Status.TIMEOUT, ftp: 421 },

@@ -1,7 +1,9 @@
 /**
  * Password hashing with scrypt: a random salt per password, the cost
  * parameters stored beside the hash so they can be raised later, and a
- * constant-time comparison. Hashing runs off the event loop.
+ * constant-time comparison. Hashing runs off the event loop: on Deno's
+ * blocking-thread pool by default, on a dedicated thread in server threads
+ * ({@linkcode useScryptBackend}, `scrypt_thread.ts`).
  */
 
 import { Buffer } from "node:buffer";
@@ -23,6 +25,35 @@ interface ScryptParams {
   N: number;
   r: number;
   p: number;
+}
+
+/** scrypt's cost parameters and memory cap, as node:crypto takes them. */
+export interface ScryptOptions extends ScryptParams {
+  maxmem: number;
+}
+
+/** Something that derives scrypt keys off the calling thread's event loop. */
+export type ScryptBackend = (
+  secret: Uint8Array,
+  salt: Uint8Array,
+  length: number,
+  options: ScryptOptions,
+) => Promise<Uint8Array>;
+
+/** node:crypto's asynchronous scrypt, on Deno's pool of blocking threads. */
+const poolScrypt: ScryptBackend = (secret, salt, length, options) =>
+  new Promise((resolve, reject) => {
+    scrypt(secret, salt, length, options, (error, key) => {
+      if (error) reject(error);
+      else resolve(key);
+    });
+  });
+
+let backend: ScryptBackend = poolScrypt;
+
+/** Makes this thread derive keys with `next` from now on. */
+export function useScryptBackend(next: ScryptBackend): void {
+  backend = next;
 }
 
 /** Hashes a password into the stored form `scrypt$N$r$p$salt$key` (base64). */
@@ -82,13 +113,9 @@ async function derive(
   }
   running++;
   try {
-    return await new Promise<Buffer>((resolve, reject) => {
-      const maxmem = 256 * params.N * params.r + 1024 * 1024;
-      scrypt(secret, salt, length, { ...params, maxmem }, (error, key) => {
-        if (error) reject(error);
-        else resolve(key);
-      });
-    });
+    const maxmem = 256 * params.N * params.r + 1024 * 1024;
+    const key = await backend(secret, salt, length, { ...params, maxmem });
+    return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   } finally {
     running--;
     waiting.shift()?.();

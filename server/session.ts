@@ -256,6 +256,17 @@ class Session implements SessionState {
       }
       reply = await dispatch(ctx, operation);
     } catch (error) {
+      if (isConnectionLost(error)) {
+        // The client went away mid-request (a transfer cut off): no one to answer, nothing broken.
+        this.#services.log.info("connection lost", {
+          peer: this.peer,
+          user: this.account?.name,
+          op: String(request.op),
+        });
+        this.closeAfterReply = true;
+        this.#close();
+        return null;
+      }
       if (replied) {
         // Part of a body is out: the stream can't carry an error reply any more.
         this.#errorReply(error, request);
@@ -418,6 +429,11 @@ class Session implements SessionState {
 function responseFrame(id: number | undefined, reply: Reply): FrameHeader {
   const { status = 200, message = "OK", ...fields } = reply;
   return id === undefined ? { status, message, ...fields } : { id, status, message, ...fields };
+}
+
+/** The peer vanished: a failed read or write, or a request body cut short. */
+function isConnectionLost(error: unknown): boolean {
+  return isDisconnect(error) || (error instanceof FrameError && error.code === "truncated");
 }
 
 function isDisconnect(error: unknown): boolean {

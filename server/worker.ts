@@ -11,6 +11,8 @@ import { loadTlsMaterial as loadFtpTls } from "./ftp/tls.ts";
 import { Logger } from "./log.ts";
 import { LoginGuard } from "./login_guard.ts";
 import type { Services } from "./ops/operation.ts";
+import { useScryptBackend } from "./password.ts";
+import { ScryptThread } from "./scrypt_thread.ts";
 import { runSession, type SessionConn } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { describeTlsListenError, plaintextRefusal } from "./tls.ts";
@@ -53,6 +55,7 @@ async function start(
   { config, port, plainPort, ftpPort, reusePort, tls }: WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
+  useScryptBackend(new ScryptThread().derive);
   // A bug in one session must not end every session of this thread: log it loudly, go on.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();

@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { bytes, sha256 } from "./_data.ts";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { encodeFrame } from "../protocol/frame.ts";
@@ -28,20 +28,6 @@ import { WireClient } from "./_wire.ts";
 
 const MIB = 1024 * 1024;
 const PASSWORD = "alice-crash-1";
-
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 /** SQLite's own verdict on the database, plus the rows a restart must clean up. */
 function checkDatabase(dataDir: string): { reservations: number } {

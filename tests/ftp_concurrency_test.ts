@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { randomBytes, sha256 } from "./_data.ts";
 import { join } from "node:path";
 import { curl, ftpUrl, python, startFtpServer } from "./_ftp.ts";
 import { tempDir } from "./_spawn.ts";
-
-function randomBytes(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) {
-    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  }
-  return bytes;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 Deno.test("20 ftplib clients at once each store, list and fetch their own file", async () => {
   await using server = await startFtpServer();

@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { fileSha256, randomBytes, sha256 } from "./_data.ts";
 import { join } from "node:path";
 import { curl, ftpUrl, python, startFtpServer, TEST_CERT, TLS_INI } from "./_ftp.ts";
 import { tempDir } from "./_spawn.ts";
-
-function randomBytes(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) {
-    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  }
-  return bytes;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function fileSha256(path: string): Promise<string> {
-  return sha256(await Deno.readFile(path));
-}
 
 Deno.test("curl uploads, downloads, and resumes a truncated download with -C -", async () => {
   await using server = await startFtpServer();

@@ -1,25 +1,11 @@
 /** The transfer operations on the wire, against a real server, with a raw protocol client. */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { bytes, sha256 } from "./_data.ts";
 import { join } from "node:path";
 import { writeAll, writeFrame } from "../protocol/frame_writer.ts";
 import { Connection } from "../client/connection.ts";
 import { fileSize, TestServer, waitFor } from "./_spawn.ts";
-
-function bytes(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 async function logIn(server: TestServer, user: string, password: string): Promise<Connection> {
   const connection = await Connection.open({ host: "127.0.0.1", port: server.port });

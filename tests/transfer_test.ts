@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { bytes, fileSha256, sha256 } from "./_data.ts";
 import { join } from "node:path";
 import { ResumeStore } from "../client/resume_store.ts";
 import {
@@ -20,24 +20,6 @@ import {
 
 const MIB = 1024 * 1024;
 const PASSWORD = "alice-secret";
-
-function bytes(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-async function fileSha256(path: string): Promise<string> {
-  return sha256(await Deno.readFile(path));
-}
 
 /** Runs `ftpx connect -c COMMAND` through `port` and SIGKILLs it once `until` holds. */
 async function killMidway(

@@ -1,0 +1,34 @@
+/** Test data: file contents and their digests. */
+
+import { createHash } from "node:crypto";
+
+/** Deterministic pseudo-random bytes: the same `seed` always gives the same content. */
+export function bytes(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    out[i] = state >>> 24;
+  }
+  return out;
+}
+
+/** Random bytes (different every run), for content no cache can have seen. */
+export function randomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  // getRandomValues fills at most 64 KiB per call.
+  for (let offset = 0; offset < length; offset += 65536) {
+    crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + 65536)));
+  }
+  return out;
+}
+
+/** Hex sha256 of some bytes. */
+export function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Hex sha256 of a file's content. */
+export async function fileSha256(path: string): Promise<string> {
+  return sha256(await Deno.readFile(path));
+}
