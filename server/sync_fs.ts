@@ -91,6 +91,15 @@ export class SyncFs {
   }
 
   /**
+   * The synchronous call (timed, see {@linkcode SyncFs.run}) while synchronous
+   * calls are on, else the asynchronous one. For calls on an open file (a
+   * read, an fstat), which need no path lookup.
+   */
+  preferSync<T>(sync: () => T, async: () => Promise<T>): T | Promise<T> {
+    return this.enabled ? this.run(sync) : async();
+  }
+
+  /**
    * Runs a synchronous call, timing it; a slow one turns synchronous calls
    * off for a while. `expectedMs` is what the call costs on a warm cache
    * (e.g. a whole directory read): only time beyond it counts as slow.

@@ -260,7 +260,7 @@ export class Vfs {
       throw fromFsError(error, "open", virtualPath);
     }
     try {
-      const info = await file.stat();
+      const info = await syncFs.preferSync(() => file.statSync(), () => file.stat());
       if (info.isDirectory) {
         throw new OperationError("is_a_directory", `Cannot read "${virtualPath}": is a directory`);
       }

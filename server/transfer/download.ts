@@ -19,11 +19,11 @@ import type { FileIdentity } from "../../protocol/messages.ts";
 import { OperationError } from "../errors.ts";
 import { syncFs } from "../sync_fs.ts";
 import type { Vfs } from "../vfs.ts";
+import { releaseBuffer, takeBuffer, TRANSFER_CHUNK_BYTES } from "./buffers.ts";
 import type { HashCache } from "./hash_cache.ts";
 import { fileIdentity } from "./identity.ts";
 
-/** Size of each read from disk and write to the sink; measured fastest on loopback. */
-export const TRANSFER_CHUNK_BYTES = 256 * 1024;
+export { TRANSFER_CHUNK_BYTES } from "./buffers.ts";
 
 /** Which bytes to send, and of which version. */
 export interface DownloadOptions {
@@ -84,28 +84,35 @@ export class Download {
   async sendTo(sink: ByteSink, options: SendOptions = {}): Promise<number> {
     const whole = this.offset === 0 && this.length === this.identity.size;
     const hash = whole && this.sha256 === null ? createHash("sha256") : null;
-    await this.#file.seek(this.offset, Deno.SeekMode.Start);
-    let front = new Uint8Array(Math.min(TRANSFER_CHUNK_BYTES, Math.max(1, this.length)));
-    let back = new Uint8Array(front.length);
+    // Only moves the file's position: never waits on the disk.
+    this.#file.seekSync(this.offset, Deno.SeekMode.Start);
+    let front = takeBuffer(Math.min(TRANSFER_CHUNK_BYTES, this.length));
+    let back = takeBuffer(front.length);
     let sent = 0;
-    let reading = this.length > 0 ? this.#readChunk(front, this.length) : null;
-    while (reading) {
-      const count = await reading;
-      const chunk = front.subarray(0, count);
-      [front, back] = [back, front];
-      const left = this.length - sent - count;
-      reading = left > 0 ? this.#readChunk(front, left) : null;
-      // Awaited next turn; marked handled now so a failed read during the write isn't fatal.
-      reading?.catch(() => {});
-      hash?.update(chunk);
-      try {
-        await writeAll(sink, chunk);
-      } catch (error) {
-        await reading?.catch(() => {});
-        throw error;
+    try {
+      let reading = this.length > 0 ? this.#readChunk(front, this.length) : null;
+      while (reading) {
+        const count = await reading;
+        const chunk = front.subarray(0, count);
+        [front, back] = [back, front];
+        const left = this.length - sent - count;
+        reading = left > 0 ? this.#readChunk(front, left) : null;
+        // Awaited next turn; marked handled now so a failed read during the write isn't fatal.
+        reading?.catch(() => {});
+        hash?.update(chunk);
+        try {
+          await writeAll(sink, chunk);
+        } catch (error) {
+          await reading?.catch(() => {});
+          throw error;
+        }
+        sent += count;
+        options.onProgress?.(sent);
       }
-      sent += count;
-      options.onProgress?.(sent);
+    } finally {
+      // Nothing reads into them or writes from them any more.
+      releaseBuffer(front);
+      releaseBuffer(back);
     }
     if (hash) await this.#cacheDigest(hash);
     return sent;
@@ -132,9 +139,10 @@ export class Download {
     let filled = 0;
     while (filled < wanted) {
       const target = buffer.subarray(filled, wanted);
-      const count = syncFs.enabled
-        ? syncFs.run(() => this.#file.readSync(target))
-        : await this.#file.read(target);
+      const count = await syncFs.preferSync(
+        () => this.#file.readSync(target),
+        () => this.#file.read(target),
+      );
       if (count === null) {
         throw new OperationError(
           "changed",
@@ -148,7 +156,7 @@ export class Download {
 
   /** Stores the digest if the file was not modified while it was read. */
   async #cacheDigest(hash: Hash): Promise<void> {
-    const now = await this.#file.stat();
+    const now = await syncFs.preferSync(() => this.#file.statSync(), () => this.#file.stat());
     if (fileIdentity(now).tag === this.identity.tag) {
       this.#computed = hash.digest("hex");
       this.#hashes.set(this.#info, this.#computed);
