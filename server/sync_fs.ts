@@ -14,28 +14,34 @@
  * - for file content read in chunks (downloads), each chunk sent before the
  *   next is read, so other sessions run in between;
  * - never while the disk has just shown itself slow: every synchronous call
- *   is timed ({@linkcode SyncFs.run}), and one slower than
- *   {@linkcode SLOW_SYNC_CALL_MS} turns them off for the thread for
- *   {@linkcode SYNC_COOL_DOWN_MS}; everything then goes asynchronous.
+ *   is timed ({@linkcode SyncFs.run}); {@linkcode SLOW_CALLS_TO_TURN_OFF}
+ *   calls slower than {@linkcode SLOW_SYNC_CALL_MS} within
+ *   {@linkcode SLOW_CALL_WINDOW_MS} turn them off for the thread for
+ *   {@linkcode SYNC_COOL_DOWN_MS}, and everything goes asynchronous. One slow
+ *   call alone is not enough: on a busy machine a thread is preempted in the
+ *   middle of a call now and then (2 to 8 ms, a few times a minute here),
+ *   where a cold disk makes call after call slow. So a cold disk costs at
+ *   most a few stalled calls every few seconds per thread.
  *
  * Only speed depends on this: a synchronous call and its asynchronous twin
  * return the same result, and every check is made on that result.
  */
 
 /**
- * A synchronous call slower than this was a disk access (not a busy CPU):
- * go asynchronous. A cached stat takes microseconds, a 256 KiB read from
- * the page cache tens of them; a seek on a spinning disk takes milliseconds.
+ * A synchronous call slower than this waited on the disk, or was preempted.
+ * A cached stat takes microseconds, a 256 KiB read from the page cache tens
+ * of them; a seek on a spinning disk takes milliseconds.
  */
 export const SLOW_SYNC_CALL_MS = 2;
 
-/**
- * How long synchronous calls stay off after a slow one. Short, because a
- * busy machine also makes a call slow now and then (the thread was
- * preempted), and long enough that a cold disk costs at most one stalled
- * call per second per thread.
- */
-export const SYNC_COOL_DOWN_MS = 1_000;
+/** This many slow calls ... */
+export const SLOW_CALLS_TO_TURN_OFF = 3;
+
+/** ... within this long mean a cold disk. */
+export const SLOW_CALL_WINDOW_MS = 1_000;
+
+/** How long synchronous calls stay off then. */
+export const SYNC_COOL_DOWN_MS = 5_000;
 
 /** A path resolved within this long is hot. */
 export const HOT_PATH_MS = 10_000;
@@ -55,8 +61,10 @@ export class SyncFs {
   /** Real path (as joined, before resolving) -> when it was last seen, and its size if listed. */
   readonly #hot = new Map<string, HotPath>();
   #offUntil = 0;
+  /** When the recent slow calls happened (at most {@linkcode SLOW_CALLS_TO_TURN_OFF}). */
+  #slowCalls: number[] = [];
 
-  /** False for a while after a slow synchronous call. */
+  /** False for a while after slow synchronous calls. */
   get enabled(): boolean {
     return performance.now() >= this.#offUntil;
   }
@@ -100,9 +108,9 @@ export class SyncFs {
   }
 
   /**
-   * Runs a synchronous call, timing it; a slow one turns synchronous calls
-   * off for a while. `expectedMs` is what the call costs on a warm cache
-   * (e.g. a whole directory read): only time beyond it counts as slow.
+   * Runs a synchronous call, timing it; slow ones turn synchronous calls off
+   * for a while (see the module doc). `expectedMs` is what the call costs on
+   * a warm cache (e.g. a whole directory read): only time beyond it counts.
    */
   run<T>(call: () => T, expectedMs = 0): T {
     const started = performance.now();
@@ -110,9 +118,16 @@ export class SyncFs {
       return call();
     } finally {
       const finished = performance.now();
-      if (finished - started > SLOW_SYNC_CALL_MS + expectedMs) {
-        this.#offUntil = finished + SYNC_COOL_DOWN_MS;
-      }
+      if (finished - started > SLOW_SYNC_CALL_MS + expectedMs) this.#slowCall(finished);
+    }
+  }
+
+  #slowCall(at: number): void {
+    this.#slowCalls = this.#slowCalls.filter((time) => at - time < SLOW_CALL_WINDOW_MS);
+    this.#slowCalls.push(at);
+    if (this.#slowCalls.length >= SLOW_CALLS_TO_TURN_OFF) {
+      this.#offUntil = at + SYNC_COOL_DOWN_MS;
+      this.#slowCalls = [];
     }
   }
 }
