@@ -14,14 +14,19 @@
  * - for file content read in chunks (downloads), each chunk sent before the
  *   next is read, so other sessions run in between;
  * - never while the disk has just shown itself slow: every synchronous call
- *   is timed ({@linkcode SyncFs.run}); {@linkcode SLOW_CALLS_TO_TURN_OFF}
- *   calls slower than {@linkcode SLOW_SYNC_CALL_MS} within
- *   {@linkcode SLOW_CALL_WINDOW_MS} turn them off for the thread for
- *   {@linkcode SYNC_COOL_DOWN_MS}, and everything goes asynchronous. One slow
- *   call alone is not enough: on a busy machine a thread is preempted in the
- *   middle of a call now and then (2 to 8 ms, a few times a minute here),
- *   where a cold disk makes call after call slow. So a cold disk costs at
- *   most a few stalled calls every few seconds per thread.
+ *   is timed ({@linkcode SyncFs.run}). Within a second, if
+ *   {@linkcode SLOW_CALLS_TO_TURN_OFF} calls took over
+ *   {@linkcode SLOW_SYNC_CALL_MS}, and they were at least one in
+ *   {@linkcode SLOW_CALL_RATIO} of that second's calls, synchronous calls
+ *   turn off for the thread for {@linkcode SYNC_COOL_DOWN_MS}: everything
+ *   goes asynchronous. A busy CPU looks different: with more runnable
+ *   threads than cores, a thread is preempted in the middle of a call now and
+ *   then (2 to 60 ms, a few dozen times a minute at load 4 on 2 cores), but
+ *   among tens of thousands of fast calls; a cold disk makes a large share of
+ *   calls slow (every read of file content, one stat in a dozen or so in a
+ *   listing). Turning synchronous calls off under a busy CPU would make it
+ *   worse: their asynchronous twins cost several times the CPU. So a cold
+ *   disk costs at most a few stalled calls every few seconds per thread.
  *
  * Only speed depends on this: a synchronous call and its asynchronous twin
  * return the same result, and every check is made on that result.
@@ -34,10 +39,13 @@
  */
 export const SLOW_SYNC_CALL_MS = 2;
 
-/** This many slow calls ... */
+/** This many slow calls within {@linkcode SLOW_CALL_WINDOW_MS} ... */
 export const SLOW_CALLS_TO_TURN_OFF = 3;
 
-/** ... within this long mean a cold disk. */
+/** ... when at least one call in this many was slow ... */
+export const SLOW_CALL_RATIO = 100;
+
+/** ... mean a cold disk. */
 export const SLOW_CALL_WINDOW_MS = 1_000;
 
 /** How long synchronous calls stay off then. */
@@ -61,8 +69,10 @@ export class SyncFs {
   /** Real path (as joined, before resolving) -> when it was last seen, and its size if listed. */
   readonly #hot = new Map<string, HotPath>();
   #offUntil = 0;
-  /** When the recent slow calls happened (at most {@linkcode SLOW_CALLS_TO_TURN_OFF}). */
-  #slowCalls: number[] = [];
+  /** Synchronous calls, and slow ones, since `#windowStart`. */
+  #calls = 0;
+  #slowCalls = 0;
+  #windowStart = 0;
 
   /** False for a while after slow synchronous calls. */
   get enabled(): boolean {
@@ -117,17 +127,24 @@ export class SyncFs {
     try {
       return call();
     } finally {
-      const finished = performance.now();
-      if (finished - started > SLOW_SYNC_CALL_MS + expectedMs) this.#slowCall(finished);
+      this.#count(started, performance.now() - started > SLOW_SYNC_CALL_MS + expectedMs);
     }
   }
 
-  #slowCall(at: number): void {
-    this.#slowCalls = this.#slowCalls.filter((time) => at - time < SLOW_CALL_WINDOW_MS);
-    this.#slowCalls.push(at);
-    if (this.#slowCalls.length >= SLOW_CALLS_TO_TURN_OFF) {
-      this.#offUntil = at + SYNC_COOL_DOWN_MS;
-      this.#slowCalls = [];
+  #count(at: number, slow: boolean): void {
+    if (at - this.#windowStart > SLOW_CALL_WINDOW_MS) {
+      this.#windowStart = at;
+      this.#calls = this.#slowCalls = 0;
+    }
+    this.#calls++;
+    if (!slow) return;
+    this.#slowCalls++;
+    if (
+      this.#slowCalls >= SLOW_CALLS_TO_TURN_OFF &&
+      this.#slowCalls * SLOW_CALL_RATIO >= this.#calls
+    ) {
+      this.#offUntil = performance.now() + SYNC_COOL_DOWN_MS;
+      this.#calls = this.#slowCalls = 0;
     }
   }
 }

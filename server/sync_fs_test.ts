@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { MAX_HOT_PATHS, SLOW_CALLS_TO_TURN_OFF, SLOW_SYNC_CALL_MS, SyncFs } from "./sync_fs.ts";
+import {
+  MAX_HOT_PATHS,
+  SLOW_CALL_RATIO,
+  SLOW_CALLS_TO_TURN_OFF,
+  SLOW_SYNC_CALL_MS,
+  SyncFs,
+} from "./sync_fs.ts";
 
 Deno.test("SyncFs: a path is hot once resolved, and only then", () => {
   const fs = new SyncFs();
@@ -60,6 +66,15 @@ Deno.test("SyncFs remembers how many entries a directory had when it was last li
   fs.touch("/data/home/al/docs"); // Resolving it again keeps what the listing found.
   assert.equal(fs.listedEntries("/data/home/al/docs"), 120);
   assert.equal(fs.isHot("/data/home/al/docs"), true);
+});
+
+Deno.test("SyncFs: slow calls among many fast ones (a busy CPU preempting the thread) leave them on", () => {
+  const fs = new SyncFs();
+  for (let i = 0; i < SLOW_CALLS_TO_TURN_OFF; i++) {
+    for (let fast = 0; fast < SLOW_CALL_RATIO; fast++) fs.run(() => fast);
+    fs.run(busy(SLOW_SYNC_CALL_MS * 2));
+  }
+  assert.equal(fs.enabled, true);
 });
 
 Deno.test("SyncFs.run() counts only the time beyond what the call is expected to take", () => {
