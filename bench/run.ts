@@ -9,8 +9,11 @@
  * size/16 each, a stat round trip, a 2,000-entry listing, and the peak RSS
  * of server and client. Standard FTP is measured beside them with curl as
  * the client: download to disk, upload from disk, and download over FTPS
- * (PROT P, the test certificate). Figures are noisy on a shared machine:
- * compare the ratios, and rerun when the machine is quiet.
+ * (PROT P, the test certificate). Each measurement starts after a `sync`
+ * (nothing dirty or being freed from an earlier step), and the server knows
+ * the file's sha256 beforehand, as for any file uploaded with ftpx. Figures
+ * are noisy on a shared machine: compare the ratios, and rerun when the
+ * machine is quiet.
  *
  * Usage: deno task bench [--size 1G] [--runs 3] [--dir /tmp]
  */
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     const part = Math.floor(size / CONCURRENT);
     for (let i = 0; i < CONCURRENT; i++) await writeTestFile(join(home, `part${i}.bin`), part);
     await prepareListing(home);
+    await learnDigest(server.port, "big.bin");
 
     const results: Record<string, number[]> = {};
     const record = (name: string, value: number) => (results[name] ??= []).push(value);
@@ -101,23 +105,34 @@ async function main(): Promise<void> {
       // Every target is removed before its timed transfer: replacing a 1 GiB file costs the
       // file system seconds (freeing its blocks), which is no part of a transfer.
       await removeTargets(server.port, client);
+      // Each measurement starts from a settled disk: see settleDisk().
+      await settleDisk();
       record("ceiling", await rawTcp(source, null));
+      await settleDisk();
       record("ceilingDisk", await rawTcp(source, join(root, "ceiling.out")));
+      await settleDisk();
       const get = await ftpxTransfer(server.port, client, `get big.bin down.bin`);
       record("get", get.rate);
       clientPeak = Math.max(clientPeak, get.peakRss);
+      await settleDisk();
       record("getPlain", await fetchTo(server.port, ["big.bin"], client));
+      await settleDisk();
       record("getDiscard", await fetchTo(server.port, ["big.bin"], null));
+      await settleDisk();
       const put = await ftpxTransfer(server.port, client, `put ${source} up.bin`);
       record("put", put.rate);
       clientPeak = Math.max(clientPeak, put.peakRss);
+      await settleDisk();
       record("concurrent", await concurrentGets(server.port, part));
       const ftpPort = server.ftpPort!;
       const downloaded = join(client, "ftp-down.bin");
+      await settleDisk();
       record("ftpGet", await curlTransfer(ftpPort, "/big.bin", ["-o", downloaded]));
       await Deno.remove(downloaded);
+      await settleDisk();
       record("ftpPut", await curlTransfer(ftpPort, "/ftp-up.bin", ["-T", source]));
       const tls = ["--ssl-reqd", "--cacert", TEST_CERT, "-o", downloaded];
+      await settleDisk();
       record("ftpsGet", await curlTransfer(tlsServer.ftpPort!, "/big.bin", tls));
       await Deno.remove(downloaded);
     }
@@ -150,6 +165,31 @@ async function startTlsServer(source: string): Promise<BenchServer> {
   await server.addUser(USER, PASSWORD);
   await Deno.link(source, join(server.home(USER), "big.bin"));
   return server;
+}
+
+/**
+ * Has the server compute and cache the sha256 of `path` (a `checksum`), as
+ * it has for any file uploaded with ftpx (a put records it): timed
+ * downloads then measure the steady state, not a file's first hashing.
+ */
+async function learnDigest(port: number, path: string): Promise<void> {
+  const connection = await logIn(port, USER, PASSWORD);
+  try {
+    await connection.call("checksum", { path });
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * Writes back what earlier steps left dirty in the page cache (gigabytes)
+ * and lets the file system finish freeing removed files (discards on this
+ * kind of VM), so neither lands in the next measurement: every measurement,
+ * ceilings included, starts from the same state.
+ */
+async function settleDisk(): Promise<void> {
+  const { success } = await new Deno.Command("sync", { stdout: "null", stderr: "null" }).output();
+  if (!success) throw new Error("sync failed");
 }
 
 /** Deletes what the previous run wrote: local downloads, the ceiling's file, the uploaded file. */

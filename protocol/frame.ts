@@ -43,6 +43,8 @@ export class FrameError extends Error {
 }
 
 const encoder = new TextEncoder();
+/** Encodes to {@linkcode FRAME_PREFIX_BYTES} bytes, later replaced by the length prefix. */
+const PREFIX_PLACEHOLDER = "\0".repeat(FRAME_PREFIX_BYTES);
 
 /**
  * Encodes a header as a frame (length prefix plus JSON). The body, if the
@@ -66,15 +68,19 @@ export function encodeFrame(
   maxHeaderBytes: number = MAX_HEADER_BYTES,
 ): Uint8Array {
   if (header.body !== undefined) checkBodyLength(header.body);
-  const json = encoder.encode(JSON.stringify(header));
-  if (json.length > maxHeaderBytes) {
+  // One allocation: four placeholder bytes are encoded with the JSON, then
+  // overwritten with its length (a round trip encodes two frames per side).
+  const frame = encoder.encode(PREFIX_PLACEHOLDER + JSON.stringify(header));
+  const length = frame.length - FRAME_PREFIX_BYTES;
+  if (length > maxHeaderBytes) {
     throw new RangeError(
-      `Cannot encode frame: header is ${json.length} bytes, limit is ${maxHeaderBytes}`,
+      `Cannot encode frame: header is ${length} bytes, limit is ${maxHeaderBytes}`,
     );
   }
-  const frame = new Uint8Array(FRAME_PREFIX_BYTES + json.length);
-  new DataView(frame.buffer).setUint32(0, json.length, false);
-  frame.set(json, FRAME_PREFIX_BYTES);
+  frame[0] = length >>> 24;
+  frame[1] = (length >>> 16) & 0xff;
+  frame[2] = (length >>> 8) & 0xff;
+  frame[3] = length & 0xff;
   return frame;
 }
 

@@ -106,6 +106,10 @@ export class AccountStore {
   readonly dataDir: string;
   readonly db: DatabaseSync;
   #byId: StatementSync | undefined;
+  #dataVersion: StatementSync | undefined;
+  #ownChanges: StatementSync | undefined;
+  /** Accounts {@linkcode AccountStore.recheck} found current, with the database's change stamp then. */
+  #current = new WeakMap<Account, string>();
 
   /** Wraps an open database belonging to `dataDir`. */
   constructor(dataDir: string, db: DatabaseSync) {
@@ -262,9 +266,13 @@ export class AccountStore {
   /**
    * Re-reads a logged-in account before a request: the fresh record (quota,
    * use and admin flag as they are now), or why the session must end
-   * (deleted, disabled, password changed). One primary-key lookup.
+   * (deleted, disabled, password changed). When nothing was written to the
+   * database since this account was last found current, it still is, and is
+   * returned as it is: that check costs a fraction of re-reading the row.
    */
   recheck(account: Account): RecheckResult {
+    const stamp = this.#changeStamp();
+    if (this.#current.get(account) === stamp) return { account };
     this.#byId ??= this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
     const row = this.#byId.get(account.id) as UserRow | undefined;
     const fresh = row && toAccount(row);
@@ -276,7 +284,21 @@ export class AccountStore {
     if (fresh.credentialStamp !== account.credentialStamp) {
       return { ended: `the password of "${account.name}" was changed: log in again` };
     }
+    this.#current.set(fresh, stamp);
     return { account: fresh };
+  }
+
+  /**
+   * Changes whenever the database may have changed: SQLite's `data_version`
+   * moves when another connection commits (another server thread, a host
+   * command), and `total_changes()` when this connection writes a row.
+   */
+  #changeStamp(): string {
+    this.#dataVersion ??= this.db.prepare("PRAGMA data_version");
+    this.#ownChanges ??= this.db.prepare("SELECT total_changes() AS changes");
+    const { data_version: version } = this.#dataVersion.get() as { data_version: number };
+    const { changes } = this.#ownChanges.get() as { changes: number };
+    return `${version}:${changes}`;
   }
 
   /**

@@ -49,6 +49,41 @@ Deno.test("recheck() ends sessions of a disabled, deleted or recreated account, 
   });
 });
 
+Deno.test("recheck() sees changes made after it last found the account current", async () => {
+  await withStore(async (store) => {
+    const created = await store.create({ name: "bob", password: "bob-secret", quota: 1000 });
+    const first = store.recheck(created);
+    assert.ok("account" in first);
+    const again = store.recheck(first.account);
+    assert.ok("account" in again);
+    // Through this connection: a quota change, then a disabled account.
+    store.setQuota("bob", 10);
+    const changed = store.recheck(again.account);
+    assert.ok("account" in changed);
+    assert.equal(changed.account.quota, 10);
+    store.setDisabled("bob", true);
+    assert.deepEqual(store.recheck(changed.account), { ended: 'account "bob" was disabled' });
+  });
+});
+
+Deno.test("recheck() sees changes committed by another connection (another thread, a host command)", async () => {
+  await withStore(async (store) => {
+    const created = await store.create({ name: "bob", password: "bob-secret" });
+    const current = store.recheck(created);
+    assert.ok("account" in current);
+    assert.ok("account" in store.recheck(current.account));
+    const other = await AccountStore.open(store.dataDir);
+    try {
+      await other.setPassword("bob", "new-secret");
+    } finally {
+      other.close();
+    }
+    assert.deepEqual(store.recheck(current.account), {
+      ended: 'the password of "bob" was changed: log in again',
+    });
+  });
+});
+
 Deno.test("changePassword() needs the current password", async () => {
   await withStore(async (store) => {
     await store.create({ name: "carol", password: "carol-secret" });

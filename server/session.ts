@@ -150,8 +150,10 @@ class Session implements SessionState {
   #sink: ByteSink;
   #readGuard: StallGuard;
   #writeGuard: StallGuard;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #headerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bounds the wait for a request's first byte (`idle_timeout`). */
+  #idleGuard: StallGuard;
+  /** Bounds the rest of a request header once its first byte came (`header_timeout`). */
+  #headerGuard: StallGuard;
   #badFrames = 0;
   #released = false;
   #closed = false;
@@ -168,9 +170,20 @@ class Session implements SessionState {
     this.#readGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("receiving") });
     this.#writeGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("sending") });
     this.#sink = guardSink(conn, this.#writeGuard);
+    this.#idleGuard = new StallGuard({
+      timeoutMs: services.config.idleTimeout * 1000,
+      onStall: () => this.#onIdle(),
+    });
+    this.#headerGuard = new StallGuard({
+      timeoutMs: services.config.headerTimeout * 1000,
+      onStall: () => this.#onHeaderTimeout(),
+    });
     this.#reader = new FrameReader(this.#bodyGuardedSource(), {
       maxHeaderBytes: services.config.maxHeaderSize,
-      onFrameStart: () => this.#armHeaderTimer(),
+      onFrameStart: () => {
+        this.#idleGuard.end();
+        this.#headerGuard.begin();
+      },
     });
   }
 
@@ -203,7 +216,7 @@ class Session implements SessionState {
   /** Reads the next request, answering recoverable frame errors in place. */
   async #nextRequest(): Promise<FrameHeader | null> {
     while (true) {
-      this.#armIdleTimer();
+      this.#idleGuard.begin();
       try {
         return await this.#reader.readHeader();
       } catch (error) {
@@ -216,8 +229,8 @@ class Session implements SessionState {
         this.#services.log.warn("bad frame", { peer: this.peer, reason: error.code });
         await this.#send({ status: 400, message: error.message });
       } finally {
-        clearTimeout(this.#idleTimer);
-        clearTimeout(this.#headerTimer);
+        this.#idleGuard.end();
+        this.#headerGuard.end();
       }
     }
   }
@@ -358,25 +371,21 @@ class Session implements SessionState {
     }
   }
 
-  #armIdleTimer(): void {
+  /** No request for `idle_timeout`. */
+  #onIdle(): void {
     const seconds = this.#services.config.idleTimeout;
-    this.#idleTimer = setTimeout(() => {
-      this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
-      this.#sendAndClose(408, `Idle for ${seconds}s: closing connection`);
-    }, seconds * 1000);
+    this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
+    this.#sendAndClose(408, `Idle for ${seconds}s: closing connection`);
   }
 
-  /** Once a request has started to arrive, all of its header must arrive within `header_timeout`. */
-  #armHeaderTimer(): void {
-    clearTimeout(this.#idleTimer);
+  /** A request started to arrive, but its header did not complete within `header_timeout`. */
+  #onHeaderTimeout(): void {
     const seconds = this.#services.config.headerTimeout;
-    this.#headerTimer = setTimeout(() => {
-      this.#services.log.warn("header timeout", { peer: this.peer, seconds });
-      this.#sendAndClose(
-        408,
-        `Request header not completed within ${seconds}s: closing connection`,
-      );
-    }, seconds * 1000);
+    this.#services.log.warn("header timeout", { peer: this.peer, seconds });
+    this.#sendAndClose(
+      408,
+      `Request header not completed within ${seconds}s: closing connection`,
+    );
   }
 
   /** Sends an unsolicited status (bounded by the stall guard) and closes. */
@@ -407,8 +416,8 @@ class Session implements SessionState {
       this.#services.log.error("upload abort failed", { peer: this.peer, detail: String(error) });
     });
     this.#release();
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#headerTimer);
+    this.#idleGuard[Symbol.dispose]();
+    this.#headerGuard[Symbol.dispose]();
     this.#readGuard[Symbol.dispose]();
     this.#writeGuard[Symbol.dispose]();
     try {

@@ -59,3 +59,28 @@ Deno.test("guardSink() watches every write to the sink", async () => {
   assert.deepEqual(writes, [3, 5]);
   assert.ok(stalled);
 });
+
+Deno.test("stallGuard.begin() fires after the timeout unless end() came first", async () => {
+  let stalls = 0;
+  let stalled: () => void = () => {};
+  const fired = new Promise<void>((resolve) => stalled = resolve);
+  using guard = new StallGuard({
+    timeoutMs: 50,
+    onStall: () => {
+      stalls++;
+      stalled();
+    },
+  });
+  // Ended in time, many times over: no stall.
+  for (let i = 0; i < 100; i++) {
+    guard.begin();
+    guard.end();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(stalls, 0);
+  // Left pending: fires once.
+  guard.begin();
+  await fired;
+  assert.equal(stalls, 1);
+  assert.ok(guard.stalled);
+});

@@ -9,9 +9,11 @@
  */
 
 import { join } from "node:path";
+import { setImmediate } from "node:timers";
 import type { Entry, EntryType } from "../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../protocol/limits.ts";
 import { fromFsError, OperationError } from "./errors.ts";
+import { syncFs } from "./sync_fs.ts";
 
 /** Names starting with this are the server's own (partial uploads): hidden and refused. */
 export const RESERVED_PREFIX = ".ftpx-";
@@ -21,8 +23,14 @@ export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
 const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
 /** Longest a listing holds the event loop with synchronous stats before yielding. */
 const SYNC_SLICE_MS = 4;
-/** One stat slower than this (a disk seek, not a busy CPU) means a cold disk: the rest go async. */
-const SLOW_STAT_MS = 8;
+/**
+ * Largest directory read in one synchronous call (when listed moments ago):
+ * a few milliseconds of the thread, where reading it asynchronously costs a
+ * thread-pool round trip per entry (~5 us each).
+ */
+const SYNC_READ_DIR_MAX_ENTRIES = 4096;
+/** What reading one directory entry synchronously may cost on a warm cache, with room to spare. */
+const READ_DIR_MS_PER_ENTRY = 0.004;
 
 const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
@@ -142,9 +150,14 @@ export class Vfs {
    * is checked through its nearest existing parent.
    */
   async resolve(virtualPath: string): Promise<string> {
+    const joined = this.#realJoin(virtualPath);
     let failure: unknown;
     try {
-      return this.#insideOrThrow(await Deno.realPath(this.#realJoin(virtualPath)), virtualPath);
+      const real = syncFs.isHot(joined)
+        ? syncFs.run(() => Deno.realPathSync(joined))
+        : await Deno.realPath(joined);
+      syncFs.touch(joined);
+      return this.#insideOrThrow(real, virtualPath);
     } catch (error) {
       failure = error;
     }
@@ -172,7 +185,7 @@ export class Vfs {
   async stat(virtualPath: string): Promise<Entry> {
     const real = await this.resolve(virtualPath);
     try {
-      return toEntry(baseName(virtualPath), await Deno.stat(real));
+      return toEntry(baseName(virtualPath), await statResolved(this.#realJoin(virtualPath), real));
     } catch (error) {
       throw fromFsError(error, "stat", virtualPath);
     }
@@ -193,21 +206,32 @@ export class Vfs {
    */
   async list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
+    const joined = this.#realJoin(virtualPath);
     const names: { name: string; isSymlink: boolean }[] = [];
+    let seen = 0;
+    const add = (item: Deno.DirEntry) => {
+      seen++;
+      if (item.name.startsWith(RESERVED_PREFIX)) return;
+      if (names.length >= this.#maxListEntries) {
+        throw new OperationError(
+          "too_large",
+          `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
+        );
+      }
+      names.push({ name: item.name, isSymlink: item.isSymlink });
+    };
     try {
-      for await (const item of Deno.readDir(real)) {
-        if (item.name.startsWith(RESERVED_PREFIX)) continue;
-        if (names.length >= this.#maxListEntries) {
-          throw new OperationError(
-            "too_large",
-            `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
-          );
-        }
-        names.push({ name: item.name, isSymlink: item.isSymlink });
+      // The asynchronous reader costs one round trip through the thread pool per entry.
+      const known = syncFs.listedEntries(joined);
+      if (known !== null && known <= SYNC_READ_DIR_MAX_ENTRIES && syncFs.isHot(joined)) {
+        syncFs.run(() => [...Deno.readDirSync(real)], known * READ_DIR_MS_PER_ENTRY).forEach(add);
+      } else {
+        for await (const item of Deno.readDir(real)) add(item);
       }
     } catch (error) {
       throw fromFsError(error, "list", virtualPath);
     }
+    syncFs.listed(joined, seen);
     const entries = await this.#describeAll(real, names);
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -236,7 +260,7 @@ export class Vfs {
       throw fromFsError(error, "open", virtualPath);
     }
     try {
-      const info = await file.stat();
+      const info = await syncFs.preferSync(() => file.statSync(), () => file.stat());
       if (info.isDirectory) {
         throw new OperationError("is_a_directory", `Cannot read "${virtualPath}": is a directory`);
       }
@@ -254,7 +278,7 @@ export class Vfs {
   async statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
     const real = await this.resolve(virtualPath);
     try {
-      return await Deno.stat(real);
+      return await statResolved(this.#realJoin(virtualPath), real);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       throw fromFsError(error, "stat", virtualPath);
@@ -422,10 +446,12 @@ export class Vfs {
   /**
    * Stats the entries of a listing. One asynchronous file system call costs
    * tens of microseconds of dispatch, so a 2,000-entry listing made that way
-   * takes ~100 ms; synchronous stats take ~5 ms. So entries are described
-   * synchronously in slices of at most {@linkcode SYNC_SLICE_MS}, yielding
-   * to the event loop between slices; if one stat is slow (a cold disk),
-   * the rest go asynchronously, so other sessions never wait on the disk.
+   * takes ~100 ms; synchronous stats take ~10 ms. So entries are described
+   * synchronously in slices of at most {@linkcode SYNC_SLICE_MS}, letting
+   * other sessions run between slices (`setImmediate`: `setTimeout(0)`
+   * waits a millisecond or more); once a stat is slow (a cold disk, see
+   * `sync_fs.ts`), the rest go asynchronously, so other sessions never wait
+   * on the disk.
    */
   async #describeAll(
     real: string,
@@ -433,36 +459,31 @@ export class Vfs {
   ): Promise<Entry[]> {
     const entries: Entry[] = [];
     let next = 0;
-    while (next < names.length) {
-      const slice = this.#describeSlice(real, names, next, entries);
-      next = slice.next;
-      if (slice.slow) break;
-      if (next < names.length) await new Promise((resolve) => setTimeout(resolve, 0));
+    while (next < names.length && syncFs.enabled) {
+      next = this.#describeSlice(real, names, next, entries);
+      if (next < names.length) await new Promise((resolve) => setImmediate(resolve));
     }
     for (const { name, isSymlink } of names.slice(next)) {
-      entries.push(await this.#listEntry(join(real, name), name, isSymlink));
+      entries.push(await this.#listEntry(childPath(real, name), name, isSymlink));
     }
     return entries;
   }
 
-  /** Describes entries synchronously from `start` until the slice's time is up or a stat is slow. */
+  /** Describes entries synchronously from `start` until the slice's time is up; returns the next index. */
   #describeSlice(
     real: string,
     names: { name: string; isSymlink: boolean }[],
     start: number,
     into: Entry[],
-  ): { next: number; slow: boolean } {
+  ): number {
     const began = performance.now();
     let index = start;
-    while (index < names.length) {
+    while (index < names.length && syncFs.enabled) {
       const { name, isSymlink } = names[index++]!;
-      const before = performance.now();
-      into.push(this.#listEntrySync(join(real, name), name, isSymlink));
-      const now = performance.now();
-      if (now - before > SLOW_STAT_MS) return { next: index, slow: true };
-      if (now - began > SYNC_SLICE_MS) break;
+      into.push(syncFs.run(() => this.#listEntrySync(childPath(real, name), name, isSymlink)));
+      if (performance.now() - began > SYNC_SLICE_MS) break;
     }
-    return { next: index, slow: false };
+    return index;
   }
 
   #listEntrySync(real: string, name: string, isSymlink: boolean): Entry {
@@ -504,6 +525,19 @@ export class Vfs {
       throw new OperationError("forbidden", `Cannot access "${virtualPath}": broken symlink`);
     }
   }
+}
+
+/**
+ * Stats a resolved path: synchronously when the path it was resolved from is
+ * hot (see `sync_fs.ts`), else through the thread pool.
+ */
+function statResolved(joined: string, real: string): Promise<Deno.FileInfo> | Deno.FileInfo {
+  return syncFs.isHot(joined) ? syncFs.run(() => Deno.statSync(real)) : Deno.stat(real);
+}
+
+/** A directory's real path joined with one of its entries' names (a name has no `/`). */
+function childPath(dir: string, name: string): string {
+  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
 function entryType(info: Deno.FileInfo): EntryType {

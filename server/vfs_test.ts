@@ -370,6 +370,37 @@ Deno.test("Vfs.resolve() reports a path through a file as not a directory", asyn
   assert.equal(error.message, 'Cannot open "/docs/a.txt/x": not a directory');
 });
 
+Deno.test("Vfs.resolve() and stat() answer alike for paths resolved moments ago (the synchronous fast path)", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const outcome = (work: () => Promise<unknown>) =>
+    work().then((value) => JSON.stringify(value), (error) => `${error.name}: ${error.message}`);
+  const paths = ["/", "/docs", "/docs/a.txt", "/in-file", "/in-dir/a.txt", "/missing", ...ESCAPES];
+  for (const path of [...paths, "/dangling-in", "/loop", "/docs/a.txt/x"]) {
+    const first = await outcome(() => vfs.resolve(path));
+    for (let again = 0; again < 3; again++) {
+      assert.equal(await outcome(() => vfs.resolve(path)), first, path);
+    }
+    const firstStat = await outcome(() => vfs.stat(path));
+    assert.equal(await outcome(() => vfs.stat(path)), firstStat, path);
+  }
+});
+
+Deno.test("Vfs.resolve() refuses a path replaced by a symlink leading out right after it was resolved", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const path = join(tree.home, "docs", "swap.txt");
+  await Deno.writeTextFile(path, "inside");
+  for (let i = 0; i < 3; i++) assert.equal(await vfs.resolve("/docs/swap.txt"), path);
+  assert.equal((await vfs.stat("/docs/swap.txt")).size, 6);
+  await Deno.remove(path);
+  await Deno.symlink(join(tree.outside, "secret.txt"), path);
+  await assertRefused(tree, () => vfs.resolve("/docs/swap.txt"), "forbidden", "swapped");
+  await assertRefused(tree, () => vfs.stat("/docs/swap.txt"), "forbidden", "swapped");
+  await Deno.remove(path);
+  await assertRefused(tree, () => vfs.stat("/docs/swap.txt"), "not_found", "removed");
+});
+
 Deno.test("Vfs.resolveEntry() gives the link itself, but still checks its parents", async () => {
   await using tree = await makeTree();
   const vfs = await Vfs.open(tree.home);
@@ -418,6 +449,21 @@ Deno.test("Vfs.list() sorts, hides reserved names, and shows outside links as ba
   ]);
   for (const entry of entries.filter((e) => e.type === "link")) assert.equal(entry.mtime, 0);
   assert.deepEqual((await vfs.list("/in-dir")).map((e) => e.name), ["a.txt"]);
+});
+
+Deno.test("Vfs.list() answers alike when listed again moments later (read synchronously), limit included", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const first = await vfs.list("/");
+  for (let again = 0; again < 3; again++) assert.deepEqual(await vfs.list("/"), first);
+  await Deno.writeTextFile(join(tree.home, "new.txt"), "new");
+  assert.deepEqual(
+    (await vfs.list("/")).map((e) => e.name),
+    [...first.map((e) => e.name), "new.txt"].sort(),
+  );
+  const limited = await Vfs.open(tree.home, { maxListEntries: first.length });
+  await assertRefused(tree, () => limited.list("/"), "too_large", "over the limit");
+  await assertRefused(tree, () => limited.list("/"), "too_large", "over the limit, again");
 });
 
 Deno.test("Vfs.list() refuses to list through an escape and names only virtual paths", async () => {

@@ -162,7 +162,7 @@ async function fetchInto(
     try {
       // Only cut when needed: on ext4, truncating makes close() flush the whole file.
       if ((await file.stat()).size !== offset) await file.truncate(offset);
-      if (offset > 0) await readPrefix(file, offset, (chunk) => hash.update(chunk));
+      if (offset > 0) readPrefix(file, offset, (chunk) => hash.update(chunk));
       await file.seek(offset, Deno.SeekMode.Start);
     } catch (error) {
       await connection.reader.skipBody();

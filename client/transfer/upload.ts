@@ -1,9 +1,9 @@
 /**
  * Uploading one file: asks the server where to start (`put_offset`: a
  * partial of the same source resumes), streams the rest as the body of
- * `put` (the next chunk is read from disk while the previous one goes to the
- * socket), hashing as it goes (after re-reading the part the server already
- * has), then sends `put_commit` with the sha256 without waiting: the server
+ * `put` (each chunk read synchronously, see `readFullSync`, then written to
+ * the socket), hashing as it goes (after re-reading the part the server
+ * already has), then sends `put_commit` with the sha256 without waiting: the server
  * renames its partial into place only if the digests match.
  */
 
@@ -12,7 +12,7 @@ import { basename } from "node:path";
 import { writeAll } from "../../protocol/frame_writer.ts";
 import { isOk } from "../../protocol/status.ts";
 import { ConnectionLostError, RemoteError } from "../connection.ts";
-import { CHUNK_BYTES, LocalFileError, localReason, readFull, readPrefix } from "./_io.ts";
+import { CHUNK_BYTES, LocalFileError, localReason, readFullSync, readPrefix } from "./_io.ts";
 import type { TransferEnv } from "./download.ts";
 
 /** One upload. */
@@ -54,9 +54,11 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
     const path = String(probe.path);
     const hash = createHash("sha256");
     if (offset > 0) {
-      await readPrefix(file, offset, (chunk) => hash.update(chunk)).catch((error) => {
+      try {
+        readPrefix(file, offset, (chunk) => hash.update(chunk));
+      } catch (error) {
         throw new LocalFileError(`Cannot read "${plan.local}": ${localReason(error)}`);
-      });
+      }
     }
     await file.seek(offset, Deno.SeekMode.Start);
     const progress = env.progress({
@@ -118,16 +120,16 @@ async function sendBody(
     onProgress(sent: number): void;
   },
 ): Promise<void> {
-  let front = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, options.length)));
-  let back = new Uint8Array(front.length);
+  // Each chunk is in the socket before the next is read into the same buffer.
+  const buffer = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, options.length)));
   let sent = 0;
-  const readNext = (buffer: Uint8Array, left: number) =>
-    readFull(file, buffer.subarray(0, Math.min(buffer.length, left)));
-  let reading = options.length > 0 ? readNext(front, options.length) : null;
-  while (reading) {
+  while (sent < options.length) {
     let count: number;
     try {
-      count = await reading;
+      count = readFullSync(
+        file,
+        buffer.subarray(0, Math.min(buffer.length, options.length - sent)),
+      );
     } catch (error) {
       connection.close();
       throw new LocalFileError(`Cannot read "${options.local}": ${localReason(error)}`);
@@ -136,17 +138,9 @@ async function sendBody(
       connection.close();
       throw new LocalFileError(`Cannot upload "${options.local}": it shrank while being sent`);
     }
-    const chunk = front.subarray(0, count);
-    [front, back] = [back, front];
-    const left = options.length - sent - count;
-    reading = left > 0 ? readNext(front, left) : null;
+    const chunk = buffer.subarray(0, count);
     options.onChunk(chunk);
-    try {
-      await writeAll(connection.sink, chunk);
-    } catch (error) {
-      await reading?.catch(() => {});
-      throw error;
-    }
+    await writeAll(connection.sink, chunk);
     sent += count;
     options.onProgress(sent);
   }

@@ -20,7 +20,7 @@ import { formatSize } from "../../protocol/size.ts";
 import { fromFsError, OperationError } from "../errors.ts";
 import type { Reservation } from "../quota.ts";
 import type { Vfs } from "../vfs.ts";
-import { TRANSFER_CHUNK_BYTES } from "./download.ts";
+import { releaseBuffer, takeBuffer } from "./buffers.ts";
 import { fileIdentity } from "./identity.ts";
 import { partialName } from "./partials.ts";
 import type { TransferStores } from "./stores.ts";
@@ -222,8 +222,8 @@ export class Upload {
    */
   async receive(source: ByteSource, options: ReceiveOptions = {}): Promise<number> {
     const { length, onProgress } = options;
-    let front = new Uint8Array(TRANSFER_CHUNK_BYTES);
-    let back = new Uint8Array(TRANSFER_CHUNK_BYTES);
+    let front = takeBuffer();
+    let back = takeBuffer();
     let received = 0;
     let writing: Promise<void> | null = null;
     try {
@@ -246,6 +246,9 @@ export class Upload {
       }
     } finally {
       if (writing) await writing.catch(() => {});
+      // Nothing reads into them or writes from them any more.
+      releaseBuffer(front);
+      releaseBuffer(back);
     }
     if (writing) await writing;
     return received;
@@ -392,13 +395,17 @@ async function prepareResume(
 /** Feeds the first `length` bytes of `file` to `hash`, then leaves the file positioned at `length`. */
 async function hashPrefix(file: Deno.FsFile, length: number, hash: Hash): Promise<void> {
   await file.seek(0, Deno.SeekMode.Start);
-  const buffer = new Uint8Array(TRANSFER_CHUNK_BYTES);
-  let left = length;
-  while (left > 0) {
-    const count = await file.read(buffer.subarray(0, Math.min(buffer.length, left)));
-    if (count === null) throw new Error("Partial file shorter than expected");
-    hash.update(buffer.subarray(0, count));
-    left -= count;
+  const buffer = takeBuffer();
+  try {
+    let left = length;
+    while (left > 0) {
+      const count = await file.read(buffer.subarray(0, Math.min(buffer.length, left)));
+      if (count === null) throw new Error("Partial file shorter than expected");
+      hash.update(buffer.subarray(0, count));
+      left -= count;
+    }
+  } finally {
+    releaseBuffer(buffer);
   }
   await file.seek(length, Deno.SeekMode.Start);
 }
