@@ -2,8 +2,8 @@
  * Password hashing with scrypt: a random salt per password, the cost
  * parameters stored beside the hash so they can be raised later, and a
  * constant-time comparison. Hashing runs off the event loop: on Deno's
- * blocking-thread pool by default, on a dedicated thread in server threads
- * ({@linkcode useScryptBackend}, `scrypt_thread.ts`).
+ * blocking-thread pool by default; server threads send it to the main
+ * thread ({@linkcode useScryptBackend}, `scrypt_channel.ts`).
  */
 
 import { Buffer } from "node:buffer";

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { AccountStore } from "./accounts.ts";
 import type { ServerConfig } from "./config.ts";
 import { ensureInitialAdmin } from "./initial_admin.ts";
+import { answerScryptRequests } from "./scrypt_channel.ts";
 import { Logger } from "./log.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "./tls.ts";
@@ -157,7 +158,11 @@ async function startWorkers(
   const workers: Worker[] = [];
   let rejectFailed: (error: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => rejectFailed = reject);
-  const stop = () => workers.forEach((worker) => worker.terminate());
+  const hashing: MessagePort[] = [];
+  const stop = () => {
+    workers.forEach((worker) => worker.terminate());
+    hashing.forEach((port) => port.close());
+  };
   let port = config.port;
   let plainPort = tls === null ? null : config.plainPort;
   let ftpPort = config.ftpPort;
@@ -165,6 +170,9 @@ async function startWorkers(
     for (let index = 0; index < count; index++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
       workers.push(worker);
+      const channel = new MessageChannel();
+      answerScryptRequests(channel.port1);
+      hashing.push(channel.port1);
       ({ port, plainPort, ftpPort } = await startWorker(worker, {
         type: "start",
         config,
@@ -173,6 +181,7 @@ async function startWorkers(
         ftpPort,
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
+        hashing: channel.port2,
       }));
       // Once listening, a thread that stops (a crash, or its accept loop failing) stops the
       // server: better a clean exit a supervisor restarts than a port that silently stalls.
@@ -219,6 +228,6 @@ function startWorker(
       event.preventDefault();
       reject(new Error(event.message));
     };
-    worker.postMessage(start);
+    worker.postMessage(start, [start.hashing]);
   });
 }

@@ -12,7 +12,7 @@ import { Logger } from "./log.ts";
 import { LoginGuard } from "./login_guard.ts";
 import type { Services } from "./ops/operation.ts";
 import { useScryptBackend } from "./password.ts";
-import { ScryptThread } from "./scrypt_thread.ts";
+import { ScryptClient } from "./scrypt_channel.ts";
 import { runSession, type SessionConn } from "./session.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { describeTlsListenError, plaintextRefusal } from "./tls.ts";
@@ -31,6 +31,8 @@ export interface WorkerStart {
   reusePort: boolean;
   /** PEM certificate and key; when set, `port` speaks TLS. */
   tls: { cert: string; key: string } | null;
+  /** Where to send password hashes: the main thread answers (`scrypt_channel.ts`). */
+  hashing: MessagePort;
 }
 
 /** Sent back by a worker. */
@@ -52,10 +54,10 @@ scope.onmessage = (event) => {
 };
 
 async function start(
-  { config, port, plainPort, ftpPort, reusePort, tls }: WorkerStart,
+  { config, port, plainPort, ftpPort, reusePort, tls, hashing }: WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
-  useScryptBackend(new ScryptThread().derive);
+  useScryptBackend(new ScryptClient(hashing).derive);
   // A bug in one session must not end every session of this thread: log it loudly, go on.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
