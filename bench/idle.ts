@@ -1,9 +1,9 @@
 /**
  * `deno task bench:idle`: what an idle logged-in session costs the server.
  * Starts `ftpx serve` and warms it up with rounds of concurrent logins
- * until its RSS stops growing: the first logins start each server thread's
- * hashing thread with its 16 MiB scrypt buffer and warm the code up, a
- * one-off cost that is not a session's (reported apart). Then measures
+ * until its RSS stops growing: the first logins allocate the 16 MiB scrypt
+ * buffer of the main thread, which hashes passwords, and warm the code up,
+ * a one-off cost that is not a session's (reported apart). Then measures
  * its RSS, opens --sessions connections from this process and logs each
  * in, checks each answers, and measures again: (RSS with the sessions -
  * RSS before) / sessions, against a target of 50 KB. Then closes them and
@@ -115,8 +115,8 @@ async function main(): Promise<boolean> {
     );
     console.log(`server RSS fresh:               ${formatSize(fresh)}`);
     console.log(
-      `server RSS after ${warmUp.logins} warm-up logins:  ${formatSize(before)} (hashing ` +
-        `threads and their scrypt buffers; it stopped growing after ${warmUp.rounds} rounds)`,
+      `server RSS after ${warmUp.logins} warm-up logins:  ${formatSize(before)} (the scrypt ` +
+        `buffer, warmed-up code; it stopped growing after ${warmUp.rounds} rounds)`,
     );
     console.log(`server RSS with ${sessions} sessions: ${formatSize(during)}`);
     console.log(`server RSS after closing them:  ${formatSize(after)}`);
