@@ -91,3 +91,18 @@ export async function snapshot(dir: string): Promise<string[]> {
   await walk(dir);
   return found.sort();
 }
+
+/** Every path in the data dir outside `home`, the account database aside: nothing may appear there. */
+export async function pathsOutsideHome(dataDir: string, home: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (path === home || /ftpx\.db/.test(entry.name)) continue;
+      found.push(path);
+      if (entry.isDirectory) await walk(path);
+    }
+  }
+  await walk(dataDir);
+  return found.sort();
+}

@@ -5,6 +5,7 @@
  * to test per-address limits.
  */
 
+import assert from "node:assert/strict";
 import net from "node:net";
 import { Buffer } from "node:buffer";
 import { encodeFrame, type FrameHeader } from "../protocol/frame.ts";
@@ -125,6 +126,28 @@ export async function failAfter<T>(ms: number, what: string, work: () => Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Sends `burst` again and again, never reading, until the server hangs up:
+ * the first write after it closed fails with a reset or a broken pipe.
+ * Fails the test if that takes over a minute.
+ */
+export async function sendUntilHungUp(
+  send: (data: Uint8Array) => Promise<unknown>,
+  burst: Uint8Array,
+): Promise<void> {
+  const ended = await failAfter(60_000, "the server never hung up", async () => {
+    try {
+      while (true) await send(burst);
+    } catch (error) {
+      return error;
+    }
+  });
+  assert.ok(
+    ended instanceof Deno.errors.ConnectionReset || ended instanceof Deno.errors.BrokenPipe,
+    String(ended),
+  );
 }
 
 /** A TCP connection from a chosen local address (Deno.connect cannot bind one), as a RawStream. */

@@ -11,9 +11,9 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { VERBS } from "../server/ftp/verbs/mod.ts";
 import { RawFtpClient, startFtpServer } from "./_ftp.ts";
+import { pathsOutsideHome } from "./_traversal.ts";
 import { fuzzIterations, fuzzSeed, type Random, Random as Seeded } from "./_fuzz.ts";
 
 /** Verbs a random line may name: not those that end the session or switch to TLS. */
@@ -68,20 +68,6 @@ function lineBytes(line: string): Uint8Array {
   }));
 }
 
-async function treeOutside(dataDir: string, home: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = join(dir, entry.name);
-      if (path === home || /ftpx\.db/.test(entry.name)) continue;
-      found.push(path);
-      if (entry.isDirectory) await walk(path);
-    }
-  }
-  await walk(dataDir);
-  return found.sort();
-}
-
 /** Sends one line; returns every reply it caused (a started transfer is aborted at once). */
 async function send(raw: RawFtpClient, line: string): Promise<string[]> {
   await raw.sendRaw(lineBytes(line));
@@ -100,7 +86,7 @@ Deno.test("random FTP command lines never break the server or the session (fuzz)
   const iterations = Math.max(50, Math.floor(fuzzIterations(5000) / 20));
   await using server = await startFtpServer();
   await server.addUser("alice", "alice-secret");
-  const before = await treeOutside(server.dataDir, server.home("alice"));
+  const before = await pathsOutsideHome(server.dataDir, server.home("alice"));
   await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
   const codes = new Map<string, number>();
   for (let i = 0; i < iterations; i++) {
@@ -120,7 +106,7 @@ Deno.test("random FTP command lines never break the server or the session (fuzz)
   }
   assert.ok(codes.has("530") && codes.has("550") && codes.has("501"), [...codes.keys()].join());
   assert.match(await raw.command("CWD /"), /^250 /);
-  assert.deepEqual(await treeOutside(server.dataDir, server.home("alice")), before);
+  assert.deepEqual(await pathsOutsideHome(server.dataDir, server.home("alice")), before);
   await raw.command("QUIT");
   await server.stop();
   assert.doesNotMatch(server.log, /internal error|session failed|Uncaught/);

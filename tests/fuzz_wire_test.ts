@@ -10,10 +10,10 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { Status } from "../protocol/status.ts";
 import { OPERATIONS } from "../server/ops/mod.ts";
 import { TestServer } from "./_spawn.ts";
+import { pathsOutsideHome } from "./_traversal.ts";
 import { fuzzIterations, fuzzSeed, Random } from "./_fuzz.ts";
 import { WireClient } from "./_wire.ts";
 
@@ -34,27 +34,13 @@ function randomFields(random: Random, operation: (typeof FUZZED)[number]): Recor
   return fields;
 }
 
-async function treeOutside(dataDir: string, home: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = join(dir, entry.name);
-      if (path === home || /ftpx\.db/.test(entry.name)) continue;
-      found.push(path);
-      if (entry.isDirectory) await walk(path);
-    }
-  }
-  await walk(dataDir);
-  return found.sort();
-}
-
 Deno.test("random requests over the wire never break the server or the session (fuzz)", async () => {
   const seed = fuzzSeed();
   const random = new Random(seed);
   const iterations = Math.max(50, Math.floor(fuzzIterations(5000) / 10));
   await using server = await TestServer.start();
   await server.addUser("alice", PASSWORD);
-  const before = await treeOutside(server.dataDir, server.home("alice"));
+  const before = await pathsOutsideHome(server.dataDir, server.home("alice"));
   using client = await WireClient.connect(server.port);
   await client.logIn("alice", PASSWORD);
   const statuses = new Map<number, number>();
@@ -75,7 +61,7 @@ Deno.test("random requests over the wire never break the server or the session (
   }
   assert.ok(statuses.has(200) && statuses.has(400), `too narrow: ${[...statuses.keys()]}`);
   assert.equal((await client.request("cd", { path: "/" })).status, 200);
-  assert.deepEqual(await treeOutside(server.dataDir, server.home("alice")), before);
+  assert.deepEqual(await pathsOutsideHome(server.dataDir, server.home("alice")), before);
   client.close();
   await server.stop();
   assert.doesNotMatch(server.log, /internal error|session failed/);
