@@ -10,8 +10,8 @@
  * the logins, and one `result` line at the end; stdin sends `go`.
  */
 
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { fileSha256 } from "../tests/_data.ts";
 import process from "node:process";
 import { Connection, ConnectionLostError, RemoteError } from "../client/connection.ts";
 import { Progress } from "../client/progress.ts";
@@ -197,7 +197,7 @@ class Client {
     this.connection = undefined;
     await this.connect();
     const result = await downloadFile(this.#env(), download);
-    const actual = await sha256OfFile(local);
+    const actual = await fileSha256(local);
     if (actual !== sha256) throw new Error(`get ${name} after a cut: sha256 ${actual} on disk`);
     if (result.resumedAt === 0) throw new Error(`get ${name} after a cut started over`);
     resumed.get++;
@@ -239,7 +239,7 @@ class Client {
       : pick(shared);
     const local = join(plan.workDir, `c${this.id}.bin`);
     const result = await downloadFile(this.#env(), { remote: remote!, local, resume: "auto" });
-    const actual = await sha256OfFile(local);
+    const actual = await fileSha256(local);
     if (actual !== expected || result.sha256 !== expected) {
       throw new Error(`get ${remote}: sha256 ${actual} on disk, expected ${expected}`);
     }
@@ -310,18 +310,6 @@ async function expectCut(transfer: Promise<unknown>): Promise<void> {
 
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)]!;
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(256 * 1024);
-  while (true) {
-    const count = await file.read(buffer);
-    if (count === null) break;
-    hash.update(buffer.subarray(0, count));
-  }
-  return hash.digest("hex");
 }
 
 /** Unfinished downloads the store still lists for this driver's users: all finished. */

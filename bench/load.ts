@@ -23,9 +23,9 @@
  *        [--users 10] [--workers 0] [--dir /tmp]
  */
 
-import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { fileSha256 } from "../tests/_data.ts";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Connection } from "../client/connection.ts";
@@ -166,7 +166,7 @@ async function makePool(dir: string): Promise<PoolFile[]> {
   return await Promise.all(POOL_SIZES.map(async (size, index) => {
     const path = join(dir, `pool${index}.bin`);
     await writeTestFile(path, size);
-    return { path, size, sha256: await sha256OfFile(path) };
+    return { path, size, sha256: await fileSha256(path) };
   }));
 }
 
@@ -283,7 +283,7 @@ async function checkServer(server: BenchServer, clients: ClientState[]): Promise
       if (!expected.delete(entry.name)) {
         problems.push(`${client.user}:${path} is on the server but should not be`);
       } else if (entry.isFile) {
-        const actual = await sha256OfFile(join(dir, entry.name));
+        const actual = await fileSha256(join(dir, entry.name));
         if (actual !== client.files[entry.name]) {
           problems.push(
             `${client.user}:${path} has sha256 ${actual}, uploaded ${client.files[entry.name]}`,
@@ -431,16 +431,4 @@ function report(
   console.log(`checks: ${checks.problems.length === 0 ? "all passed" : "FAILED"}`);
   for (const problem of checks.problems.slice(0, 20)) console.log(`  ${problem}`);
   return errors.length > 0 || checks.problems.length > 0;
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(256 * 1024);
-  while (true) {
-    const count = await file.read(buffer);
-    if (count === null) break;
-    hash.update(buffer.subarray(0, count));
-  }
-  return hash.digest("hex");
 }

@@ -28,7 +28,15 @@ export function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Hex sha256 of a file's content. */
+/** Hex sha256 of a file's content, read in chunks (bench files are gigabytes). */
 export async function fileSha256(path: string): Promise<string> {
-  return sha256(await Deno.readFile(path));
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(256 * 1024);
+  while (true) {
+    const count = await file.read(buffer);
+    if (count === null) break;
+    hash.update(buffer.subarray(0, count));
+  }
+  return hash.digest("hex");
 }

@@ -5,7 +5,13 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { type RunResult, type ServerOptions, TestServer } from "./_spawn.ts";
+import {
+  type RunOptions,
+  runProgram,
+  type RunResult,
+  type ServerOptions,
+  TestServer,
+} from "./_spawn.ts";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
@@ -39,42 +45,9 @@ export function ftpUrl(server: FtpTestServer, user: string, password: string, pa
   return `ftp://${auth}@127.0.0.1:${server.ftpPort}${path}`;
 }
 
-/** Options for {@linkcode runTool}. */
-export interface ToolOptions {
-  cwd?: string;
-  stdin?: string;
-  env?: Record<string, string>;
-}
-
-/** Runs an external program to completion. */
-export async function runTool(
-  command: string,
-  args: string[],
-  options: ToolOptions = {},
-): Promise<RunResult> {
-  const child = new Deno.Command(command, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});
-  await writer.close().catch(() => {});
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
 /** Runs curl quietly (errors still shown) with a time limit, so a hung server fails the test. */
-export function curl(args: string[], options: ToolOptions = {}): Promise<RunResult> {
-  return runTool("curl", ["--silent", "--show-error", "--max-time", "60", ...args], options);
+export function curl(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runProgram("curl", ["--silent", "--show-error", "--max-time", "60", ...args], options);
 }
 
 /**
@@ -86,7 +59,7 @@ export function lftp(
   user: string,
   password: string,
   commands: string,
-  options: ToolOptions = {},
+  options: RunOptions = {},
 ): Promise<RunResult> {
   const settings = [
     "set cmd:fail-exit true",
@@ -96,7 +69,7 @@ export function lftp(
     "set ftp:ssl-allow false",
     "set xfer:clobber true",
   ].join("; ");
-  return runTool("lftp", [
+  return runProgram("lftp", [
     "-u",
     `${user},${password}`,
     "-p",
@@ -115,14 +88,14 @@ export function python(
   server: FtpTestServer,
   script: string,
   args: Record<string, unknown> = {},
-  options: ToolOptions = {},
+  options: RunOptions = {},
 ): Promise<RunResult> {
   const prelude = [
     "import ftplib, io, json, socket, ssl, sys",
     "ARGS = json.loads(sys.argv[1])",
     `PORT = ${server.ftpPort}`,
   ].join("\n");
-  return runTool("python3", ["-c", `${prelude}\n${script}`, JSON.stringify(args)], options);
+  return runProgram("python3", ["-c", `${prelude}\n${script}`, JSON.stringify(args)], options);
 }
 
 /** A raw FTP control connection, for sending exactly the bytes a test wants. */

@@ -35,7 +35,7 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Options for {@linkcode runFtpx}. */
+/** Options for {@linkcode runFtpx} and {@linkcode runProgram}. */
 export interface RunOptions {
   /** Text fed to standard input (closed afterwards); none means stdin is closed at once. */
   stdin?: string;
@@ -44,15 +44,24 @@ export interface RunOptions {
 }
 
 /** Runs `ftpx ARGS` to completion. */
-export async function runFtpx(args: string[], options: RunOptions = {}): Promise<RunResult> {
+export function runFtpx(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const { command, args: fullArgs } = ftpxCommand(args);
+  return runProgram(command, fullArgs, { ...options, env: { NO_COLOR: "1", ...options.env } });
+}
+
+/** Runs any program to completion (curl, lftp, python3, ftpx). */
+export async function runProgram(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const child = new Deno.Command(command, {
-    args: fullArgs,
+    args,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.env ? { env: options.env } : {}),
   }).spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});

@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { encodeFrame } from "../protocol/frame.ts";
-import { runTool } from "./_ftp.ts";
-import { TestServer } from "./_spawn.ts";
+import { runProgram, TestServer } from "./_spawn.ts";
 import { sendUntilHungUp, WireClient } from "./_wire.ts";
 
 const PASSWORD = "alice-secret-1";
@@ -225,7 +224,7 @@ for _ in range(${count}):
         pass
 `;
   const hex = Array.from(data, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const result = await runTool("python3", ["-c", script, hex]);
+  const result = await runProgram("python3", ["-c", script, hex]);
   assert.equal(result.code, 0, result.stderr);
 }
 
@@ -244,11 +243,11 @@ Deno.test("clients that reset their connection at once never take the server dow
 Deno.test("running out of file descriptors refuses connections for a while, never stops the server", async () => {
   await using server = await serverWithAlice();
   using other = await bystander(server);
-  const fds = await runTool("ls", [`/proc/${server.pid}/fd`]); // Deno guards /proc itself.
+  const fds = await runProgram("ls", [`/proc/${server.pid}/fd`]); // Deno guards /proc itself.
   assert.equal(fds.code, 0, fds.stderr);
   const open = fds.stdout.trim().split("\n").length;
   // Room for a few more connections only (prlimit, from util-linux, changes a running process).
-  const limited = await runTool("prlimit", [`--pid=${server.pid}`, `--nofile=${open + 8}:`]);
+  const limited = await runProgram("prlimit", [`--pid=${server.pid}`, `--nofile=${open + 8}:`]);
   assert.equal(limited.code, 0, limited.stderr);
   const held: Deno.Conn[] = [];
   try {
