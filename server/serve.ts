@@ -38,9 +38,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = new Logger(config.logLevel);
   config = { ...config, dataDir: resolve(config.dataDir) };
-  for (const port of [config.port, config.plainPort, config.ftpPort]) {
-    if (port !== null) assertCanListen(config.host, port);
-  }
+  for (const listener of listenersOf(config)) assertCanListen(config.host, listener);
   const tls = await loadTlsMaterial(config);
   await warnAboutTls(config, tls, log);
   const accounts = await AccountStore.open(config.dataDir);
@@ -95,23 +93,47 @@ function startJanitor(config: ServerConfig, log: Logger): ReturnType<typeof setI
  * and split clients between two servers; this probe binds without it, so it
  * is refused while anyone listens.
  */
-function assertCanListen(host: string, port: number): void {
+function assertCanListen(host: string, listener: Listener): void {
   try {
-    Deno.listen({ hostname: host, port }).close();
+    Deno.listen({ hostname: host, port: listener.port }).close();
   } catch (error) {
-    throw new Error(`Cannot listen on ${host}:${port}: ${listenFailure(error)}`);
+    throw new Error(
+      `Cannot listen${listener.what} on ${host}:${listener.port}: ${
+        listenFailure(error, listener.setting)
+      }`,
+    );
   }
 }
 
-function listenFailure(error: unknown): string {
+/** A port the server will listen on: what it serves, and the setting a user changes it with. */
+interface Listener {
+  port: number;
+  what: string;
+  setting: string;
+}
+
+function listenersOf(config: ServerConfig): Listener[] {
+  const listeners: Listener[] = [{ port: config.port, what: "", setting: "--port" }];
+  if (config.plainPort !== null) {
+    listeners.push({ port: config.plainPort, what: " without TLS", setting: "plain_port" });
+  }
+  if (config.ftpPort !== null) {
+    listeners.push({ port: config.ftpPort, what: " for FTP", setting: "--ftp-port" });
+  }
+  return listeners;
+}
+
+function listenFailure(error: unknown, setting: string): string {
   if (error instanceof Deno.errors.AddrInUse) {
-    return "address in use (another server running? try --port)";
+    return `address in use (another server running? try ${setting})`;
   }
   if (error instanceof Deno.errors.AddrNotAvailable) return "address not available on this machine";
   if (error instanceof Deno.errors.PermissionDenied) {
     return "permission denied (ports below 1024 need privileges)";
   }
-  return error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  if (/failed to lookup address/i.test(text)) return "unknown host (check --host)";
+  return text;
 }
 
 /** Warnings a careful operator wants at startup: secrets in the clear, a key others can read. */

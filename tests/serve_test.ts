@@ -44,6 +44,42 @@ Deno.test("a second server on a port in use fails, touching nothing, and the fir
   assert.equal(check.code, 0, check.stderr);
 });
 
+Deno.test("an FTP port in use is named as the FTP port, with the flag that changes it", async () => {
+  await using first = await TestServer.start();
+  await using dir = await tempDir();
+  const second = await serveUntilListeningOrExit([
+    "--port",
+    "0",
+    "--ftp-port",
+    String(first.port),
+    "--data",
+    join(dir.path, "data"),
+  ]);
+  assert.equal(second.code, 1, "the second server started listening");
+  assert.equal(
+    second.stderr,
+    `error: Cannot listen for FTP on 127.0.0.1:${first.port}: address in use (another server running? try --ftp-port)\n`,
+  );
+});
+
+Deno.test("a host name that doesn't resolve is one line naming --host, not the resolver's text", async () => {
+  await using dir = await tempDir();
+  const result = await serveUntilListeningOrExit([
+    "--host",
+    "no-such-host.invalid",
+    "--port",
+    "0",
+    "--data",
+    join(dir.path, "data"),
+  ]);
+  assert.equal(result.code, 1, "the server started listening");
+  assert.equal(
+    result.stderr,
+    "error: Cannot listen on no-such-host.invalid:0: unknown host (check --host)\n",
+  );
+  await assert.rejects(Deno.stat(join(dir.path, "data")), Deno.errors.NotFound);
+});
+
 Deno.test("serve creates the data dir private to its owner, with the account database", async () => {
   await using dir = await tempDir();
   await using server = await TestServer.start({ dataDir: join(dir.path, "data") });
