@@ -115,6 +115,18 @@ Deno.test("ftpx cert writes a certificate and an owner-only key, and never overw
   assert.match(badName.stderr, /Invalid name "bad name!"/);
 });
 
+Deno.test("ftpx cert --out naming a file says so in one line, without the system's error text", async () => {
+  await using dir = await tempDir();
+  const file = join(dir.path, "not-a-dir");
+  await Deno.writeTextFile(file, "x");
+  const result = await runFtpx(["cert", "--out", file]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `error: Cannot write the certificate in "${file}": a file is in the way (give --out a directory)\n`,
+  );
+});
+
 Deno.test("connect --tls --ca logs in over TLS and the password never crosses in clear", async () => {
   await using dir = await tempDir();
   const files = await makeCert(dir.path);

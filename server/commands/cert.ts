@@ -56,15 +56,20 @@ export async function run(args: string[]): Promise<number> {
   const dir = stringFlag(parsed, "out") ?? ".";
   const certPath = join(dir, CERT_FILE);
   const keyPath = join(dir, KEY_FILE);
-  if (parsed.flags.force !== true) await refuseExisting([certPath, keyPath]);
-
   const made = await createSelfSignedCertificate({ names, days });
-  await Deno.mkdir(dir, { recursive: true });
-  // Old files are removed, not rewritten, so the key is owner-only from its creation.
-  await removeIfPresent(keyPath);
-  await removeIfPresent(certPath);
-  await Deno.writeTextFile(keyPath, made.key, { mode: 0o600, createNew: true });
-  await Deno.writeTextFile(certPath, made.cert, { mode: 0o644, createNew: true });
+  try {
+    if (parsed.flags.force !== true) await refuseExisting([certPath, keyPath]);
+    await Deno.mkdir(dir, { recursive: true });
+    // Old files are removed, not rewritten, so the key is owner-only from its creation.
+    await removeIfPresent(keyPath);
+    await removeIfPresent(certPath);
+    await Deno.writeTextFile(keyPath, made.key, { mode: 0o600, createNew: true });
+    await Deno.writeTextFile(certPath, made.cert, { mode: 0o644, createNew: true });
+  } catch (error) {
+    const problem = outDirProblem(error);
+    if (problem === null) throw error;
+    throw new Error(`Cannot write the certificate in "${dir}": ${problem}`);
+  }
 
   console.log(
     `Created a self-signed certificate for ${names.join(", ")}, valid until ${
@@ -111,6 +116,16 @@ async function refuseExisting(paths: string[]): Promise<void> {
     }
     throw new Error(`"${path}" already exists: use --force to replace it, or --out DIR`);
   }
+}
+
+/** What stops writing in the --out directory, in a few words; null for an error of ours. */
+function outDirProblem(error: unknown): string | null {
+  if (error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.AlreadyExists) {
+    return "a file is in the way (give --out a directory)";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotCapable) return "not allowed";
+  return null;
 }
 
 async function removeIfPresent(path: string): Promise<void> {
