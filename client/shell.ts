@@ -4,7 +4,7 @@
  * the first failing command.
  */
 
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { CommandLineError, parseCommandLine } from "./command_line.ts";
@@ -109,6 +109,17 @@ export function promptText(ctx: ShellContext): string {
 }
 
 /** Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors don't end it. */
+/**
+ * As in a shell, Ctrl-C drops the half-typed line, so it can't prefix the
+ * next one. Assigned, not sent as Ctrl-U: readline ignores editing keys on a
+ * dumb terminal.
+ */
+function dropTypedLine(lines: Interface): void {
+  const editable = lines as unknown as { line: string; cursor: number };
+  editable.line = "";
+  editable.cursor = 0;
+}
+
 export async function runInteractive(ctx: ShellContext): Promise<number> {
   const names = commandNames();
   const lines = createInterface({
@@ -129,6 +140,7 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       Deno.exit(130);
     }
     process.stdout.write("^C\n");
+    dropTypedLine(lines);
     lines.setPrompt(promptText(ctx));
     lines.prompt();
   });

@@ -68,3 +68,22 @@ Deno.test("connect --register on a terminal asks the new password twice", async 
   assert.doesNotMatch(result.output, /newbie-secret/);
   assert.equal((await server.client("newbie", "newbie-secret", { command: "pwd" })).code, 0);
 });
+
+Deno.test("Ctrl-C at the shell prompt drops the half-typed line, as a shell does", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("alice", "alice-secret");
+  const result = await runInTerminal(["connect", "-P", String(server.port), "-u", "alice"], {
+    env: { FTPX_PASSWORD: "alice-secret" },
+    steps: [
+      { expect: "ftpx alice:/> ", send: "mkdir half" },
+      { expect: "mkdir half", send: "\x03" },
+      { expect: "^C" },
+      { expect: "ftpx alice:/> ", send: "pwd\r" },
+      { expect: "ftpx alice:/> ", send: "exit\r" },
+    ],
+  });
+  assert.equal(result.code, 0, result.output);
+  assert.doesNotMatch(result.output, /error/, result.output);
+  assert.match(result.output, /\r\n\/\r\n/, result.output);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(server.home("alice"))), []);
+});
