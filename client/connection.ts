@@ -13,6 +13,13 @@ import { isOk } from "../protocol/status.ts";
 import { FTPX_VERSION } from "../protocol/version.ts";
 import type { Entry } from "../protocol/messages.ts";
 
+/**
+ * How long connecting, the TLS handshake and `hello` may take: a server that
+ * accepts and never answers must not hang the client. `hello` costs the server
+ * no hashing, so this is generous even under load.
+ */
+const HANDSHAKE_TIMEOUT_MS = 20_000;
+
 /** Largest listing body accepted: 100,000 entries of generous size. */
 const MAX_LISTING_BODY_BYTES = 64 * 1024 * 1024;
 const decoder = new TextDecoder();
@@ -84,10 +91,40 @@ export class Connection {
   }
 
   /** Connects and exchanges `hello`; throws with a message that says what to try. */
-  static async open({ host, port, tls }: ConnectOptions): Promise<Connection> {
+  static async open(options: ConnectOptions): Promise<Connection> {
+    let connection: Connection | undefined;
+    const opening = Connection.#open(options, (opened) => connection = opened);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new Error(
+            `No answer from ${options.host}:${options.port} in ${HANDSHAKE_TIMEOUT_MS / 1000}s ` +
+              "(is it an ftpx server, and running? check -H and -P)",
+          ),
+        );
+      }, HANDSHAKE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([opening, timeout]);
+    } catch (error) {
+      // Given up: a connection still being made is closed once it is.
+      connection?.close();
+      opening.then((late) => late.close(), () => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  static async #open(
+    { host, port, tls }: ConnectOptions,
+    onConnected: (connection: Connection) => void,
+  ): Promise<Connection> {
     const address = `${host}:${port}`;
     const conn = tls ? await openTls(host, port, tls.caCerts) : await openTcp(host, port);
     const connection = new Connection(conn, address, tls !== undefined);
+    onConnected(connection);
     try {
       connection.hello = await connection.call("hello", {
         version: PROTOCOL_VERSION,

@@ -1,6 +1,7 @@
 /**
  * The client against a hostile server: whatever text a server sends, no
- * control character (terminal escape, CR, bell) reaches the user's terminal.
+ * control character (terminal escape, CR, bell) reaches the user's terminal;
+ * a server that never answers doesn't hang it.
  */
 
 import assert from "node:assert/strict";
@@ -77,6 +78,36 @@ Deno.test("on a terminal, the prompt and notices show server text defanged", asy
     assert.doesNotMatch(result.output, /\x1b|\x07/);
   } finally {
     await served;
+    listener.close();
+  }
+});
+
+Deno.test("a server that accepts and never answers: the client gives up with a one-line error, not a hang", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // Holds the connection open, saying nothing, until the client closes it.
+  const held = (async () => {
+    const conn = await listener.accept();
+    try {
+      while (await conn.read(new Uint8Array(1024)) !== null) { /* ignore what it sends */ }
+    } catch {
+      // The client reset the connection.
+    } finally {
+      conn.close();
+    }
+  })();
+  try {
+    const result = await runFtpx(
+      ["connect", "-P", String(listener.addr.port), "-u", "alice", "-c", "pwd"],
+      { env: { FTPX_PASSWORD: "whatever" } },
+    );
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `error: No answer from 127.0.0.1:${listener.addr.port} in 20s ` +
+        "(is it an ftpx server, and running? check -H and -P)\n",
+    );
+  } finally {
+    await held;
     listener.close();
   }
 });
