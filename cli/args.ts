@@ -25,9 +25,21 @@ export function parseFlags(args: string[], spec: FlagSpec): ParsedArgs {
     });
     return { flags: values as ParsedArgs["flags"], positionals };
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    throw new UsageError(text.split("\n")[0]!.replace(/\. To specify.*$/, ""));
+    throw new UsageError(describeFlagError(error));
   }
+}
+
+/**
+ * parseArgs' error in our words: one line, names in double quotes like every
+ * other message (`Unknown option "-x"`, `Missing value for --port`).
+ */
+export function describeFlagError(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  const missing = /^Option '(.+?)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(text);
+  if (missing) return `Missing value for ${missing[1]}`;
+  const unwanted = /^Option '(.+)' does not take an argument/.exec(text);
+  if (unwanted) return `Option "${unwanted[1]}" takes no value`;
+  return text.replace(/\. To specify.*$/, "").replace(/'([^']*)'/g, '"$1"');
 }
 
 /** Returns a string flag's value, or `undefined` when absent. */

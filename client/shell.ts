@@ -7,6 +7,7 @@
 import { createInterface, type Interface } from "node:readline";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { describeFlagError } from "../cli/args.ts";
 import { CommandLineError, parseCommandLine } from "./command_line.ts";
 import type { CommandFlags, ShellCommand, ShellContext } from "./commands/command.ts";
 import { ShellUsageError } from "./commands/command.ts";
@@ -57,9 +58,7 @@ function parseCommandArgs(
       strict: true,
     });
   } catch (error) {
-    throw new ShellUsageError(
-      (error as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, ""),
-    );
+    throw new ShellUsageError(describeFlagError(error));
   }
   const { min, max } = command.args;
   if (parsed.positionals.length < min) throw new ShellUsageError("Missing argument");

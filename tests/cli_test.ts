@@ -78,11 +78,16 @@ Deno.test("an unknown command exits 2 with a one-line hint", async () => {
 
 Deno.test("bad flags and arguments exit 2 with a one-line hint naming the command's help", async () => {
   const cases: [string[], RegExp][] = [
-    [["serve", "--bogus"], /Unknown option '--bogus' \(see "ftpx serve --help"\)/],
+    [["serve", "--bogus"], /^error: Unknown option "--bogus" \(see "ftpx serve --help"\)$/],
     [["serve", "--port", "70000"], /Invalid port "70000".*\(see "ftpx serve --help"\)/],
     [["serve", "--port", "http"], /Invalid port "http"/],
     [["serve", "extra"], /Unexpected argument "extra"/],
-    [["serve", "--port"], /Option '--port <value>' argument missing/],
+    [["serve", "--port"], /^error: Missing value for --port \(see "ftpx serve --help"\)$/],
+    [["connect", "-c"], /^error: Missing value for -c, --command \(see "ftpx connect --help"\)$/],
+    [
+      ["users", "--json=yes"],
+      /^error: Option "--json" takes no value \(see "ftpx users --help"\)$/,
+    ],
     [
       ["serve", "--log-level", "loud"],
       /^error: Invalid --log-level "loud": expected one of debug, info, warn, error \(see "ftpx serve --help"\)$/,
@@ -93,7 +98,7 @@ Deno.test("bad flags and arguments exit 2 with a one-line hint naming the comman
       /^error: Invalid --data "": expected a value \(see "ftpx users --help"\)$/,
     ],
     [["connect", "-P", "port"], /Invalid port "port": .*\(see "ftpx connect --help"\)/],
-    [["connect", "-x"], /Unknown option '-x'/],
+    [["connect", "-x"], /^error: Unknown option "-x" \(see "ftpx connect --help"\)$/],
     [["connect", "-u", "a", "stray"], /Unexpected argument "stray"/],
     [["connect", "-P", "1"], /Missing -u USER/], // no terminal to ask for it
     [["adduser"], /Missing NAME \(see "ftpx adduser --help"\)/],
@@ -102,7 +107,7 @@ Deno.test("bad flags and arguments exit 2 with a one-line hint naming the comman
     [["adduser", "bob", "carol"], /Unexpected argument "carol"/],
     [["passwd"], /Missing NAME \(see "ftpx passwd --help"\)/],
     [["users", "extra"], /Unexpected argument "extra" \(see "ftpx users --help"\)/],
-    [["users", "--jsn"], /Unknown option '--jsn'/],
+    [["users", "--jsn"], /Unknown option "--jsn"/],
   ];
   const results = await Promise.all(cases.map(([args]) => runFtpx(args)));
   results.forEach((result, i) => assertUsageError(result, cases[i]![1], cases[i]![0].join(" ")));
