@@ -264,6 +264,32 @@ Deno.test("get -r and put -r copy trees; mget and mput follow wildcards", async 
   assert.match(none.stderr, /No remote file matches "\*\.zip"/);
 });
 
+Deno.test("get -r and put -r go on into subdirectories after a failed file, and count the whole tree", async () => {
+  await using server = await TestServer.start({ args: ["--log-level", "warn"] });
+  await server.addUser("alice", PASSWORD, ["--quota", "10"]);
+  await using local = await tempDir("ftpx-local-");
+  await Deno.mkdir(join(local.path, "src/sub"), { recursive: true });
+  await Deno.writeTextFile(join(local.path, "src/big.txt"), "x".repeat(100)); // over the quota
+  await Deno.writeTextFile(join(local.path, "src/sub/b.txt"), "bb");
+  const up = await server.client("alice", PASSWORD, {
+    command: "put -r src tree",
+    cwd: local.path,
+  });
+  assert.equal(up.code, 1);
+  assert.match(up.stderr, /^error: 1 of 2 files failed$/m);
+  assert.equal(await Deno.readTextFile(join(server.home("alice"), "tree/sub/b.txt")), "bb");
+
+  await Deno.writeTextFile(join(server.home("alice"), "tree/a.txt"), "a");
+  await Deno.mkdir(join(local.path, "tree"));
+  await Deno.writeTextFile(join(local.path, "tree/a.txt"), "mine"); // refused without -f
+  const down = await server.client("alice", PASSWORD, { command: "get -r tree", cwd: local.path });
+  assert.equal(down.code, 1);
+  assert.match(down.stderr, /exists: use -f to overwrite/);
+  assert.match(down.stderr, /^error: 1 of 2 files failed$/m);
+  assert.equal(await Deno.readTextFile(join(local.path, "tree/a.txt")), "mine");
+  assert.equal(await Deno.readTextFile(join(local.path, "tree/sub/b.txt")), "bb");
+});
+
 Deno.test("rm, rmdir -r, mv, stat and checksum from the shell; errors keep the session", async () => {
   await using server = await TestServer.start({ args: ["--log-level", "warn"] });
   await server.addUser("alice", PASSWORD);

@@ -29,7 +29,9 @@ export const get: ShellCommand = {
         throw new Error(`Cannot get "${found.path}": is a directory (use get -r)`);
       }
       const target = await localTarget(remoteBaseName(found.path), local);
-      await getTree(ctx, transferEnv(ctx), found.path, target, force);
+      const tally = new FileTally(ctx);
+      await getTree({ ctx, env: transferEnv(ctx), force, tally }, found.path, target);
+      tally.check();
       return;
     }
     const target = await localTarget(remoteBaseName(found.path), local);
@@ -84,46 +86,76 @@ async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]
   return matches;
 }
 
+/**
+ * The files of one command over many (mget, get -r, ...): each failure is
+ * reported as it happens and the rest go on; the command fails at the end if
+ * any did. One tally spans a whole tree, so its count is the tree's.
+ */
+export class FileTally {
+  readonly #ctx: ShellContext;
+  #failed = 0;
+  #total = 0;
+
+  /** Reports failures through `ctx`. */
+  constructor(ctx: ShellContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Runs `work` on every item, going on after failures (not after a lost connection). */
+  async each(items: string[], work: (item: string) => Promise<void>): Promise<void> {
+    for (const item of items) {
+      this.#total++;
+      try {
+        await work(item);
+      } catch (error) {
+        if (error instanceof ConnectionLostError) throw error;
+        this.#failed++;
+        this.#ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  /** Throws when any file failed. */
+  check(): void {
+    if (this.#failed > 0) throw new Error(`${this.#failed} of ${this.#total} files failed`);
+  }
+}
+
 /** Runs `work` on every item, going on after failures; fails at the end if any did. */
 export async function eachFile(
   ctx: ShellContext,
   items: string[],
   work: (item: string) => Promise<void>,
 ): Promise<void> {
-  let failed = 0;
-  for (const item of items) {
-    try {
-      await work(item);
-    } catch (error) {
-      if (error instanceof ConnectionLostError) throw error;
-      failed++;
-      ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (failed > 0) throw new Error(`${failed} of ${items.length} files failed`);
+  const tally = new FileTally(ctx);
+  await tally.each(items, work);
+  tally.check();
+}
+
+/** What every level of a `get -r` shares. */
+interface TreeWalk {
+  ctx: ShellContext;
+  env: TransferEnv;
+  force: boolean;
+  tally: FileTally;
 }
 
 /** Downloads a remote tree into `local` (created if needed). */
-async function getTree(
-  ctx: ShellContext,
-  env: TransferEnv,
-  remoteDir: string,
-  local: string,
-  force: boolean,
-): Promise<void> {
+async function getTree(walk: TreeWalk, remoteDir: string, local: string): Promise<void> {
+  const { ctx, env, force } = walk;
   const info = await localStat(local);
   if (info && !info.isDirectory) throw new Error(`Cannot write "${local}": not a directory`);
   await Deno.mkdir(local, { recursive: true });
   const { entries } = await ctx.connection.list(remoteDir);
   const files = entries.filter((entry) => entry.type === "file").map((entry) => entry.name);
-  await eachFile(ctx, files, async (name) => {
+  await walk.tally.each(files, async (name) => {
     const target = join(local, name);
     if (!await mayOverwrite(ctx, target, force)) return;
     await downloadFile(env, { remote: remoteJoin(remoteDir, name), local: target, resume: "auto" });
   });
   for (const entry of entries) {
     if (entry.type === "dir") {
-      await getTree(ctx, env, remoteJoin(remoteDir, entry.name), join(local, entry.name), force);
+      await getTree(walk, remoteJoin(remoteDir, entry.name), join(local, entry.name));
     } else if (entry.type !== "file") {
       ctx.notice(`skipped ${remoteJoin(remoteDir, entry.name)}: not a regular file`);
     }

@@ -4,7 +4,7 @@ import { LocalFileError, localReason } from "../transfer/_io.ts";
 import type { TransferEnv } from "../transfer/download.ts";
 import { uploadFile } from "../transfer/upload.ts";
 import type { ShellCommand, ShellContext } from "./command.ts";
-import { eachFile } from "./get.ts";
+import { eachFile, FileTally } from "./get.ts";
 import { localStat, remoteJoin, remoteStat, transferEnv } from "./_transfer.ts";
 
 /** `put`: upload a file (or a tree with -r); replaces the remote file atomically, resumes. */
@@ -23,7 +23,9 @@ export const put: ShellCommand = {
       if (flags.recursive !== true) {
         throw new LocalFileError(`Cannot upload "${local}": is a directory (use put -r)`);
       }
-      await putTree(ctx, transferEnv(ctx), local!, target);
+      const tally = new FileTally(ctx);
+      await putTree({ ctx, env: transferEnv(ctx), tally }, local!, target);
+      tally.check();
       return;
     }
     await uploadFile(transferEnv(ctx), { local: local!, remote: target });
@@ -78,11 +80,11 @@ async function matchLocal(pattern: string): Promise<string[]> {
 
 /** Uploads a local tree to `remoteDir` (created if needed); symlinked directories are skipped. */
 async function putTree(
-  ctx: ShellContext,
-  env: TransferEnv,
+  walk: { ctx: ShellContext; env: TransferEnv; tally: FileTally },
   localDir: string,
   remoteDir: string,
 ): Promise<void> {
+  const { ctx, env } = walk;
   const response = await ctx.connection.call("mkdir", { path: remoteDir, parents: true });
   const remotePath = String(response.path);
   const files: string[] = [];
@@ -97,10 +99,10 @@ async function putTree(
   } catch (error) {
     throw new LocalFileError(`Cannot list local "${localDir}": ${localReason(error)}`);
   }
-  await eachFile(ctx, files.sort(), async (name) => {
+  await walk.tally.each(files.sort(), async (name) => {
     await uploadFile(env, { local: join(localDir, name), remote: remoteJoin(remotePath, name) });
   });
   for (const name of dirs.sort()) {
-    await putTree(ctx, env, join(localDir, name), remoteJoin(remotePath, name));
+    await putTree(walk, join(localDir, name), remoteJoin(remotePath, name));
   }
 }
