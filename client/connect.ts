@@ -83,8 +83,8 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
   }
-  const host = stringFlag(parsed, "host") ?? "127.0.0.1";
-  const port = parsePort(stringFlag(parsed, "port") ?? "2121");
+  const host = nonEmpty(stringFlag(parsed, "host"), "host") ?? "127.0.0.1";
+  const port = serverPort(stringFlag(parsed, "port") ?? "2121");
   const script = stringFlag(parsed, "command");
   const passwordFromStdin = parsed.flags["password-stdin"] === true;
   const interactive = script === undefined && !passwordFromStdin && canPrompt();
@@ -94,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
     ? { caCerts: caFile === undefined ? undefined : [await readCaFile(caFile)] }
     : undefined;
 
-  const user = stringFlag(parsed, "user") ?? await askUser();
+  const user = nonEmpty(stringFlag(parsed, "user"), "user") ?? await askUser();
   const registering = parsed.flags.register === true;
   if (registering) checkNewUserName(user);
   // Without --register, a missing password source is a usage error before any connection.
@@ -189,6 +189,19 @@ function passwordSource(fromStdin: boolean): PasswordSource {
     );
   }
   return { tries: MAX_TTY_TRIES, next: () => promptSecret("Password: ") };
+}
+
+/** A flag given as `""` is a mistake (an unset variable in a script), not a value. */
+function nonEmpty(value: string | undefined, what: string): string | undefined {
+  if (value === "") throw new UsageError(`Invalid ${what} "": expected a value`);
+  return value;
+}
+
+/** A server's port: 0 means "any free port" only to a server. */
+function serverPort(text: string): number {
+  const port = parsePort(text);
+  if (port === 0) throw new UsageError(`Invalid port "${text}": expected a number from 1 to 65535`);
+  return port;
 }
 
 /** Refuses a name the server would refuse, before asking for a password. */

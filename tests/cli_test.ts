@@ -99,6 +99,12 @@ Deno.test("bad flags and arguments exit 2 with a one-line hint naming the comman
     ],
     [["connect", "-P", "port"], /Invalid port "port": .*\(see "ftpx connect --help"\)/],
     [["connect", "-x"], /^error: Unknown option "-x" \(see "ftpx connect --help"\)$/],
+    [["connect", "-H", "", "-u", "a"], /^error: Invalid host "": expected a value/],
+    [
+      ["connect", "-P", "0", "-u", "a"],
+      /^error: Invalid port "0": expected a number from 1 to 65535/,
+    ],
+    [["connect", "-u", ""], /^error: Invalid user "": expected a value/],
     [["connect", "-u", "a", "stray"], /Unexpected argument "stray"/],
     [["connect", "-P", "1"], /Missing -u USER/], // no terminal to ask for it
     [["adduser"], /Missing NAME \(see "ftpx adduser --help"\)/],
