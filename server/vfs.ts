@@ -360,7 +360,9 @@ export class Vfs {
 
   /** Removes a file or symlink (never a directory); returns the bytes of content freed. */
   async removeFile(virtualPath: string): Promise<number> {
-    if (virtualPath === "/") throw new OperationError("is_a_directory", `Cannot remove "/"`);
+    if (virtualPath === "/") {
+      throw new OperationError("is_a_directory", `Cannot remove "/": it is your home`);
+    }
     const real = await this.resolveEntry(virtualPath);
     try {
       const info = await Deno.lstat(real);

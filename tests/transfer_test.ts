@@ -351,6 +351,7 @@ Deno.test("transfer errors are one clear line each and leave nothing behind", as
       /^error: Cannot write ".*no\/such\/dir\/a\.bin\.ftpx-part": not found$/m,
     ],
     ["put ldir/../ldir", /is a directory/],
+    ["rm /", /^error: Cannot remove "\/": it is your home$/m],
     ["reget a.bin", /^error: Nothing to resume for ".*a\.bin": no partial download \(use get\)$/m],
   ];
   for (const [command, expected] of cases) {
