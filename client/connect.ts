@@ -15,7 +15,14 @@ import { isOk, Status } from "../protocol/status.ts";
 import type { ShellContext } from "./commands/command.ts";
 import { transferEnv } from "./commands/_transfer.ts";
 import { offerResumes } from "./transfer/resume_offer.ts";
-import { Connection, ConnectionLostError, RemoteError, type ResponseHeader } from "./connection.ts";
+import {
+  Connection,
+  ConnectionLostError,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  RemoteError,
+  type ResponseHeader,
+} from "./connection.ts";
 import { safeName, safeText } from "./format.ts";
 import { defaultPrompter } from "./prompter.ts";
 import { executeLine, runInteractive, runScript } from "./shell.ts";
@@ -31,8 +38,8 @@ Log in to an ftpx server and open a shell (ls, cd, get, put, rm, mv, ...;
 standard input; the first failing command stops the script (exit status 1).
 
 Options:
-  -H, --host HOST      Server address (default 127.0.0.1)
-  -P, --port PORT      Server port (default 2121)
+  -H, --host HOST      Server address (default ${DEFAULT_HOST})
+  -P, --port PORT      Server port (default ${DEFAULT_PORT})
   -u, --user USER      User name (asked on a terminal if missing)
   --tls                Connect with TLS, verifying the server's certificate
                        against the trusted roots (and --ca); never falls back
@@ -83,8 +90,8 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
   }
-  const host = nonEmpty(stringFlag(parsed, "host"), "host") ?? "127.0.0.1";
-  const port = serverPort(stringFlag(parsed, "port") ?? "2121");
+  const host = nonEmpty(stringFlag(parsed, "host"), "host") ?? DEFAULT_HOST;
+  const port = serverPort(stringFlag(parsed, "port") ?? String(DEFAULT_PORT));
   const script = stringFlag(parsed, "command");
   const passwordFromStdin = parsed.flags["password-stdin"] === true;
   const interactive = script === undefined && !passwordFromStdin && canPrompt();

@@ -52,6 +52,11 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/** Where `ftpx connect` connects without -H. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** Where `ftpx connect` connects without -P. */
+export const DEFAULT_PORT = 2121;
+
 /** Where to connect. */
 export interface ConnectOptions {
   host: string;

@@ -58,7 +58,10 @@ Deno.test("registration creates an account with the default quota and logs in to
   assert.equal(shell.code, 0, shell.stderr);
   assert.match(
     shell.stdout,
-    /^Registered "friend" \(quota 1M\); log in with "ftpx connect -u friend"$/m,
+    new RegExp(
+      `^Registered "friend" \\(quota 1M\\); log in with "ftpx connect -P ${server.port} -u friend"$`,
+      "m",
+    ),
   );
   assert.equal((await server.client("friend", "friend-secret", { command: "pwd" })).code, 0);
 });
