@@ -8,11 +8,12 @@ import { configFromFlags, DATA_FLAGS, DATA_FLAGS_HELP, openAccounts } from "./_a
 export function stateHelp(disable: boolean): string {
   const what = disable
     ? `Disable an account: it can't log in, and its open sessions end at their
-next request. Its files stay; "ftpx enable" lets it in again.`
-    : `Enable a disabled account: it may log in again.`;
+next request. Its files stay; "ftpx enable" lets it in again. Works while
+the server runs.`
+    : `Enable a disabled account: it may log in again. Works while the server runs.`;
   return `Usage: ftpx ${disable ? "disable" : "enable"} NAME [options]
 
-${what} Works while the server runs.
+${what}
 
 Options:
 ${DATA_FLAGS_HELP}
