@@ -265,6 +265,7 @@ async function logIn(
   user: string,
   passwords: PasswordSource,
 ): Promise<ResponseHeader> {
+  const failed = `error: Login failed for "${user}" on ${connection.address}`;
   for (let attempt = 1; attempt <= passwords.tries; attempt++) {
     const password = await passwords.next(attempt);
     if (password === null) break;
@@ -273,9 +274,14 @@ async function logIn(
     if (response.status !== Status.UNAUTHENTICATED) {
       throw new RemoteError(response.status, response.message);
     }
+    // One try (a script): one line. On a terminal each wrong try is said, then the end.
+    if (passwords.tries === 1) {
+      await writeStderr(`${failed}: ${safeName(response.message)}\n`);
+      throw new ExitError(1);
+    }
     await writeStderr(`${safeName(response.message)}\n`);
   }
-  await writeStderr(`error: Login failed for "${user}" on ${connection.address}\n`);
+  await writeStderr(`${failed}\n`);
   throw new ExitError(1);
 }
 

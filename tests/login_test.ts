@@ -6,7 +6,7 @@ import { runInTerminal } from "./_terminal.ts";
 
 const PASSWORD = "alice-secret";
 
-Deno.test("a wrong password and an unknown user fail alike, with exit 1", async () => {
+Deno.test("a wrong password and an unknown user fail alike, in one line, with exit 1", async () => {
   await using server = await TestServer.start();
   await server.addUser("alice", PASSWORD);
   const [wrong, unknown, right] = await Promise.all([
@@ -15,7 +15,7 @@ Deno.test("a wrong password and an unknown user fail alike, with exit 1", async 
     server.client("alice", PASSWORD, { command: "pwd" }),
   ]);
   const expected = (user: string) =>
-    `Login incorrect\nerror: Login failed for "${user}" on 127.0.0.1:${server.port}\n`;
+    `error: Login failed for "${user}" on 127.0.0.1:${server.port}: Login incorrect\n`;
   for (const [result, user] of [[wrong, "alice"], [unknown, "nobody"]] as const) {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
