@@ -123,7 +123,7 @@ Deno.test("help and local commands work in batch mode", async () => {
     await Deno.mkdir(`${local}/sub`);
     await Deno.writeTextFile(`${local}/sub/file.txt`, "hello");
     const result = await server.client("alice", PASSWORD, {
-      command: "help; help mkdir; lcd sub; lpwd; lls",
+      command: "help; help mkdir; lcd sub; lpwd; lls; lls file.txt",
       cwd: local,
     });
     assert.equal(result.code, 0, result.stderr);
@@ -132,7 +132,7 @@ Deno.test("help and local commands work in batch mode", async () => {
     }
     assert.match(result.stdout, /^usage: mkdir \[-p\] PATH$/m);
     assert.match(result.stdout, new RegExp(`^${await Deno.realPath(local)}/sub$`, "m"));
-    assert.match(result.stdout, /^- +5 +\S+ \S+ +file\.txt$/m);
+    assert.equal(result.stdout.match(/^- +5 +\S+ \S+ +file\.txt$/gm)?.length, 2, "lls FILE");
     const missing = await server.client("alice", PASSWORD, { command: "lcd /no/such/dir" });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Cannot change local directory to "\/no\/such\/dir": not found/);

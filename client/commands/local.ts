@@ -31,7 +31,7 @@ export const lcd: ShellCommand = {
   },
 };
 
-/** `lls`: list a local directory. */
+/** `lls`: list a local directory, or show one file (as `ls` does remotely). */
 export const lls: ShellCommand = {
   name: "lls",
   usage: "lls [PATH]",
@@ -40,20 +40,14 @@ export const lls: ShellCommand = {
   async run(ctx, [path = "."]) {
     const entries: Entry[] = [];
     try {
-      for await (const item of Deno.readDir(path)) {
-        const info = await Deno.stat(`${path}/${item.name}`).catch(() => null);
-        entries.push({
-          name: item.name,
-          type: info?.isDirectory
-            ? "dir"
-            : info?.isFile
-            ? "file"
-            : item.isSymlink
-            ? "link"
-            : "other",
-          size: info?.isFile ? info.size : 0,
-          mtime: info?.mtime?.getTime() ?? 0,
-        });
+      const target = await Deno.stat(path);
+      if (!target.isDirectory) {
+        entries.push(localEntry(path, target, false));
+      } else {
+        for await (const item of Deno.readDir(path)) {
+          const info = await Deno.stat(`${path}/${item.name}`).catch(() => null);
+          entries.push(localEntry(item.name, info, item.isSymlink));
+        }
       }
     } catch (error) {
       throw new Error(`Cannot list local "${path}": ${localReason(error)}`);
@@ -62,6 +56,16 @@ export const lls: ShellCommand = {
     for (const line of formatListing(entries)) ctx.print(line);
   },
 };
+
+/** A listing entry for a local file; `info` is null for a dangling symlink. */
+function localEntry(name: string, info: Deno.FileInfo | null, isSymlink: boolean): Entry {
+  return {
+    name,
+    type: info?.isDirectory ? "dir" : info?.isFile ? "file" : isSymlink ? "link" : "other",
+    size: info?.isFile ? info.size : 0,
+    mtime: info?.mtime?.getTime() ?? 0,
+  };
+}
 
 /** A short reason for a local file error. */
 export function localReason(error: unknown): string {
