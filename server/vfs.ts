@@ -207,7 +207,7 @@ export class Vfs {
   async list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
     const joined = this.#realJoin(virtualPath);
-    const names: { name: string; isSymlink: boolean }[] = [];
+    const names: string[] = [];
     let seen = 0;
     const add = (item: Deno.DirEntry) => {
       seen++;
@@ -218,7 +218,7 @@ export class Vfs {
           `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
         );
       }
-      names.push({ name: item.name, isSymlink: item.isSymlink });
+      names.push(item.name);
     };
     try {
       // The asynchronous reader costs one round trip through the thread pool per entry.
@@ -455,7 +455,7 @@ export class Vfs {
    */
   async #describeAll(
     real: string,
-    names: { name: string; isSymlink: boolean }[],
+    names: string[],
   ): Promise<Entry[]> {
     const entries: Entry[] = [];
     let next = 0;
@@ -463,8 +463,8 @@ export class Vfs {
       next = this.#describeSlice(real, names, next, entries);
       if (next < names.length) await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const { name, isSymlink } of names.slice(next)) {
-      entries.push(await this.#listEntry(childPath(real, name), name, isSymlink));
+    for (const name of names.slice(next)) {
+      entries.push(await this.#listEntry(childPath(real, name), name));
     }
     return entries;
   }
@@ -472,33 +472,42 @@ export class Vfs {
   /** Describes entries synchronously from `start` until the slice's time is up; returns the next index. */
   #describeSlice(
     real: string,
-    names: { name: string; isSymlink: boolean }[],
+    names: string[],
     start: number,
     into: Entry[],
   ): number {
     const began = performance.now();
     let index = start;
     while (index < names.length && syncFs.enabled) {
-      const { name, isSymlink } = names[index++]!;
-      into.push(syncFs.run(() => this.#listEntrySync(childPath(real, name), name, isSymlink)));
+      const name = names[index++]!;
+      into.push(syncFs.run(() => this.#listEntrySync(childPath(real, name), name)));
       if (performance.now() - began > SYNC_SLICE_MS) break;
     }
     return index;
   }
 
-  #listEntrySync(real: string, name: string, isSymlink: boolean): Entry {
+  /**
+   * Describes one listed entry. The directory read's idea of the entry's type
+   * is not trusted: another session may have renamed a symlink leading out
+   * onto the name since, and a stat would describe its target. So the entry
+   * itself is looked at (`lstat`), and a symlink's target is described only
+   * through its resolved path, once checked inside the home.
+   */
+  #listEntrySync(real: string, name: string): Entry {
     try {
-      if (isSymlink) this.#insideOrThrow(Deno.realPathSync(real), name);
-      return toEntry(name, Deno.statSync(real));
+      const info = Deno.lstatSync(real);
+      if (!info.isSymlink) return toEntry(name, info);
+      return toEntry(name, Deno.statSync(this.#insideOrThrow(Deno.realPathSync(real), name)));
     } catch {
       return { name, type: "link", size: 0, mtime: 0 };
     }
   }
 
-  async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {
+  async #listEntry(real: string, name: string): Promise<Entry> {
     try {
-      if (isSymlink) this.#insideOrThrow(await Deno.realPath(real), name);
-      return toEntry(name, await Deno.stat(real));
+      const info = await Deno.lstat(real);
+      if (!info.isSymlink) return toEntry(name, info);
+      return toEntry(name, await Deno.stat(this.#insideOrThrow(await Deno.realPath(real), name)));
     } catch {
       return { name, type: "link", size: 0, mtime: 0 };
     }

@@ -539,3 +539,50 @@ Deno.test("Vfs reports a home deleted under a live session as not found", async 
   await assertRefused(tree, () => vfs.list("/"), "not_found", "list");
   await assertRefused(tree, () => vfs.mkdir("/x", { parents: true }), "not_found", "mkdir");
 });
+
+// ---------------------------------------------------------------------------
+// Races with another session of the same user, made deterministic: the
+// concurrent change runs at the worst moment, from inside the file system
+// call the jail is making (the real call still runs).
+
+/**
+ * Runs `change` right after the next directory read (synchronous or not) has
+ * read its entries, before the jail sees them: as if another session renamed
+ * things between the read and the stats that follow.
+ */
+function afterNextReadDir(change: () => void): Disposable {
+  const { readDir, readDirSync } = Deno;
+  const restore = () => Object.assign(Deno, { readDir, readDirSync });
+  Object.assign(Deno, {
+    readDirSync(path: string | URL) {
+      restore();
+      const entries = [...readDirSync(path)];
+      change();
+      return entries[Symbol.iterator]();
+    },
+    async *readDir(path: string | URL) {
+      restore();
+      const entries = await Array.fromAsync(readDir(path));
+      change();
+      yield* entries;
+    },
+  });
+  return { [Symbol.dispose]: restore };
+}
+
+Deno.test("Vfs.list() never describes what a symlink swapped in after the directory read points to", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const swapped = join(tree.home, "docs", "a.txt");
+  // Cold (asynchronous read), then hot (read synchronously: listed moments ago).
+  for (const round of ["cold", "hot"]) {
+    await Deno.remove(swapped);
+    await Deno.writeTextFile(swapped, "hello");
+    using _race = afterNextReadDir(() => {
+      Deno.removeSync(swapped);
+      Deno.symlinkSync(join(tree.outside, "secret.txt"), swapped);
+    });
+    const entries = await vfs.list("/docs");
+    assert.deepEqual(entries, [{ name: "a.txt", type: "link", size: 0, mtime: 0 }], round);
+  }
+});
