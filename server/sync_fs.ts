@@ -8,8 +8,9 @@
  *
  * - on paths resolved moments ago ({@linkcode SyncFs.isHot}): their directory
  *   entries and inodes are in the kernel's caches; a directory is read whole
- *   that way only if it was listed moments ago with few enough entries
- *   ({@linkcode SyncFs.listedEntries});
+ *   that way only if it was listed moments ago with few enough entries and
+ *   has not changed since ({@linkcode SyncFs.listedEntries}: a directory
+ *   another session grew, or swapped in under the name, is a stranger);
  * - in short slices (listings), yielding to other sessions in between;
  * - for file content read in chunks (downloads), each chunk sent before the
  *   next is read, so other sessions run in between;
@@ -62,6 +63,8 @@ interface HotPath {
   at: number;
   /** Entries of the directory at its last listing; null if never listed. */
   entries: number | null;
+  /** What identified the directory then (see {@linkcode directoryStamp}); null if never listed. */
+  stamp: string | null;
 }
 
 /** Decides when synchronous calls are safe, for one thread; see the module doc. */
@@ -85,24 +88,30 @@ export class SyncFs {
     return seen !== undefined && performance.now() - seen.at < HOT_PATH_MS && this.enabled;
   }
 
-  /** Entries of directory `path` when it was last listed, if it is remembered; else null. */
-  listedEntries(path: string): number | null {
-    return this.#hot.get(path)?.entries ?? null;
+  /**
+   * Entries of directory `path` when it was last listed, if it is remembered
+   * and is still the same directory, unchanged (its `stamp` is the same);
+   * else null.
+   */
+  listedEntries(path: string, stamp: string): number | null {
+    const seen = this.#hot.get(path);
+    return seen?.stamp === stamp ? seen.entries : null;
   }
 
   /** Records that `path` was just resolved (it exists, and its inodes are cached). */
   touch(path: string): void {
-    this.#remember(path, this.#hot.get(path)?.entries ?? null);
+    const seen = this.#hot.get(path);
+    this.#remember(path, seen?.entries ?? null, seen?.stamp ?? null);
   }
 
-  /** Records that directory `path` was just listed, with `entries` entries. */
-  listed(path: string, entries: number): void {
-    this.#remember(path, entries);
+  /** Records that directory `path`, identified by `stamp`, was just listed, with `entries` entries. */
+  listed(path: string, entries: number, stamp: string): void {
+    this.#remember(path, entries, stamp);
   }
 
-  #remember(path: string, entries: number | null): void {
+  #remember(path: string, entries: number | null, stamp: string | null): void {
     this.#hot.delete(path);
-    this.#hot.set(path, { at: performance.now(), entries });
+    this.#hot.set(path, { at: performance.now(), entries, stamp });
     if (this.#hot.size > MAX_HOT_PATHS) {
       this.#hot.delete(this.#hot.keys().next().value!);
     }
@@ -147,6 +156,14 @@ export class SyncFs {
       this.#calls = this.#slowCalls = 0;
     }
   }
+}
+
+/**
+ * Identifies a directory and its content's version: its inode, and its size
+ * and times, which change whenever an entry is added, removed or renamed.
+ */
+export function directoryStamp(info: Deno.FileInfo): string {
+  return [info.dev, info.ino, info.size, info.mtime?.getTime(), info.ctime?.getTime()].join(":");
 }
 
 /** The thread's instance: every jail of a server thread shares what it knows of the disk. */

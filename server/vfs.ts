@@ -13,7 +13,7 @@ import { setImmediate } from "node:timers";
 import type { Entry, EntryType } from "../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../protocol/limits.ts";
 import { fromFsError, OperationError } from "./errors.ts";
-import { syncFs } from "./sync_fs.ts";
+import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /** Names starting with this are the server's own (partial uploads): hidden and refused. */
 export const RESERVED_PREFIX = ".ftpx-";
@@ -220,9 +220,12 @@ export class Vfs {
       }
       names.push(item.name);
     };
+    let stamp: string;
     try {
+      // Taken before the read: a change made during it makes the next listing a stranger's.
+      stamp = directoryStamp(await statResolved(joined, real));
       // The asynchronous reader costs one round trip through the thread pool per entry.
-      const known = syncFs.listedEntries(joined);
+      const known = syncFs.listedEntries(joined, stamp);
       if (known !== null && known <= SYNC_READ_DIR_MAX_ENTRIES && syncFs.isHot(joined)) {
         syncFs.run(() => [...Deno.readDirSync(real)], known * READ_DIR_MS_PER_ENTRY).forEach(add);
       } else {
@@ -231,7 +234,7 @@ export class Vfs {
     } catch (error) {
       throw fromFsError(error, "list", virtualPath);
     }
-    syncFs.listed(joined, seen);
+    syncFs.listed(joined, seen, stamp);
     const entries = await this.#describeAll(real, names);
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

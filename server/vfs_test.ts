@@ -570,6 +570,15 @@ function afterNextReadDir(change: () => void): Disposable {
   return { [Symbol.dispose]: restore };
 }
 
+/** Calls `seen` with the path of every synchronous directory read until disposed. */
+function onReadDirSync(seen: (path: string) => void): Disposable {
+  const { readDirSync } = Deno;
+  Object.assign(Deno, {
+    readDirSync: (path: string | URL) => (seen(String(path)), readDirSync(path)),
+  });
+  return { [Symbol.dispose]: () => Object.assign(Deno, { readDirSync }) };
+}
+
 Deno.test("Vfs.list() never describes what a symlink swapped in after the directory read points to", async () => {
   await using tree = await makeTree();
   const vfs = await Vfs.open(tree.home);
@@ -585,4 +594,34 @@ Deno.test("Vfs.list() never describes what a symlink swapped in after the direct
     const entries = await vfs.list("/docs");
     assert.deepEqual(entries, [{ name: "a.txt", type: "link", size: 0, mtime: 0 }], round);
   }
+});
+
+Deno.test("Vfs.list() reads a directory swapped in under a name listed moments ago as a stranger, not synchronously", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  // A few entries, listed twice: the next listing of "/small" would be one synchronous read.
+  await Deno.mkdir(join(tree.home, "small"));
+  await vfs.list("/small");
+  await vfs.list("/small");
+  // Another session swaps in a directory the thread has never listed (as big as it likes:
+  // read in one synchronous call, it would hold every session of the thread).
+  const big = join(tree.home, "big");
+  await Deno.mkdir(big);
+  for (let i = 0; i < 50; i++) await Deno.writeTextFile(join(big, `f${i}`), "");
+  await Deno.rename(join(tree.home, "small"), join(tree.home, "small-was"));
+  await Deno.rename(big, join(tree.home, "small"));
+  const readSynchronously: string[] = [];
+  {
+    using _watch = onReadDirSync((path) => readSynchronously.push(path));
+    assert.equal((await vfs.list("/small")).length, 50);
+    // Entries added since the last listing: not the directory that was counted either.
+    await vfs.list("/small");
+    // Enough long names to outgrow a directory block: the change shows even within the
+    // millisecond the directory's times are given in.
+    for (let i = 0; i < 40; i++) {
+      await Deno.writeTextFile(join(tree.home, "small", `${"n".repeat(200)}${i}`), "");
+    }
+    assert.equal((await vfs.list("/small")).length, 90);
+  }
+  assert.deepEqual(readSynchronously, [join(tree.home, "small")], "only the unchanged one");
 });
