@@ -27,7 +27,11 @@
  *   calls slow (every read of file content, one stat in a dozen or so in a
  *   listing). Turning synchronous calls off under a busy CPU would make it
  *   worse: their asynchronous twins cost several times the CPU. So a cold
- *   disk costs at most a few stalled calls every few seconds per thread.
+ *   disk costs at most a few stalled calls every few seconds per thread. A
+ *   single call over {@linkcode STALLED_SYNC_CALL_MS} (a hung disk, or a
+ *   directory far bigger than it was, swapped in by another thread between
+ *   the check and the read) turns them off at once: one stall per
+ *   {@linkcode SYNC_COOL_DOWN_MS} at most.
  *
  * Only speed depends on this: a synchronous call and its asynchronous twin
  * return the same result, and every check is made on that result.
@@ -39,6 +43,14 @@
  * of them; a seek on a spinning disk takes milliseconds.
  */
 export const SLOW_SYNC_CALL_MS = 2;
+
+/**
+ * One call this much slower than expected held every session of the thread
+ * for longer than any preemption seen (2 to 60 ms): it turns synchronous
+ * calls off at once. Calls that slow could never add up to
+ * {@linkcode SLOW_CALLS_TO_TURN_OFF} within a window.
+ */
+export const STALLED_SYNC_CALL_MS = 200;
 
 /** This many slow calls within {@linkcode SLOW_CALL_WINDOW_MS} ... */
 export const SLOW_CALLS_TO_TURN_OFF = 3;
@@ -136,8 +148,15 @@ export class SyncFs {
     try {
       return call();
     } finally {
-      this.#count(started, performance.now() - started > SLOW_SYNC_CALL_MS + expectedMs);
+      const beyond = performance.now() - started - expectedMs;
+      if (beyond > STALLED_SYNC_CALL_MS) this.#turnOff();
+      else this.#count(started, beyond > SLOW_SYNC_CALL_MS);
     }
+  }
+
+  #turnOff(): void {
+    this.#offUntil = performance.now() + SYNC_COOL_DOWN_MS;
+    this.#calls = this.#slowCalls = 0;
   }
 
   #count(at: number, slow: boolean): void {
@@ -152,8 +171,7 @@ export class SyncFs {
       this.#slowCalls >= SLOW_CALLS_TO_TURN_OFF &&
       this.#slowCalls * SLOW_CALL_RATIO >= this.#calls
     ) {
-      this.#offUntil = performance.now() + SYNC_COOL_DOWN_MS;
-      this.#calls = this.#slowCalls = 0;
+      this.#turnOff();
     }
   }
 }

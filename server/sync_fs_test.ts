@@ -5,6 +5,7 @@ import {
   SLOW_CALL_RATIO,
   SLOW_CALLS_TO_TURN_OFF,
   SLOW_SYNC_CALL_MS,
+  STALLED_SYNC_CALL_MS,
   SyncFs,
 } from "./sync_fs.ts";
 
@@ -103,4 +104,20 @@ Deno.test("SyncFs.run() counts only the time beyond what the call is expected to
   assert.equal(fs.enabled, true);
   for (let i = 0; i < SLOW_CALLS_TO_TURN_OFF; i++) fs.run(busy(SLOW_SYNC_CALL_MS * 2));
   assert.equal(fs.enabled, false);
+});
+
+Deno.test("SyncFs: one call that held the thread for long turns synchronous calls off at once", () => {
+  // Calls as slow as a second or more (a hung disk, a huge directory swapped in) start a new
+  // one-second window each: counting them among the calls of a window never added up.
+  const fs = new SyncFs();
+  fs.touch("/a");
+  fs.run(busy(STALLED_SYNC_CALL_MS + 5), 1);
+  assert.equal(fs.enabled, false);
+  assert.equal(fs.isHot("/a"), false);
+});
+
+Deno.test("SyncFs: a call within what it was expected to cost is not a stall", () => {
+  const fs = new SyncFs();
+  fs.run(busy(STALLED_SYNC_CALL_MS + 5), STALLED_SYNC_CALL_MS + 50);
+  assert.equal(fs.enabled, true);
 });
