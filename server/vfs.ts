@@ -264,6 +264,7 @@ export class Vfs {
     }
     try {
       const info = await syncFs.preferSync(() => file.statSync(), () => file.stat());
+      await this.#refuseSwapped(virtualPath, real, info);
       if (info.isDirectory) {
         throw new OperationError("is_a_directory", `Cannot read "${virtualPath}": is a directory`);
       }
@@ -332,11 +333,28 @@ export class Vfs {
     });
   }
 
-  /** Starts a partial upload as a copy of the file at `virtualPath` (to append to it). */
+  /**
+   * Starts a partial upload as a copy of the file at `virtualPath` (to append
+   * to it). Copied from the file {@linkcode Vfs.openFile} opened and checked,
+   * not by path: a path may lead elsewhere by the time it is copied.
+   */
   async copyToPartial(virtualPath: string, name: string): Promise<void> {
-    const real = await this.resolve(virtualPath);
+    const { file } = await this.openFile(virtualPath);
+    let partial: Deno.FsFile;
     try {
-      await Deno.copyFile(real, await this.partialFile(name));
+      partial = await Deno.open(await this.partialFile(name), {
+        write: true,
+        create: true,
+        truncate: true,
+        mode: 0o600,
+      });
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    try {
+      // Each stream closes its file when done or failed.
+      await file.readable.pipeTo(partial.writable);
     } catch (error) {
       throw fromFsError(error, "copy", virtualPath);
     }
@@ -513,6 +531,29 @@ export class Vfs {
       return toEntry(name, await Deno.stat(this.#insideOrThrow(await Deno.realPath(real), name)));
     } catch {
       return { name, type: "link", size: 0, mtime: 0 };
+    }
+  }
+
+  /**
+   * Checks that the file opened at `real` is the one inside the home. Between
+   * the jail's check of a path and the open, another session of the user may
+   * rename a symlink leading out (the jail refuses to follow one, but not to
+   * rename it) over a directory on the path, and the open follows it. So the
+   * path is resolved again after the open and must name the very file opened
+   * (same device and inode), else it is refused.
+   */
+  async #refuseSwapped(virtualPath: string, real: string, opened: Deno.FileInfo): Promise<void> {
+    const hot = syncFs.isHot(this.#realJoin(virtualPath));
+    const now = this.#insideOrThrow(
+      hot ? syncFs.run(() => Deno.realPathSync(real)) : await Deno.realPath(real),
+      virtualPath,
+    );
+    const there = hot ? syncFs.run(() => Deno.statSync(now)) : await Deno.stat(now);
+    if (there.dev !== opened.dev || there.ino !== opened.ino) {
+      throw new OperationError(
+        "changed",
+        `Cannot open "${virtualPath}": it was moved while being opened`,
+      );
     }
   }
 

@@ -625,3 +625,75 @@ Deno.test("Vfs.list() reads a directory swapped in under a name listed moments a
   }
   assert.deepEqual(readSynchronously, [join(tree.home, "small")], "only the unchanged one");
 });
+
+/**
+ * Runs `before` right before the next `Deno.open` and `after` right after it:
+ * as if another session renamed things between the jail's check of a path and
+ * its use.
+ */
+function aroundNextOpen(before: () => Promise<void>, after = async () => {}): Disposable {
+  // Reading a file's content by path starts with one of these.
+  const { open, copyFile } = Deno;
+  const restore = () => Object.assign(Deno, { open, copyFile });
+  const around = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+  async (
+    ...args: A
+  ): Promise<R> => {
+    restore();
+    await before();
+    try {
+      return await call(...args);
+    } finally {
+      await after();
+    }
+  };
+  Object.assign(Deno, { open: around(open), copyFile: around(copyFile) });
+  return { [Symbol.dispose]: restore };
+}
+
+Deno.test("Vfs.openFile() never opens what a symlink renamed over a checked directory leads to", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const checked = join(tree.home, "x");
+  await Deno.mkdir(checked);
+  await Deno.writeTextFile(join(checked, "secret.txt"), "inside");
+  // The home holds a link leading out (refused by the jail, but the user may rename it).
+  const swapIn = async () => {
+    await Deno.rename(checked, join(tree.home, "x-was"));
+    await Deno.rename(join(tree.home, "out-dir"), checked);
+  };
+  const swapBack = async () => {
+    await Deno.rename(checked, join(tree.home, "out-dir"));
+    await Deno.rename(join(tree.home, "x-was"), checked);
+  };
+  for (const [label, after] of [["left swapped", undefined], ["swapped back", swapBack]] as const) {
+    using _race = aroundNextOpen(swapIn, after);
+    const opened = await vfs.openFile("/x/secret.txt").then(
+      ({ file }) => (file.close(), "opened"),
+      (error) => error,
+    );
+    assert.ok(opened instanceof OperationError, `${label}: ${opened}`);
+    assert.ok(!opened.message.includes(tree.root), opened.message);
+    if (after === undefined) await swapBack();
+  }
+  // Undisturbed, the file opens.
+  const { file } = await vfs.openFile("/x/secret.txt");
+  file.close();
+});
+
+Deno.test("Vfs.copyToPartial() (APPE) never copies what a symlink renamed over a checked directory leads to", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const checked = join(tree.home, "x");
+  await Deno.mkdir(checked);
+  await Deno.writeTextFile(join(checked, "secret.txt"), "inside");
+  using _race = aroundNextOpen(async () => {
+    await Deno.rename(checked, join(tree.home, "x-was"));
+    await Deno.rename(join(tree.home, "out-dir"), checked);
+  });
+  const name = "0123456789abcdef";
+  const copied = await vfs.copyToPartial("/x/secret.txt", name).then(() => "copied", (e) => e);
+  assert.ok(copied instanceof OperationError, String(copied));
+  const partial = await Deno.readTextFile(await vfs.partialFile(name)).catch(() => "");
+  assert.notEqual(partial, "secret");
+});
