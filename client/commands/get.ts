@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { ConnectionLostError } from "../connection.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
-import { downloadFile, type TransferEnv } from "../transfer/download.ts";
+import { downloadFile, PART_SUFFIX, type TransferEnv } from "../transfer/download.ts";
 import type { ShellCommand, ShellContext } from "./command.ts";
 import {
   localStat,
@@ -38,16 +38,24 @@ export const get: ShellCommand = {
   },
 };
 
-/** `reget`: continue an interrupted download; fails if there is nothing to continue. */
+/**
+ * `reget`: continue an interrupted download; fails if there is nothing to
+ * continue. Like get, it never replaces an existing local file silently.
+ */
 export const reget: ShellCommand = {
   name: "reget",
-  usage: "reget REMOTE [LOCAL]",
+  usage: "reget [-f] REMOTE [LOCAL]",
   summary: "Resume an interrupted download (fails if it can't resume)",
+  flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: 2 },
-  async run(ctx, [remote, local]) {
+  async run(ctx, [remote, local], flags) {
     const found = await remoteStat(ctx, remote!);
     if (!found) throw new Error(`Cannot get "${remote}": not found`);
+    if (found.entry.type === "dir") throw new Error(`Cannot get "${found.path}": is a directory`);
     const target = await localTarget(remoteBaseName(found.path), local);
+    // Without a partial there is nothing to resume (downloadFile says so): ask nothing first.
+    const resumable = await localStat(target + PART_SUFFIX) !== null;
+    if (resumable && !await mayOverwrite(ctx, target, flags.force === true)) return;
     await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "require" });
   },
 };

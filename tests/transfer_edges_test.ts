@@ -1,0 +1,141 @@
+/**
+ * Transfer edge cases a demanding user hits: reget beside an existing file,
+ * trees with empty directories and empty files, one-line errors for single
+ * names in mget/mput, and a failed replacement that keeps the old file.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Connection } from "../client/connection.ts";
+import { ResumeStore } from "../client/resume_store.ts";
+import { writeAll, writeFrame } from "../protocol/frame_writer.ts";
+import { bytes, fileSha256, sha256 } from "./_data.ts";
+import { fileSize, tempDir, TestServer } from "./_spawn.ts";
+
+const MIB = 1024 * 1024;
+const PASSWORD = "alice-secret";
+
+async function setup() {
+  const server = await TestServer.start({ args: ["--log-level", "warn"] });
+  await server.addUser("alice", PASSWORD);
+  await Deno.mkdir(server.home("alice"), { recursive: true });
+  return server;
+}
+
+/** The identity the server reports for a file (an empty range: no body to read). */
+async function remoteIdentity(server: TestServer, path: string) {
+  const connection = await Connection.open({ host: "127.0.0.1", port: server.port });
+  try {
+    await connection.call("login", { user: "alice", password: PASSWORD });
+    const { entry } = await connection.call("stat", { path });
+    const size = (entry as { size: number }).size;
+    const reply = await connection.call("get", { path, offset: size });
+    return { size, mtime: Number(reply.mtime), tag: String(reply.tag) };
+  } finally {
+    connection.close();
+  }
+}
+
+Deno.test("reget never overwrites an existing local file silently: batch mode needs -f", async () => {
+  await using server = await setup();
+  await using local = await tempDir("ftpx-local-");
+  await using config = await tempDir("ftpx-config-");
+  const content = bytes(2 * MIB, 4);
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), content);
+  const identity = await remoteIdentity(server, "/a.bin");
+  const target = join(local.path, "a.bin");
+  await new ResumeStore(join(config.path, "resume.ini")).save({
+    server: `127.0.0.1:${server.port}`,
+    user: "alice",
+    remote: "/a.bin",
+    local: target,
+    ...identity,
+    started: 1,
+  });
+  await Deno.writeFile(target + ".ftpx-part", content.subarray(0, MIB));
+  await Deno.writeTextFile(target, "precious");
+  const env = { FTPX_HOME: config.path };
+
+  const refused = await server.client("alice", PASSWORD, {
+    command: "reget a.bin",
+    cwd: local.path,
+    env,
+  });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^error: Local file ".*a\.bin" exists: use -f to overwrite$/m);
+  assert.equal(await Deno.readTextFile(target), "precious");
+  assert.equal(await fileSize(target + ".ftpx-part"), MIB, "the partial is kept");
+
+  const forced = await server.client("alice", PASSWORD, {
+    command: "reget -f a.bin",
+    cwd: local.path,
+    env,
+  });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /get a\.bin: 2M in \S+ \(\S+\), resumed at 1M/);
+  assert.equal(await fileSha256(target), sha256(content));
+});
+
+Deno.test("get -r and put -r keep empty directories and empty files, at any depth", async () => {
+  await using server = await setup();
+  await using local = await tempDir("ftpx-local-");
+  const src = join(local.path, "src");
+  await Deno.mkdir(join(src, "a/b/c"), { recursive: true });
+  await Deno.mkdir(join(src, "empty/deeper"), { recursive: true });
+  await Deno.writeFile(join(src, "zero"), new Uint8Array());
+  await Deno.writeFile(join(src, "a/b/c/zero"), new Uint8Array());
+  await Deno.writeTextFile(join(src, "a/b/note.txt"), "note");
+  const up = await server.client("alice", PASSWORD, { command: "put -r src", cwd: local.path });
+  assert.equal(up.code, 0, up.stderr);
+  const home = server.home("alice");
+  assert.ok((await Deno.stat(join(home, "src/empty/deeper"))).isDirectory);
+  assert.equal(await fileSize(join(home, "src/zero")), 0);
+  assert.equal(await fileSize(join(home, "src/a/b/c/zero")), 0);
+  assert.equal(await Deno.readTextFile(join(home, "src/a/b/note.txt")), "note");
+
+  const down = await server.client("alice", PASSWORD, {
+    command: "get -r src copy",
+    cwd: local.path,
+  });
+  assert.equal(down.code, 0, down.stderr);
+  const copy = join(local.path, "copy");
+  assert.ok((await Deno.stat(join(copy, "empty/deeper"))).isDirectory);
+  assert.equal(await fileSize(join(copy, "zero")), 0);
+  assert.equal(await fileSize(join(copy, "a/b/c/zero")), 0);
+  assert.equal(await Deno.readTextFile(join(copy, "a/b/note.txt")), "note");
+  const leftovers = [];
+  for await (const entry of Deno.readDir(join(copy, "a/b/c"))) leftovers.push(entry.name);
+  assert.deepEqual(leftovers, ["zero"], "no partial files left beside the copies");
+});
+
+Deno.test("a replacement that fails verification leaves the old file whole", async () => {
+  await using server = await setup();
+  const connection = await Connection.open({ host: "127.0.0.1", port: server.port });
+  /** Sends a put with its body; returns the reply. */
+  const put = async (id: number, content: Uint8Array, fields: Record<string, unknown> = {}) => {
+    const size = content.length;
+    await writeFrame(connection.sink, {
+      op: "put",
+      id,
+      path: "doc.bin",
+      size,
+      body: size,
+      ...fields,
+    });
+    await writeAll(connection.sink, content);
+    return await connection.readResponse(id);
+  };
+  try {
+    await connection.call("login", { user: "alice", password: PASSWORD });
+    const old = bytes(50_000, 8);
+    assert.equal((await put(1, old, { sha256: sha256(old) })).status, 201);
+    assert.equal((await put(2, bytes(70_000, 9))).status, 200);
+    const bad = await connection.request("put_commit", { path: "doc.bin", sha256: "0".repeat(64) });
+    assert.equal(bad.status, 412);
+    assert.deepEqual(await Deno.readFile(join(server.home("alice"), "doc.bin")), old);
+    const df = await connection.call("df");
+    assert.equal(df.used, old.length, "the refused upload's bytes are not counted");
+  } finally {
+    connection.close();
+  }
+});
