@@ -108,6 +108,31 @@ Deno.test("get -r and put -r keep empty directories and empty files, at any dept
   assert.deepEqual(leftovers, ["zero"], "no partial files left beside the copies");
 });
 
+Deno.test("errors of reget, mget and mput on one name are one clear line", async () => {
+  await using server = await setup();
+  await using local = await tempDir("ftpx-local-");
+  await Deno.mkdir(join(server.home("alice"), "dir"));
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(1000));
+  const cases: [string, RegExp][] = [
+    ["reget dir", /^error: Cannot get "\/dir": is a directory$/m],
+    ["mget nope.bin", /^error: Cannot get "nope\.bin": not found$/m],
+    ["mget dir", /^error: Cannot get "\/dir": is a directory \(use get -r\)$/m],
+    ["mput nope.bin", /^error: Cannot read "nope\.bin": not found$/m],
+    [
+      "get a.bin no/such/a.bin",
+      /^error: Cannot write ".*no\/such\/a\.bin": no local directory ".*no\/such"$/m,
+    ],
+    ["mkdir -p q/r; mv q q/r", /^error: Cannot move "\/q" into itself$/m],
+  ];
+  for (const [command, expected] of cases) {
+    const result = await server.client("alice", PASSWORD, { command, cwd: local.path });
+    assert.equal(result.code, 1, command);
+    assert.match(result.stderr, expected, command);
+    assert.equal(result.stderr.trim().split("\n").length, 1, `one line for "${command}"`);
+  }
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(local.path)), [], "nothing left locally");
+});
+
 Deno.test("a replacement that fails verification leaves the old file whole", async () => {
   await using server = await setup();
   const connection = await Connection.open({ host: "127.0.0.1", port: server.port });

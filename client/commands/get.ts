@@ -79,10 +79,17 @@ export const mget: ShellCommand = {
   },
 };
 
-/** Remote files matching a pattern (a plain name must exist). */
+/** Remote files matching a pattern (a plain name must be an existing file). */
 async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]> {
   const { dir, name } = splitPattern(pattern);
-  if (!hasWildcard(name)) return [pattern];
+  if (!hasWildcard(name)) {
+    const found = await remoteStat(ctx, pattern);
+    if (!found) throw new Error(`Cannot get "${pattern}": not found`);
+    if (found.entry.type === "dir") {
+      throw new Error(`Cannot get "${found.path}": is a directory (use get -r)`);
+    }
+    return [found.path];
+  }
   const listing = await ctx.connection.list(dir);
   const regexp = globToRegExp(name);
   const matches = listing.entries
@@ -92,12 +99,16 @@ async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]
   return matches;
 }
 
-/** Runs `work` on every item, going on after failures; fails at the end if any did. */
+/**
+ * Runs `work` on every item, going on after failures; fails at the end if any
+ * did. A single item's failure is its own error (one line, no tally).
+ */
 export async function eachFile(
   ctx: ShellContext,
   items: string[],
   work: (item: string) => Promise<void>,
 ): Promise<void> {
+  if (items.length === 1) return await work(items[0]!);
   let failed = 0;
   for (const item of items) {
     try {
