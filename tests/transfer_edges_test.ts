@@ -11,6 +11,7 @@ import { ResumeStore } from "../client/resume_store.ts";
 import { writeAll, writeFrame } from "../protocol/frame_writer.ts";
 import { bytes, fileSha256, sha256 } from "./_data.ts";
 import { fileSize, tempDir, TestServer } from "./_spawn.ts";
+import { runInTerminal } from "./_terminal.ts";
 
 const MIB = 1024 * 1024;
 const PASSWORD = "alice-secret";
@@ -163,4 +164,36 @@ Deno.test("a replacement that fails verification leaves the old file whole", asy
   } finally {
     connection.close();
   }
+});
+
+Deno.test("with NO_COLOR on a terminal, or without a terminal, each file gets one summary line and no bar", async () => {
+  await using server = await setup();
+  await using local = await tempDir("ftpx-local-");
+  await using config = await tempDir("ftpx-config-");
+  await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(2 * MIB));
+  await Deno.writeFile(join(server.home("alice"), "b.bin"), bytes(3 * MIB));
+  const onTerminal = await runInTerminal(["connect", "-P", String(server.port), "-u", "alice"], {
+    env: { FTPX_PASSWORD: PASSWORD, FTPX_HOME: config.path, NO_COLOR: "1" },
+    steps: [
+      { expect: "ftpx alice:/> ", send: `lcd ${local.path}\r` },
+      { expect: "ftpx alice:/> ", send: "mget *.bin\r" },
+      { expect: /get b\.bin: 3M in \S+ \(\S+\)\r\n/ },
+      { expect: "ftpx alice:/> ", send: "exit\r" },
+    ],
+  });
+  assert.equal(onTerminal.code, 0, onTerminal.output);
+  assert.match(onTerminal.output, /\nget a\.bin: 2M in \S+ \(\S+\)\r\nget b\.bin: 3M in/);
+  assert.ok(!onTerminal.output.includes("\x1b"), "no terminal control sequences");
+  assert.doesNotMatch(onTerminal.output, /%/, "no bar drawn");
+
+  const piped = await server.client("alice", PASSWORD, {
+    command: "mget -f *.bin; put a.bin c.bin",
+    cwd: local.path,
+    env: { FTPX_HOME: config.path, NO_COLOR: "" },
+  });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(
+    piped.stderr,
+    /^get a\.bin: 2M in \S+ \(\S+\)\nget b\.bin: 3M in \S+ \(\S+\)\nput a\.bin: 2M in \S+ \(\S+\)\n$/,
+  );
 });
