@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { Connection } from "../client/connection.ts";
 import { ResumeStore } from "../client/resume_store.ts";
@@ -196,4 +197,48 @@ Deno.test("with NO_COLOR on a terminal, or without a terminal, each file gets on
     piped.stderr,
     /^get a\.bin: 2M in \S+ \(\S+\)\nget b\.bin: 3M in \S+ \(\S+\)\nput a\.bin: 2M in \S+ \(\S+\)\n$/,
   );
+});
+
+Deno.test("at start the server deletes partial uploads idle for partial_max_age, freeing their space", async () => {
+  await using data = await tempDir("ftpx-data-");
+  const first = await TestServer.start({ dataDir: data.path, args: ["--log-level", "warn"] });
+  await first.addUser("alice", PASSWORD);
+  const partials = join(first.home("alice"), ".ftpx-partial");
+  const connection = await Connection.open({ host: "127.0.0.1", port: first.port });
+  try {
+    await connection.call("login", { user: "alice", password: PASSWORD });
+    for (const name of ["old.bin", "young.bin"]) {
+      // An upload never committed: its partial stays for a resume.
+      await writeFrame(connection.sink, { op: "put", id: 1, path: name, size: 1000, body: 1000 });
+      await writeAll(connection.sink, bytes(1000));
+      assert.equal((await connection.readResponse(1)).status, 200);
+    }
+  } finally {
+    connection.close();
+  }
+  await first.stop();
+  assert.equal((await Array.fromAsync(Deno.readDir(partials))).length, 2);
+  const db = new DatabaseSync(join(data.path, "ftpx.db"));
+  try {
+    db.prepare("UPDATE partial_uploads SET updated_at = 0 WHERE path = '/old.bin'").run();
+  } finally {
+    db.close();
+  }
+
+  await using second = await TestServer.start({
+    dataDir: data.path,
+    args: ["--log-level", "warn"],
+  });
+  assert.equal((await Array.fromAsync(Deno.readDir(partials))).length, 1, "the old one is gone");
+  const after = await Connection.open({ host: "127.0.0.1", port: second.port });
+  try {
+    await after.call("login", { user: "alice", password: PASSWORD });
+    assert.equal((await after.call("df")).used, 1000, "only the young partial is counted");
+    const old = await after.call("put_offset", { path: "old.bin", size: 1000 });
+    assert.equal(old.offset, 0);
+    const young = await after.call("put_offset", { path: "young.bin", size: 1000 });
+    assert.equal(young.offset, 1000, "the young partial still resumes");
+  } finally {
+    after.close();
+  }
 });
