@@ -242,3 +242,39 @@ Deno.test("at start the server deletes partial uploads idle for partial_max_age,
     after.close();
   }
 });
+
+Deno.test("a target ending in / must be an existing directory: get and put never create a file by that name", async () => {
+  await using server = await setup();
+  await using local = await tempDir("ftpx-local-");
+  await Deno.writeTextFile(join(server.home("alice"), "a.txt"), "remote");
+  await Deno.writeTextFile(join(local.path, "b.txt"), "local");
+  const cases: [string, RegExp][] = [
+    ["get a.txt newdir/", /^error: Cannot download to "newdir\/": not a local directory$/m],
+    ["get a.txt b.txt/", /^error: Cannot download to "b\.txt\/": not a local directory$/m],
+    ["reget a.txt newdir/", /^error: Cannot download to "newdir\/": not a local directory$/m],
+    ["put b.txt newremote/", /^error: Cannot upload to "newremote\/": not a remote directory$/m],
+    ["put b.txt a.txt/", /^error: Cannot upload to "a\.txt\/": not a remote directory$/m],
+  ];
+  for (const [command, expected] of cases) {
+    const result = await server.client("alice", PASSWORD, { command, cwd: local.path });
+    assert.equal(result.code, 1, command);
+    assert.match(result.stderr, expected, command);
+    assert.equal(result.stderr.trim().split("\n").length, 1, `one line for "${command}"`);
+  }
+  assert.deepEqual((await Array.fromAsync(Deno.readDir(local.path))).map((e) => e.name), [
+    "b.txt",
+  ]);
+  assert.deepEqual((await Array.fromAsync(Deno.readDir(server.home("alice")))).map((e) => e.name), [
+    "a.txt",
+  ]);
+  assert.equal(await Deno.readTextFile(join(server.home("alice"), "a.txt")), "remote");
+
+  await Deno.mkdir(join(local.path, "in"));
+  const into = await server.client("alice", PASSWORD, {
+    command: "get a.txt in/; mkdir up; put b.txt up/",
+    cwd: local.path,
+  });
+  assert.equal(into.code, 0, into.stderr);
+  assert.equal(await Deno.readTextFile(join(local.path, "in/a.txt")), "remote");
+  assert.equal(await Deno.readTextFile(join(server.home("alice"), "up/b.txt")), "local");
+});

@@ -6,6 +6,7 @@ import { Status } from "../../protocol/status.ts";
 import { RemoteError } from "../connection.ts";
 import { Progress, stderrProgressOutput } from "../progress.ts";
 import { ResumeStore } from "../resume_store.ts";
+import { LocalFileError } from "../transfer/_io.ts";
 import type { TransferEnv } from "../transfer/download.ts";
 import type { ShellContext } from "./command.ts";
 
@@ -55,6 +56,18 @@ export async function localTarget(name: string, local: string | undefined): Prom
   if (local === undefined) return resolve(name);
   if ((await localStat(local))?.isDirectory) return join(resolve(local), name);
   return resolve(local);
+}
+
+/**
+ * The absolute local target for downloading the remote file `name`, as
+ * {@linkcode localTarget}; a LOCAL ending in "/" names a directory, so it must be one.
+ */
+export async function localFileTarget(name: string, local: string | undefined): Promise<string> {
+  const target = await localTarget(name, local);
+  if (local?.endsWith("/") && target === resolve(local)) {
+    throw new LocalFileError(`Cannot download to "${local}": not a local directory`);
+  }
+  return target;
 }
 
 /**

@@ -4,6 +4,7 @@ import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
 import { downloadFile, PART_SUFFIX, type TransferEnv } from "../transfer/download.ts";
 import type { ShellCommand, ShellContext } from "./command.ts";
 import {
+  localFileTarget,
   localStat,
   localTarget,
   mayOverwrite,
@@ -32,7 +33,7 @@ export const get: ShellCommand = {
       await getTree(ctx, transferEnv(ctx), found.path, target, force);
       return;
     }
-    const target = await localTarget(remoteBaseName(found.path), local);
+    const target = await localFileTarget(remoteBaseName(found.path), local);
     if (!await mayOverwrite(ctx, target, force)) return;
     await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "auto" });
   },
@@ -52,7 +53,7 @@ export const reget: ShellCommand = {
     const found = await remoteStat(ctx, remote!);
     if (!found) throw new Error(`Cannot get "${remote}": not found`);
     if (found.entry.type === "dir") throw new Error(`Cannot get "${found.path}": is a directory`);
-    const target = await localTarget(remoteBaseName(found.path), local);
+    const target = await localFileTarget(remoteBaseName(found.path), local);
     // Without a partial there is nothing to resume (downloadFile says so): ask nothing first.
     const resumable = await localStat(target + PART_SUFFIX) !== null;
     if (resumable && !await mayOverwrite(ctx, target, flags.force === true)) return;

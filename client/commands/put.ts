@@ -26,6 +26,10 @@ export const put: ShellCommand = {
       await putTree(ctx, transferEnv(ctx), local!, target);
       return;
     }
+    if (remote?.endsWith("/") && target === remote) {
+      // A name ending in "/" is a directory: never create a file by that name.
+      throw new Error(`Cannot upload to "${remote}": not a remote directory`);
+    }
     await uploadFile(transferEnv(ctx), { local: local!, remote: target });
   },
 };
