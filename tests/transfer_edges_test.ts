@@ -110,12 +110,17 @@ Deno.test("get -r and put -r keep empty directories and empty files, at any dept
   assert.deepEqual(leftovers, ["zero"], "no partial files left beside the copies");
 });
 
-Deno.test("errors of reget, mget and mput on one name are one clear line", async () => {
+Deno.test("errors of reget, mget, mput and put on one name are one clear line, with the real reason", async () => {
   await using server = await setup();
   await using local = await tempDir("ftpx-local-");
+  await using links = await tempDir("ftpx-links-");
+  const loop = join(links.path, "loop");
+  await Deno.symlink(loop, loop);
   await Deno.mkdir(join(server.home("alice"), "dir"));
   await Deno.writeFile(join(server.home("alice"), "a.bin"), bytes(1000));
   const cases: [string, RegExp][] = [
+    [`put ${loop}`, /^error: Cannot read ".*loop": too many levels of symbolic links$/m],
+    [`mput ${loop}`, /^error: Cannot read ".*loop": too many levels of symbolic links$/m],
     ["reget dir", /^error: Cannot get "\/dir": is a directory$/m],
     ["mget nope.bin", /^error: Cannot get "nope\.bin": not found$/m],
     ["mget dir", /^error: Cannot get "\/dir": is a directory \(use get -r\)$/m],

@@ -6,7 +6,7 @@ import { Status } from "../../protocol/status.ts";
 import { RemoteError } from "../connection.ts";
 import { Progress, stderrProgressOutput } from "../progress.ts";
 import { ResumeStore } from "../resume_store.ts";
-import { LocalFileError } from "../transfer/_io.ts";
+import { LocalFileError, localReason } from "../transfer/_io.ts";
 import type { TransferEnv } from "../transfer/download.ts";
 import type { ShellContext } from "./command.ts";
 
@@ -46,8 +46,12 @@ export function remoteBaseName(path: string): string {
 export async function localStat(path: string): Promise<Deno.FileInfo | null> {
   try {
     return await Deno.stat(path);
-  } catch {
-    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    // Permission denied, a symlink loop...: say which, not "not found".
+    throw new LocalFileError(`Cannot read "${path}": ${localReason(error)}`);
   }
 }
 
