@@ -454,6 +454,9 @@ export class Vfs {
       target = to === "/" ? `/${baseName(from)}` : `${to}/${baseName(from)}`;
     }
     if (target === from) return { to: target, replaced: 0 };
+    if (target.startsWith(`${from}/`)) {
+      throw new OperationError("bad_request", `Cannot move "${from}" into itself`);
+    }
     const destination = await this.resolveEntry(target);
     const existing = await Deno.lstat(destination).catch(() => null);
     try {

@@ -1,9 +1,10 @@
 import { join, resolve } from "node:path";
 import { ConnectionLostError } from "../connection.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
-import { downloadFile, type TransferEnv } from "../transfer/download.ts";
+import { downloadFile, PART_SUFFIX, type TransferEnv } from "../transfer/download.ts";
 import type { ShellCommand, ShellContext } from "./command.ts";
 import {
+  localFileTarget,
   localStat,
   localTarget,
   mayOverwrite,
@@ -32,22 +33,30 @@ export const get: ShellCommand = {
       await getTree(ctx, transferEnv(ctx), found.path, target, force);
       return;
     }
-    const target = await localTarget(remoteBaseName(found.path), local);
+    const target = await localFileTarget(remoteBaseName(found.path), local);
     if (!await mayOverwrite(ctx, target, force)) return;
     await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "auto" });
   },
 };
 
-/** `reget`: continue an interrupted download; fails if there is nothing to continue. */
+/**
+ * `reget`: continue an interrupted download; fails if there is nothing to
+ * continue. Like get, it never replaces an existing local file silently.
+ */
 export const reget: ShellCommand = {
   name: "reget",
-  usage: "reget REMOTE [LOCAL]",
+  usage: "reget [-f] REMOTE [LOCAL]",
   summary: "Resume an interrupted download (fails if it can't resume)",
+  flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: 2 },
-  async run(ctx, [remote, local]) {
+  async run(ctx, [remote, local], flags) {
     const found = await remoteStat(ctx, remote!);
     if (!found) throw new Error(`Cannot get "${remote}": not found`);
-    const target = await localTarget(remoteBaseName(found.path), local);
+    if (found.entry.type === "dir") throw new Error(`Cannot get "${found.path}": is a directory`);
+    const target = await localFileTarget(remoteBaseName(found.path), local);
+    // Without a partial there is nothing to resume (downloadFile says so): ask nothing first.
+    const resumable = await localStat(target + PART_SUFFIX) !== null;
+    if (resumable && !await mayOverwrite(ctx, target, flags.force === true)) return;
     await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "require" });
   },
 };
@@ -71,10 +80,17 @@ export const mget: ShellCommand = {
   },
 };
 
-/** Remote files matching a pattern (a plain name must exist). */
+/** Remote files matching a pattern (a plain name must be an existing file). */
 async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]> {
   const { dir, name } = splitPattern(pattern);
-  if (!hasWildcard(name)) return [pattern];
+  if (!hasWildcard(name)) {
+    const found = await remoteStat(ctx, pattern);
+    if (!found) throw new Error(`Cannot get "${pattern}": not found`);
+    if (found.entry.type === "dir") {
+      throw new Error(`Cannot get "${found.path}": is a directory (use get -r)`);
+    }
+    return [found.path];
+  }
   const listing = await ctx.connection.list(dir);
   const regexp = globToRegExp(name);
   const matches = listing.entries
@@ -84,12 +100,16 @@ async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]
   return matches;
 }
 
-/** Runs `work` on every item, going on after failures; fails at the end if any did. */
+/**
+ * Runs `work` on every item, going on after failures; fails at the end if any
+ * did. A single item's failure is its own error (one line, no tally).
+ */
 export async function eachFile(
   ctx: ShellContext,
   items: string[],
   work: (item: string) => Promise<void>,
 ): Promise<void> {
+  if (items.length === 1) return await work(items[0]!);
   let failed = 0;
   for (const item of items) {
     try {
