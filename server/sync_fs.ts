@@ -8,8 +8,9 @@
  *
  * - on paths resolved moments ago ({@linkcode SyncFs.isHot}): their directory
  *   entries and inodes are in the kernel's caches; a directory is read whole
- *   that way only if it was listed moments ago with few enough entries
- *   ({@linkcode SyncFs.listedEntries});
+ *   that way only if it was listed moments ago with few enough entries and
+ *   has not changed since ({@linkcode SyncFs.listedEntries}: a directory
+ *   another session grew, or swapped in under the name, is a stranger);
  * - in short slices (listings), yielding to other sessions in between;
  * - for file content read in chunks (downloads), each chunk sent before the
  *   next is read, so other sessions run in between;
@@ -26,7 +27,11 @@
  *   calls slow (every read of file content, one stat in a dozen or so in a
  *   listing). Turning synchronous calls off under a busy CPU would make it
  *   worse: their asynchronous twins cost several times the CPU. So a cold
- *   disk costs at most a few stalled calls every few seconds per thread.
+ *   disk costs at most a few stalled calls every few seconds per thread. A
+ *   single call over {@linkcode STALLED_SYNC_CALL_MS} (a hung disk, or a
+ *   directory far bigger than it was, swapped in by another thread between
+ *   the check and the read) turns them off at once: one stall per
+ *   {@linkcode SYNC_COOL_DOWN_MS} at most.
  *
  * Only speed depends on this: a synchronous call and its asynchronous twin
  * return the same result, and every check is made on that result.
@@ -38,6 +43,14 @@
  * of them; a seek on a spinning disk takes milliseconds.
  */
 export const SLOW_SYNC_CALL_MS = 2;
+
+/**
+ * One call this much slower than expected held every session of the thread
+ * for longer than any preemption seen (2 to 60 ms): it turns synchronous
+ * calls off at once. Calls that slow could never add up to
+ * {@linkcode SLOW_CALLS_TO_TURN_OFF} within a window.
+ */
+export const STALLED_SYNC_CALL_MS = 200;
 
 /** This many slow calls within {@linkcode SLOW_CALL_WINDOW_MS} ... */
 export const SLOW_CALLS_TO_TURN_OFF = 3;
@@ -62,6 +75,8 @@ interface HotPath {
   at: number;
   /** Entries of the directory at its last listing; null if never listed. */
   entries: number | null;
+  /** What identified the directory then (see {@linkcode directoryStamp}); null if never listed. */
+  stamp: string | null;
 }
 
 /** Decides when synchronous calls are safe, for one thread; see the module doc. */
@@ -85,24 +100,30 @@ export class SyncFs {
     return seen !== undefined && performance.now() - seen.at < HOT_PATH_MS && this.enabled;
   }
 
-  /** Entries of directory `path` when it was last listed, if it is remembered; else null. */
-  listedEntries(path: string): number | null {
-    return this.#hot.get(path)?.entries ?? null;
+  /**
+   * Entries of directory `path` when it was last listed, if it is remembered
+   * and is still the same directory, unchanged (its `stamp` is the same);
+   * else null.
+   */
+  listedEntries(path: string, stamp: string): number | null {
+    const seen = this.#hot.get(path);
+    return seen?.stamp === stamp ? seen.entries : null;
   }
 
   /** Records that `path` was just resolved (it exists, and its inodes are cached). */
   touch(path: string): void {
-    this.#remember(path, this.#hot.get(path)?.entries ?? null);
+    const seen = this.#hot.get(path);
+    this.#remember(path, seen?.entries ?? null, seen?.stamp ?? null);
   }
 
-  /** Records that directory `path` was just listed, with `entries` entries. */
-  listed(path: string, entries: number): void {
-    this.#remember(path, entries);
+  /** Records that directory `path`, identified by `stamp`, was just listed, with `entries` entries. */
+  listed(path: string, entries: number, stamp: string): void {
+    this.#remember(path, entries, stamp);
   }
 
-  #remember(path: string, entries: number | null): void {
+  #remember(path: string, entries: number | null, stamp: string | null): void {
     this.#hot.delete(path);
-    this.#hot.set(path, { at: performance.now(), entries });
+    this.#hot.set(path, { at: performance.now(), entries, stamp });
     if (this.#hot.size > MAX_HOT_PATHS) {
       this.#hot.delete(this.#hot.keys().next().value!);
     }
@@ -127,8 +148,15 @@ export class SyncFs {
     try {
       return call();
     } finally {
-      this.#count(started, performance.now() - started > SLOW_SYNC_CALL_MS + expectedMs);
+      const beyond = performance.now() - started - expectedMs;
+      if (beyond > STALLED_SYNC_CALL_MS) this.#turnOff();
+      else this.#count(started, beyond > SLOW_SYNC_CALL_MS);
     }
+  }
+
+  #turnOff(): void {
+    this.#offUntil = performance.now() + SYNC_COOL_DOWN_MS;
+    this.#calls = this.#slowCalls = 0;
   }
 
   #count(at: number, slow: boolean): void {
@@ -143,10 +171,17 @@ export class SyncFs {
       this.#slowCalls >= SLOW_CALLS_TO_TURN_OFF &&
       this.#slowCalls * SLOW_CALL_RATIO >= this.#calls
     ) {
-      this.#offUntil = performance.now() + SYNC_COOL_DOWN_MS;
-      this.#calls = this.#slowCalls = 0;
+      this.#turnOff();
     }
   }
+}
+
+/**
+ * Identifies a directory and its content's version: its inode, and its size
+ * and times, which change whenever an entry is added, removed or renamed.
+ */
+export function directoryStamp(info: Deno.FileInfo): string {
+  return [info.dev, info.ino, info.size, info.mtime?.getTime(), info.ctime?.getTime()].join(":");
 }
 
 /** The thread's instance: every jail of a server thread shares what it knows of the disk. */

@@ -13,7 +13,7 @@ import { setImmediate } from "node:timers";
 import type { Entry, EntryType } from "../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../protocol/limits.ts";
 import { fromFsError, OperationError } from "./errors.ts";
-import { syncFs } from "./sync_fs.ts";
+import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /** Names starting with this are the server's own (partial uploads): hidden and refused. */
 export const RESERVED_PREFIX = ".ftpx-";
@@ -207,7 +207,7 @@ export class Vfs {
   async list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
     const joined = this.#realJoin(virtualPath);
-    const names: { name: string; isSymlink: boolean }[] = [];
+    const names: string[] = [];
     let seen = 0;
     const add = (item: Deno.DirEntry) => {
       seen++;
@@ -218,11 +218,14 @@ export class Vfs {
           `Cannot list "${virtualPath}": more than ${this.#maxListEntries} entries`,
         );
       }
-      names.push({ name: item.name, isSymlink: item.isSymlink });
+      names.push(item.name);
     };
+    let stamp: string;
     try {
+      // Taken before the read: a change made during it makes the next listing a stranger's.
+      stamp = directoryStamp(await statResolved(joined, real));
       // The asynchronous reader costs one round trip through the thread pool per entry.
-      const known = syncFs.listedEntries(joined);
+      const known = syncFs.listedEntries(joined, stamp);
       if (known !== null && known <= SYNC_READ_DIR_MAX_ENTRIES && syncFs.isHot(joined)) {
         syncFs.run(() => [...Deno.readDirSync(real)], known * READ_DIR_MS_PER_ENTRY).forEach(add);
       } else {
@@ -231,7 +234,7 @@ export class Vfs {
     } catch (error) {
       throw fromFsError(error, "list", virtualPath);
     }
-    syncFs.listed(joined, seen);
+    syncFs.listed(joined, seen, stamp);
     const entries = await this.#describeAll(real, names);
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -261,6 +264,7 @@ export class Vfs {
     }
     try {
       const info = await syncFs.preferSync(() => file.statSync(), () => file.stat());
+      await this.#refuseSwapped(virtualPath, real, info);
       if (info.isDirectory) {
         throw new OperationError("is_a_directory", `Cannot read "${virtualPath}": is a directory`);
       }
@@ -329,11 +333,28 @@ export class Vfs {
     });
   }
 
-  /** Starts a partial upload as a copy of the file at `virtualPath` (to append to it). */
+  /**
+   * Starts a partial upload as a copy of the file at `virtualPath` (to append
+   * to it). Copied from the file {@linkcode Vfs.openFile} opened and checked,
+   * not by path: a path may lead elsewhere by the time it is copied.
+   */
   async copyToPartial(virtualPath: string, name: string): Promise<void> {
-    const real = await this.resolve(virtualPath);
+    const { file } = await this.openFile(virtualPath);
+    let partial: Deno.FsFile;
     try {
-      await Deno.copyFile(real, await this.partialFile(name));
+      partial = await Deno.open(await this.partialFile(name), {
+        write: true,
+        create: true,
+        truncate: true,
+        mode: 0o600,
+      });
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    try {
+      // Each stream closes its file when done or failed.
+      await file.readable.pipeTo(partial.writable);
     } catch (error) {
       throw fromFsError(error, "copy", virtualPath);
     }
@@ -435,6 +456,9 @@ export class Vfs {
       target = to === "/" ? `/${baseName(from)}` : `${to}/${baseName(from)}`;
     }
     if (target === from) return { to: target, replaced: 0 };
+    if (target.startsWith(`${from}/`)) {
+      throw new OperationError("bad_request", `Cannot move "${from}" into itself`);
+    }
     const destination = await this.resolveEntry(target);
     const existing = await Deno.lstat(destination).catch(() => null);
     try {
@@ -457,7 +481,7 @@ export class Vfs {
    */
   async #describeAll(
     real: string,
-    names: { name: string; isSymlink: boolean }[],
+    names: string[],
   ): Promise<Entry[]> {
     const entries: Entry[] = [];
     let next = 0;
@@ -465,8 +489,8 @@ export class Vfs {
       next = this.#describeSlice(real, names, next, entries);
       if (next < names.length) await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const { name, isSymlink } of names.slice(next)) {
-      entries.push(await this.#listEntry(childPath(real, name), name, isSymlink));
+    for (const name of names.slice(next)) {
+      entries.push(await this.#listEntry(childPath(real, name), name));
     }
     return entries;
   }
@@ -474,35 +498,67 @@ export class Vfs {
   /** Describes entries synchronously from `start` until the slice's time is up; returns the next index. */
   #describeSlice(
     real: string,
-    names: { name: string; isSymlink: boolean }[],
+    names: string[],
     start: number,
     into: Entry[],
   ): number {
     const began = performance.now();
     let index = start;
     while (index < names.length && syncFs.enabled) {
-      const { name, isSymlink } = names[index++]!;
-      into.push(syncFs.run(() => this.#listEntrySync(childPath(real, name), name, isSymlink)));
+      const name = names[index++]!;
+      into.push(syncFs.run(() => this.#listEntrySync(childPath(real, name), name)));
       if (performance.now() - began > SYNC_SLICE_MS) break;
     }
     return index;
   }
 
-  #listEntrySync(real: string, name: string, isSymlink: boolean): Entry {
+  /**
+   * Describes one listed entry. The directory read's idea of the entry's type
+   * is not trusted: another session may have renamed a symlink leading out
+   * onto the name since, and a stat would describe its target. So the entry
+   * itself is looked at (`lstat`), and a symlink's target is described only
+   * through its resolved path, once checked inside the home.
+   */
+  #listEntrySync(real: string, name: string): Entry {
     try {
-      if (isSymlink) this.#insideOrThrow(Deno.realPathSync(real), name);
-      return toEntry(name, Deno.statSync(real));
+      const info = Deno.lstatSync(real);
+      if (!info.isSymlink) return toEntry(name, info);
+      return toEntry(name, Deno.statSync(this.#insideOrThrow(Deno.realPathSync(real), name)));
     } catch {
       return { name, type: "link", size: 0, mtime: 0 };
     }
   }
 
-  async #listEntry(real: string, name: string, isSymlink: boolean): Promise<Entry> {
+  async #listEntry(real: string, name: string): Promise<Entry> {
     try {
-      if (isSymlink) this.#insideOrThrow(await Deno.realPath(real), name);
-      return toEntry(name, await Deno.stat(real));
+      const info = await Deno.lstat(real);
+      if (!info.isSymlink) return toEntry(name, info);
+      return toEntry(name, await Deno.stat(this.#insideOrThrow(await Deno.realPath(real), name)));
     } catch {
       return { name, type: "link", size: 0, mtime: 0 };
+    }
+  }
+
+  /**
+   * Checks that the file opened at `real` is the one inside the home. Between
+   * the jail's check of a path and the open, another session of the user may
+   * rename a symlink leading out (the jail refuses to follow one, but not to
+   * rename it) over a directory on the path, and the open follows it. So the
+   * path is resolved again after the open and must name the very file opened
+   * (same device and inode), else it is refused.
+   */
+  async #refuseSwapped(virtualPath: string, real: string, opened: Deno.FileInfo): Promise<void> {
+    const hot = syncFs.isHot(this.#realJoin(virtualPath));
+    const now = this.#insideOrThrow(
+      hot ? syncFs.run(() => Deno.realPathSync(real)) : await Deno.realPath(real),
+      virtualPath,
+    );
+    const there = hot ? syncFs.run(() => Deno.statSync(now)) : await Deno.stat(now);
+    if (there.dev !== opened.dev || there.ino !== opened.ino) {
+      throw new OperationError(
+        "changed",
+        `Cannot open "${virtualPath}": it was moved while being opened`,
+      );
     }
   }
 

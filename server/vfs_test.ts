@@ -539,3 +539,161 @@ Deno.test("Vfs reports a home deleted under a live session as not found", async 
   await assertRefused(tree, () => vfs.list("/"), "not_found", "list");
   await assertRefused(tree, () => vfs.mkdir("/x", { parents: true }), "not_found", "mkdir");
 });
+
+// ---------------------------------------------------------------------------
+// Races with another session of the same user, made deterministic: the
+// concurrent change runs at the worst moment, from inside the file system
+// call the jail is making (the real call still runs).
+
+/**
+ * Runs `change` right after the next directory read (synchronous or not) has
+ * read its entries, before the jail sees them: as if another session renamed
+ * things between the read and the stats that follow.
+ */
+function afterNextReadDir(change: () => void): Disposable {
+  const { readDir, readDirSync } = Deno;
+  const restore = () => Object.assign(Deno, { readDir, readDirSync });
+  Object.assign(Deno, {
+    readDirSync(path: string | URL) {
+      restore();
+      const entries = [...readDirSync(path)];
+      change();
+      return entries[Symbol.iterator]();
+    },
+    async *readDir(path: string | URL) {
+      restore();
+      const entries = await Array.fromAsync(readDir(path));
+      change();
+      yield* entries;
+    },
+  });
+  return { [Symbol.dispose]: restore };
+}
+
+/** Calls `seen` with the path of every synchronous directory read until disposed. */
+function onReadDirSync(seen: (path: string) => void): Disposable {
+  const { readDirSync } = Deno;
+  Object.assign(Deno, {
+    readDirSync: (path: string | URL) => (seen(String(path)), readDirSync(path)),
+  });
+  return { [Symbol.dispose]: () => Object.assign(Deno, { readDirSync }) };
+}
+
+Deno.test("Vfs.list() never describes what a symlink swapped in after the directory read points to", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const swapped = join(tree.home, "docs", "a.txt");
+  // Cold (asynchronous read), then hot (read synchronously: listed moments ago).
+  for (const round of ["cold", "hot"]) {
+    await Deno.remove(swapped);
+    await Deno.writeTextFile(swapped, "hello");
+    using _race = afterNextReadDir(() => {
+      Deno.removeSync(swapped);
+      Deno.symlinkSync(join(tree.outside, "secret.txt"), swapped);
+    });
+    const entries = await vfs.list("/docs");
+    assert.deepEqual(entries, [{ name: "a.txt", type: "link", size: 0, mtime: 0 }], round);
+  }
+});
+
+Deno.test("Vfs.list() reads a directory swapped in under a name listed moments ago as a stranger, not synchronously", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  // A few entries, listed twice: the next listing of "/small" would be one synchronous read.
+  await Deno.mkdir(join(tree.home, "small"));
+  await vfs.list("/small");
+  await vfs.list("/small");
+  // Another session swaps in a directory the thread has never listed (as big as it likes:
+  // read in one synchronous call, it would hold every session of the thread).
+  const big = join(tree.home, "big");
+  await Deno.mkdir(big);
+  for (let i = 0; i < 50; i++) await Deno.writeTextFile(join(big, `f${i}`), "");
+  await Deno.rename(join(tree.home, "small"), join(tree.home, "small-was"));
+  await Deno.rename(big, join(tree.home, "small"));
+  const readSynchronously: string[] = [];
+  {
+    using _watch = onReadDirSync((path) => readSynchronously.push(path));
+    assert.equal((await vfs.list("/small")).length, 50);
+    // Entries added since the last listing: not the directory that was counted either.
+    await vfs.list("/small");
+    // Enough long names to outgrow a directory block: the change shows even within the
+    // millisecond the directory's times are given in.
+    for (let i = 0; i < 40; i++) {
+      await Deno.writeTextFile(join(tree.home, "small", `${"n".repeat(200)}${i}`), "");
+    }
+    assert.equal((await vfs.list("/small")).length, 90);
+  }
+  assert.deepEqual(readSynchronously, [join(tree.home, "small")], "only the unchanged one");
+});
+
+/**
+ * Runs `before` right before the next `Deno.open` and `after` right after it:
+ * as if another session renamed things between the jail's check of a path and
+ * its use.
+ */
+function aroundNextOpen(before: () => Promise<void>, after = async () => {}): Disposable {
+  // Reading a file's content by path starts with one of these.
+  const { open, copyFile } = Deno;
+  const restore = () => Object.assign(Deno, { open, copyFile });
+  const around = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+  async (
+    ...args: A
+  ): Promise<R> => {
+    restore();
+    await before();
+    try {
+      return await call(...args);
+    } finally {
+      await after();
+    }
+  };
+  Object.assign(Deno, { open: around(open), copyFile: around(copyFile) });
+  return { [Symbol.dispose]: restore };
+}
+
+Deno.test("Vfs.openFile() never opens what a symlink renamed over a checked directory leads to", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const checked = join(tree.home, "x");
+  await Deno.mkdir(checked);
+  await Deno.writeTextFile(join(checked, "secret.txt"), "inside");
+  // The home holds a link leading out (refused by the jail, but the user may rename it).
+  const swapIn = async () => {
+    await Deno.rename(checked, join(tree.home, "x-was"));
+    await Deno.rename(join(tree.home, "out-dir"), checked);
+  };
+  const swapBack = async () => {
+    await Deno.rename(checked, join(tree.home, "out-dir"));
+    await Deno.rename(join(tree.home, "x-was"), checked);
+  };
+  for (const [label, after] of [["left swapped", undefined], ["swapped back", swapBack]] as const) {
+    using _race = aroundNextOpen(swapIn, after);
+    const opened = await vfs.openFile("/x/secret.txt").then(
+      ({ file }) => (file.close(), "opened"),
+      (error) => error,
+    );
+    assert.ok(opened instanceof OperationError, `${label}: ${opened}`);
+    assert.ok(!opened.message.includes(tree.root), opened.message);
+    if (after === undefined) await swapBack();
+  }
+  // Undisturbed, the file opens.
+  const { file } = await vfs.openFile("/x/secret.txt");
+  file.close();
+});
+
+Deno.test("Vfs.copyToPartial() (APPE) never copies what a symlink renamed over a checked directory leads to", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  const checked = join(tree.home, "x");
+  await Deno.mkdir(checked);
+  await Deno.writeTextFile(join(checked, "secret.txt"), "inside");
+  using _race = aroundNextOpen(async () => {
+    await Deno.rename(checked, join(tree.home, "x-was"));
+    await Deno.rename(join(tree.home, "out-dir"), checked);
+  });
+  const name = "0123456789abcdef";
+  const copied = await vfs.copyToPartial("/x/secret.txt", name).then(() => "copied", (e) => e);
+  assert.ok(copied instanceof OperationError, String(copied));
+  const partial = await Deno.readTextFile(await vfs.partialFile(name)).catch(() => "");
+  assert.notEqual(partial, "secret");
+});

@@ -120,6 +120,11 @@ Deno.test("SIGKILL during a download: the file is intact and the client resumes"
   } // Closing the proxy passes the server's death on to the client.
   const result = await child.output();
   assert.equal(result.code, 1);
+  assert.match(
+    new TextDecoder().decode(result.stderr),
+    /^error: Connection lost during the download: what arrived is kept in ".*big\.bin\.ftpx-part", run get again to resume\n$/,
+    "one clear line saying what to do",
+  );
   assert.equal(await fileSize(join(local.path, "big.bin")), -1, "no local file under its name");
   checkDatabase(data.path);
 

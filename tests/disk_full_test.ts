@@ -4,13 +4,16 @@
  * is reported as ignored, never passed). The client gets a clear error, no
  * file appears under its final name, the partial is kept for a resume (as
  * docs/security.md says), and nothing else is damaged: the user's other
- * files, the account database, other users' uploads.
+ * files, the account database, other users' uploads. The client's own disk
+ * filling during a download is the same: one line, the partial and its
+ * resume record kept, the session still usable.
  */
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { fileSize, runFtpx, tempDir, TestServer } from "./_spawn.ts";
+import { runInTerminal } from "./_terminal.ts";
 
 const MIB = 1024 * 1024;
 const PASSWORD = "alice-full-1";
@@ -106,6 +109,41 @@ Deno.test({
       assert.equal(du.code, 0, du.stdout + du.stderr);
     } finally {
       await unmount(home);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "local disk full during a download: one clear line, partial and record kept, the session goes on",
+  ignore: !await canMount(),
+  async fn() {
+    await using server = await TestServer.start({ args: ["--log-level", "warn"] });
+    await server.addUser("alice", PASSWORD);
+    await using local = await tempDir("ftpx-local-");
+    await using config = await tempDir("ftpx-config-");
+    await Deno.mkdir(server.home("alice"), { recursive: true });
+    await Deno.writeFile(join(server.home("alice"), "big.bin"), new Uint8Array(6 * MIB).fill(3));
+    assert.ok(await mountTmpfs(local.path, "2m"), "mounting the small file system failed");
+    try {
+      const result = await runInTerminal(["connect", "-P", String(server.port), "-u", "alice"], {
+        env: { FTPX_PASSWORD: PASSWORD, FTPX_HOME: config.path },
+        steps: [
+          { expect: "ftpx alice:/> ", send: `lcd ${local.path}\r` },
+          { expect: "ftpx alice:/> ", send: "get big.bin\r" },
+          {
+            expect: /error: Cannot write ".*big\.bin\.ftpx-part": no space left on this disk\r\n/,
+          },
+          { expect: "ftpx alice:/> ", send: "pwd\r" },
+          { expect: "/\r\nftpx alice:/> ", send: "exit\r" },
+        ],
+      });
+      assert.equal(result.code, 0, result.output);
+      assert.equal(await fileSize(join(local.path, "big.bin")), -1, "nothing under its name");
+      assert.ok(await fileSize(join(local.path, "big.bin.ftpx-part")) > 0, "the partial is kept");
+      assert.match(await Deno.readTextFile(join(config.path, "resume.ini")), /remote=\/big\.bin/);
+    } finally {
+      await unmount(local.path);
     }
   },
 });

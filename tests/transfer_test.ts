@@ -348,7 +348,7 @@ Deno.test("transfer errors are one clear line each and leave nothing behind", as
     ["get dir", /^error: Cannot get "\/dir": is a directory \(use get -r\)$/m],
     [
       "get a.bin no/such/dir/a.bin",
-      /^error: Cannot write ".*no\/such\/dir\/a\.bin\.ftpx-part": not found$/m,
+      /^error: Cannot write ".*no\/such\/dir\/a\.bin": no local directory ".*no\/such\/dir"$/m,
     ],
     ["put ldir/../ldir", /is a directory/],
     ["rm /", /^error: Cannot remove "\/": it is your home$/m],

@@ -6,6 +6,7 @@ import { Status } from "../../protocol/status.ts";
 import { RemoteError } from "../connection.ts";
 import { Progress, stderrProgressOutput } from "../progress.ts";
 import { ResumeStore } from "../resume_store.ts";
+import { LocalFileError, localReason } from "../transfer/_io.ts";
 import type { TransferEnv } from "../transfer/download.ts";
 import type { ShellContext } from "./command.ts";
 
@@ -45,8 +46,12 @@ export function remoteBaseName(path: string): string {
 export async function localStat(path: string): Promise<Deno.FileInfo | null> {
   try {
     return await Deno.stat(path);
-  } catch {
-    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    // Permission denied, a symlink loop...: say which, not "not found".
+    throw new LocalFileError(`Cannot read "${path}": ${localReason(error)}`);
   }
 }
 
@@ -55,6 +60,18 @@ export async function localTarget(name: string, local: string | undefined): Prom
   if (local === undefined) return resolve(name);
   if ((await localStat(local))?.isDirectory) return join(resolve(local), name);
   return resolve(local);
+}
+
+/**
+ * The absolute local target for downloading the remote file `name`, as
+ * {@linkcode localTarget}; a LOCAL ending in "/" names a directory, so it must be one.
+ */
+export async function localFileTarget(name: string, local: string | undefined): Promise<string> {
+  const target = await localTarget(name, local);
+  if (local?.endsWith("/") && target === resolve(local)) {
+    throw new LocalFileError(`Cannot download to "${local}": not a local directory`);
+  }
+  return target;
 }
 
 /**

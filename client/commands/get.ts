@@ -1,9 +1,10 @@
 import { join, resolve } from "node:path";
 import { ConnectionLostError } from "../connection.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
-import { downloadFile, type TransferEnv } from "../transfer/download.ts";
+import { downloadFile, PART_SUFFIX, type TransferEnv } from "../transfer/download.ts";
 import type { ShellCommand, ShellContext } from "./command.ts";
 import {
+  localFileTarget,
   localStat,
   localTarget,
   mayOverwrite,
@@ -34,22 +35,30 @@ export const get: ShellCommand = {
       tally.check();
       return;
     }
-    const target = await localTarget(remoteBaseName(found.path), local);
+    const target = await localFileTarget(remoteBaseName(found.path), local);
     if (!await mayOverwrite(ctx, target, force)) return;
     await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "auto" });
   },
 };
 
-/** `reget`: continue an interrupted download; fails if there is nothing to continue. */
+/**
+ * `reget`: continue an interrupted download; fails if there is nothing to
+ * continue. Like get, it never replaces an existing local file silently.
+ */
 export const reget: ShellCommand = {
   name: "reget",
-  usage: "reget REMOTE [LOCAL]",
+  usage: "reget [-f] REMOTE [LOCAL]",
   summary: "Resume an interrupted download (fails if it can't resume)",
+  flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: 2 },
-  async run(ctx, [remote, local]) {
+  async run(ctx, [remote, local], flags) {
     const found = await remoteStat(ctx, remote!);
     if (!found) throw new Error(`Cannot get "${remote}": not found`);
-    const target = await localTarget(remoteBaseName(found.path), local);
+    if (found.entry.type === "dir") throw new Error(`Cannot get "${found.path}": is a directory`);
+    const target = await localFileTarget(remoteBaseName(found.path), local);
+    // Without a partial there is nothing to resume (downloadFile says so): ask nothing first.
+    const resumable = await localStat(target + PART_SUFFIX) !== null;
+    if (resumable && !await mayOverwrite(ctx, target, flags.force === true)) return;
     await downloadFile(transferEnv(ctx), { remote: found.path, local: target, resume: "require" });
   },
 };
@@ -73,10 +82,17 @@ export const mget: ShellCommand = {
   },
 };
 
-/** Remote files matching a pattern (a plain name must exist). */
+/** Remote files matching a pattern (a plain name must be an existing file). */
 async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]> {
   const { dir, name } = splitPattern(pattern);
-  if (!hasWildcard(name)) return [pattern];
+  if (!hasWildcard(name)) {
+    const found = await remoteStat(ctx, pattern);
+    if (!found) throw new Error(`Cannot get "${pattern}": not found`);
+    if (found.entry.type === "dir") {
+      throw new Error(`Cannot get "${found.path}": is a directory (use get -r)`);
+    }
+    return [found.path];
+  }
   const listing = await ctx.connection.list(dir);
   const regexp = globToRegExp(name);
   const matches = listing.entries
@@ -89,12 +105,15 @@ async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]
 /**
  * The files of one command over many (mget, get -r, ...): each failure is
  * reported as it happens and the rest go on; the command fails at the end if
- * any did. One tally spans a whole tree, so its count is the tree's.
+ * any did. One tally spans a whole tree, so its count is the tree's. A lone
+ * file's failure is its own error (one line, no tally).
  */
 export class FileTally {
   readonly #ctx: ShellContext;
   #failed = 0;
   #total = 0;
+  /** The first file's failure, said only once another file follows it. */
+  #first: unknown;
 
   /** Reports failures through `ctx`. */
   constructor(ctx: ShellContext) {
@@ -104,20 +123,28 @@ export class FileTally {
   /** Runs `work` on every item, going on after failures (not after a lost connection). */
   async each(items: string[], work: (item: string) => Promise<void>): Promise<void> {
     for (const item of items) {
+      if (this.#total === 1 && this.#failed === 1) this.#report(this.#first);
       this.#total++;
       try {
         await work(item);
       } catch (error) {
         if (error instanceof ConnectionLostError) throw error;
         this.#failed++;
-        this.#ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+        if (this.#total === 1) this.#first = error;
+        else this.#report(error);
       }
     }
   }
 
   /** Throws when any file failed. */
   check(): void {
-    if (this.#failed > 0) throw new Error(`${this.#failed} of ${this.#total} files failed`);
+    if (this.#failed === 0) return;
+    if (this.#total === 1) throw this.#first;
+    throw new Error(`${this.#failed} of ${this.#total} files failed`);
+  }
+
+  #report(error: unknown): void {
+    this.#ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

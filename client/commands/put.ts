@@ -28,6 +28,10 @@ export const put: ShellCommand = {
       tally.check();
       return;
     }
+    if (remote?.endsWith("/") && target === remote) {
+      // A name ending in "/" is a directory: never create a file by that name.
+      throw new Error(`Cannot upload to "${remote}": not a remote directory`);
+    }
     await uploadFile(transferEnv(ctx), { local: local!, remote: target });
   },
 };
@@ -59,9 +63,17 @@ async function remoteTarget(
   return found?.entry.type === "dir" ? remoteJoin(found.path, name) : remote;
 }
 
+/** Local files matching a pattern (a plain name must be an existing file). */
 async function matchLocal(pattern: string): Promise<string[]> {
   const name = basename(pattern);
-  if (!hasWildcard(name)) return [pattern];
+  if (!hasWildcard(name)) {
+    const info = await localStat(pattern);
+    if (!info) throw new LocalFileError(`Cannot read "${pattern}": not found`);
+    if (info.isDirectory) {
+      throw new LocalFileError(`Cannot upload "${pattern}": is a directory (use put -r)`);
+    }
+    return [pattern];
+  }
   const dir = pattern.includes("/") ? dirname(pattern) : ".";
   const regexp = globToRegExp(name);
   const matches: string[] = [];

@@ -50,6 +50,7 @@ export function localReason(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) return "not permitted";
   if (error instanceof Deno.errors.IsADirectory) return "is a directory";
   if (error instanceof Deno.errors.NotADirectory) return "not a directory";
+  if (error instanceof Deno.errors.FilesystemLoop) return "too many levels of symbolic links";
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ENOSPC" || code === "EDQUOT" || /No space left/i.test(String(error))) {
     return "no space left on this disk";

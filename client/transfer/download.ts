@@ -10,7 +10,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { isOk, Status } from "../../protocol/status.ts";
 import {
   Connection,
@@ -80,7 +80,7 @@ export async function downloadFile(env: TransferEnv, plan: DownloadPlan): Promis
   try {
     file = await Deno.open(part, { read: true, write: true, create: true, mode: 0o644 });
   } catch (error) {
-    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
+    throw new LocalFileError(await openFailure(plan.local, part, error));
   }
   try {
     return await fetchInto(env, plan, { file, part, record, offset, tag });
@@ -280,6 +280,17 @@ async function receiveBody(
     await reader.skipBody();
     throw new LocalFileError(`Cannot write "${part}": ${localReason(writeError)}`);
   }
+}
+
+/** Why the partial can't be created: a missing directory is named as such, not as a missing file. */
+async function openFailure(target: string, part: string, error: unknown): Promise<string> {
+  const dir = dirname(target);
+  if (
+    error instanceof Deno.errors.NotFound && !await Deno.stat(dir).then(() => true, () => false)
+  ) {
+    return `Cannot write "${target}": no local directory "${dir}"`;
+  }
+  return `Cannot write "${part}": ${localReason(error)}`;
 }
 
 async function fileLength(path: string): Promise<number> {
