@@ -209,15 +209,19 @@ print(json.dumps(out))
   assert.equal(out.pwd, "/");
 });
 
-Deno.test("FTPS: curl uploads and downloads over TLS data connections", async () => {
+Deno.test("FTPS: curl and ftplib upload and download over TLS data connections", async () => {
   await using server = await startFtpServer({ ini: TLS_INI });
   await server.addUser("alice", "alice-secret");
   await using work = await tempDir();
   const content = randomBytes(2 * 1024 * 1024);
   await Deno.writeFile(join(work.path, "s.bin"), content);
   const tls = ["--ssl-reqd", "--cacert", TEST_CERT];
+  // curl before 8.9 can drop the end of a TLS 1.3 upload (its known bug "FTPS upload data loss
+  // with TLS 1.3"; Debian 12 ships 7.88), so curl uploads over TLS 1.2 and ftplib over TLS 1.3.
   const up = await curl([
     ...tls,
+    "--tls-max",
+    "1.2",
     "-T",
     join(work.path, "s.bin"),
     ftpUrl(server, "alice", "alice-secret", "/s.bin"),
@@ -232,6 +236,26 @@ Deno.test("FTPS: curl uploads and downloads over TLS data connections", async ()
   assert.equal(down.code, 0, down.stderr);
   assert.equal(await fileSha256(join(work.path, "d.bin")), sha256(content));
   assert.equal(await fileSha256(join(server.home("alice"), "s.bin")), sha256(content));
+
+  const viaFtplib = await python(
+    server,
+    `
+context = ssl.create_default_context(cafile=ARGS["ca"])
+context.minimum_version = ssl.TLSVersion.TLSv1_3
+f = ftplib.FTP_TLS(context=context)
+f.connect("127.0.0.1", PORT)
+f.login("alice", "alice-secret")
+f.prot_p()
+with open(ARGS["file"], "rb") as source:
+    stored = f.storbinary("STOR t13.bin", source)
+f.quit()
+print(json.dumps({"stored": stored}))
+`,
+    { ca: TEST_CERT, file: join(work.path, "s.bin") },
+  );
+  assert.equal(viaFtplib.code, 0, viaFtplib.stderr);
+  assert.match(JSON.parse(viaFtplib.stdout).stored, /^226 /);
+  assert.equal(await fileSha256(join(server.home("alice"), "t13.bin")), sha256(content));
 });
 
 Deno.test("APPE to a file larger than the free quota works; an aborted APPE holds no space", async () => {
