@@ -216,8 +216,8 @@ Deno.test("FTPS: curl and ftplib upload and download over TLS data connections",
   const content = randomBytes(2 * 1024 * 1024);
   await Deno.writeFile(join(work.path, "s.bin"), content);
   const tls = ["--ssl-reqd", "--cacert", TEST_CERT];
-  // Older curl (Debian 12's 7.88) can drop the end of a TLS 1.3 upload (its known bug "FTPS upload data loss
-  // with TLS 1.3"; Debian 12 ships 7.88), so curl uploads over TLS 1.2 and ftplib over TLS 1.3.
+  // Older curl (Debian 12's 7.88) can drop the end of a TLS 1.3 upload (its known bug "FTPS
+  // upload data loss with TLS 1.3"), so curl uploads over TLS 1.2 and ftplib over TLS 1.3.
   const up = await curl([
     ...tls,
     "--tls-max",
