@@ -293,3 +293,15 @@ Deno.test("an admin's adduser refuses a bad name before asking for its password"
       "(usage: adduser [--admin] [--quota SIZE] NAME)\n",
   );
 });
+
+Deno.test("an admin's adduser of a taken name and passwd of an unknown one fail before any password", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("bob", "bob-secret");
+  // No password lines follow: a prompt would meet the end of input instead.
+  const taken = await server.client("admin", server.adminPassword, { stdin: "adduser bob\n" });
+  assert.equal(taken.code, 1);
+  assert.equal(taken.stderr, 'error: User "bob" already exists\n');
+  const unknown = await server.client("admin", server.adminPassword, { stdin: "passwd nobody\n" });
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.stderr, 'error: No user "nobody"\n');
+});

@@ -1,6 +1,6 @@
 import { parseSize } from "../../protocol/size.ts";
 import { askNewPassword } from "./_passwords.ts";
-import { checkUserName } from "./_names.ts";
+import { accountExists, checkUserName } from "./_names.ts";
 import { requireAdmin, type ShellCommand, ShellUsageError } from "./command.ts";
 
 /** `adduser`: an administrator creates an account. */
@@ -21,6 +21,7 @@ export const adduser: ShellCommand = {
         throw new ShellUsageError((error as Error).message);
       }
     }
+    if (await accountExists(ctx, name!)) throw new Error(`User "${name}" already exists`);
     fields.password = await askNewPassword(ctx.prompter, `Password for ${name}`);
     const response = await ctx.connection.call("adduser", fields);
     ctx.print(response.message);

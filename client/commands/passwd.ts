@@ -1,4 +1,5 @@
 import { askCurrentPassword, askNewPassword } from "./_passwords.ts";
+import { accountExists } from "./_names.ts";
 import { requireAdmin, type ShellCommand } from "./command.ts";
 
 /** `passwd`: change one's own password (current one required); admins: set another's. */
@@ -16,6 +17,7 @@ export const passwd: ShellCommand = {
       return;
     }
     requireAdmin(ctx, "passwd NAME");
+    if (!await accountExists(ctx, name)) throw new Error(`No user "${name}"`);
     const password = await askNewPassword(ctx.prompter, `New password for ${name}`);
     const response = await ctx.connection.call("setpasswd", { user: name, password });
     ctx.print(response.message);
