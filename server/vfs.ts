@@ -182,20 +182,25 @@ export class Vfs {
   }
 
   /** Describes one path. */
-  async stat(virtualPath: string): Promise<Entry> {
+  stat(virtualPath: string): Promise<Entry> {
+    return this.#describe(virtualPath, "stat");
+  }
+
+  /** Throws unless the path is an existing directory (errors say "Cannot enter"). */
+  async requireDirectory(virtualPath: string): Promise<void> {
+    const entry = await this.#describe(virtualPath, "enter");
+    if (entry.type !== "dir") {
+      throw new OperationError("not_a_directory", `Cannot enter "${virtualPath}": not a directory`);
+    }
+  }
+
+  /** Describes one path; a failure reads `Cannot ACTION "path": reason`. */
+  async #describe(virtualPath: string, action: string): Promise<Entry> {
     const real = await this.resolve(virtualPath);
     try {
       return toEntry(baseName(virtualPath), await statResolved(this.#realJoin(virtualPath), real));
     } catch (error) {
-      throw fromFsError(error, "stat", virtualPath);
-    }
-  }
-
-  /** Throws unless the path is an existing directory. */
-  async requireDirectory(virtualPath: string): Promise<void> {
-    const entry = await this.stat(virtualPath);
-    if (entry.type !== "dir") {
-      throw new OperationError("not_a_directory", `Cannot enter "${virtualPath}": not a directory`);
+      throw fromFsError(error, action, virtualPath);
     }
   }
 

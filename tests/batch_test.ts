@@ -33,7 +33,7 @@ Deno.test("-c stops at the first failure with exit 1; later commands never run",
   await server.addUser("alice", PASSWORD);
   const home = server.home("alice");
   const cases: [string, RegExp][] = [
-    ["mkdir a1; cd missing; mkdir b1", /^error: Cannot stat "\/missing": not found\n$/],
+    ["mkdir a1; cd missing; mkdir b1", /^error: Cannot enter "\/missing": not found\n$/],
     ["mkdir a2; mkdir a2; mkdir b2", /^error: Cannot create "\/a2": already exists\n$/],
     ["mkdir a3; mkdir .ftpx-x; mkdir b3", /^error: Names starting with "\.ftpx-" are reserved\n$/],
     ["mkdir a4; frobnicate; mkdir b4", /^error: unknown command "frobnicate"/],
@@ -72,7 +72,7 @@ Deno.test("piped stdin runs one command per line and stops at the first failure"
   assert.match(ok.stdout, /^\/x\nd +0 +\S+ \S+ +y\/\n$/);
 
   assert.equal(failing.code, 1);
-  assert.equal(failing.stderr, 'error: Cannot stat "/no/such/dir": not found\n');
+  assert.equal(failing.stderr, 'error: Cannot enter "/no/such/dir": not found\n');
   assert.ok(await exists(`${home}/s1`));
   assert.ok(!await exists(`${home}/s2`));
 

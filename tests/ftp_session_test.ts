@@ -124,7 +124,7 @@ print(json.dumps(out))
   );
   assert.equal(result.code, 0, result.stderr);
   const out = JSON.parse(result.stdout);
-  assert.equal(out.missing, '550 Cannot stat "/nope": not found');
+  assert.equal(out.missing, '550 Cannot enter "/nope": not found');
   assert.match(out.escape, /^550 .*outside your home/);
   assert.match(out.rmd_full, /^550 .*not empty/);
   assert.match(out.dele_dir, /^550 .*is a directory/);

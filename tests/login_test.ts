@@ -73,7 +73,7 @@ Deno.test("on a terminal, the user is asked for and a right password on the seco
       { expect: "ftpx alice:/docs> ", send: "frobnicate\r" },
       { expect: 'error: unknown command "frobnicate"' },
       { expect: "ftpx alice:/docs> ", send: "cd nowhere\r" },
-      { expect: 'error: Cannot stat "/docs/nowhere": not found' },
+      { expect: 'error: Cannot enter "/docs/nowhere": not found' },
       { expect: "ftpx alice:/docs> ", send: "ls\r" },
       { expect: /d +0 +\S+ \S+ +2024\// },
       { expect: "ftpx alice:/docs> ", send: "exit\r" },

@@ -131,7 +131,7 @@ Deno.test("operations report failures with status and a message naming the virtu
   await client.expectOk({ op: "mkdir", path: "a" });
   await Deno.writeTextFile(`${server.home("alice")}/f.txt`, "x");
   const cases: [object, number, string][] = [
-    [{ op: "cd", path: "missing" }, 404, 'Cannot stat "/missing": not found'],
+    [{ op: "cd", path: "missing" }, 404, 'Cannot enter "/missing": not found'],
     [{ op: "stat", path: "/x/y" }, 404, 'Cannot stat "/x/y": not found'],
     [{ op: "ls", path: "nope" }, 404, 'Cannot list "/nope": not found'],
     [{ op: "mkdir", path: "a" }, 409, 'Cannot create "/a": already exists'],
