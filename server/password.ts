@@ -16,7 +16,10 @@ const PARAMS = { N: 2 ** 14, r: 8, p: 1 };
 const MAX_N = 2 ** 20;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
-/** Concurrent hashes per thread: each takes 16 MiB, so a login burst can't exhaust memory. */
+/**
+ * Hashes in flight per thread: on the thread pool (host commands) each takes 16 MiB; from a
+ * server thread they bound what waits at the main thread, which hashes one at a time.
+ */
 const MAX_CONCURRENT_HASHES = 2;
 
 const encoder = new TextEncoder();
