@@ -15,6 +15,12 @@ import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../protocol/li
 import { fromFsError, OperationError } from "./errors.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
+/**
+ * Opens tried while the path keeps naming another file than the one opened
+ * (see `Vfs.openFile`): a replacement settles at once, a race does not.
+ */
+const OPEN_ATTEMPTS = 3;
+
 /** Names starting with this are the server's own (partial uploads): hidden and refused. */
 export const RESERVED_PREFIX = ".ftpx-";
 
@@ -258,8 +264,27 @@ export class Vfs {
     }
   }
 
-  /** Opens an existing regular file for reading (at any offset), with its current info. */
+  /**
+   * Opens an existing regular file for reading (at any offset), with its
+   * current info. If the path names another file by the time the open is
+   * checked, the open is tried again: a file replaced by an upload at that
+   * moment is no attack, and the new version is opened.
+   */
   async openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+    for (let attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
+      const opened = await this.#openChecked(virtualPath);
+      if (opened) return opened;
+    }
+    throw new OperationError(
+      "changed",
+      `Cannot open "${virtualPath}": it keeps being replaced while being opened`,
+    );
+  }
+
+  /** One attempt of {@linkcode Vfs.openFile}: null if the path no longer names what was opened. */
+  async #openChecked(
+    virtualPath: string,
+  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo } | null> {
     const real = await this.resolve(virtualPath);
     let file: Deno.FsFile;
     try {
@@ -269,7 +294,10 @@ export class Vfs {
     }
     try {
       const info = await syncFs.preferSync(() => file.statSync(), () => file.stat());
-      await this.#refuseSwapped(virtualPath, real, info);
+      if (!await this.#stillNames(virtualPath, real, info)) {
+        file.close();
+        return null;
+      }
       if (info.isDirectory) {
         throw new OperationError("is_a_directory", `Cannot read "${virtualPath}": is a directory`);
       }
@@ -549,22 +577,18 @@ export class Vfs {
    * the jail's check of a path and the open, another session of the user may
    * rename a symlink leading out (the jail refuses to follow one, but not to
    * rename it) over a directory on the path, and the open follows it. So the
-   * path is resolved again after the open and must name the very file opened
-   * (same device and inode), else it is refused.
+   * path is resolved again after the open: it must still lead inside the home
+   * (else the request is refused), and name the very file opened (same device
+   * and inode; else false, and the caller opens again).
    */
-  async #refuseSwapped(virtualPath: string, real: string, opened: Deno.FileInfo): Promise<void> {
+  async #stillNames(virtualPath: string, real: string, opened: Deno.FileInfo): Promise<boolean> {
     const hot = syncFs.isHot(this.#realJoin(virtualPath));
     const now = this.#insideOrThrow(
       hot ? syncFs.run(() => Deno.realPathSync(real)) : await Deno.realPath(real),
       virtualPath,
     );
     const there = hot ? syncFs.run(() => Deno.statSync(now)) : await Deno.stat(now);
-    if (there.dev !== opened.dev || there.ino !== opened.ino) {
-      throw new OperationError(
-        "changed",
-        `Cannot open "${virtualPath}": it was moved while being opened`,
-      );
-    }
+    return there.dev === opened.dev && there.ino === opened.ino;
   }
 
   #realJoin(virtualPath: string): string {

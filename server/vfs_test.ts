@@ -666,19 +666,39 @@ Deno.test("Vfs.openFile() never opens what a symlink renamed over a checked dire
     await Deno.rename(checked, join(tree.home, "out-dir"));
     await Deno.rename(join(tree.home, "x-was"), checked);
   };
+  // Left swapped, the path now leads out: refused. Swapped back, the outside file that was
+  // opened is dropped and the inside one opened again.
+  const outcomes: Record<string, string> = {};
   for (const [label, after] of [["left swapped", undefined], ["swapped back", swapBack]] as const) {
     using _race = aroundNextOpen(swapIn, after);
-    const opened = await vfs.openFile("/x/secret.txt").then(
-      ({ file }) => (file.close(), "opened"),
-      (error) => error,
+    outcomes[label] = await vfs.openFile("/x/secret.txt").then(
+      async ({ file }) => `read ${await new Response(file.readable).text()}`,
+      (error) => {
+        assert.ok(error instanceof OperationError, `${label}: ${error}`);
+        assert.ok(!error.message.includes(tree.root), error.message);
+        return "refused";
+      },
     );
-    assert.ok(opened instanceof OperationError, `${label}: ${opened}`);
-    assert.ok(!opened.message.includes(tree.root), opened.message);
     if (after === undefined) await swapBack();
   }
+  assert.deepEqual(outcomes, { "left swapped": "refused", "swapped back": "read inside" });
   // Undisturbed, the file opens.
   const { file } = await vfs.openFile("/x/secret.txt");
   file.close();
+});
+
+Deno.test("Vfs.openFile() opens the new version of a file replaced while it was opened", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  await Deno.writeTextFile(join(tree.home, "doc.txt"), "old");
+  await Deno.writeTextFile(join(tree.home, "doc.new"), "new");
+  // An upload's commit renames the new version over the path right after the open.
+  using _race = aroundNextOpen(
+    async () => {},
+    () => Deno.rename(join(tree.home, "doc.new"), join(tree.home, "doc.txt")),
+  );
+  const { file } = await vfs.openFile("/doc.txt");
+  assert.equal(await new Response(file.readable).text(), "new");
 });
 
 Deno.test("Vfs.copyToPartial() (APPE) never copies what a symlink renamed over a checked directory leads to", async () => {
