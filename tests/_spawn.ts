@@ -75,6 +75,18 @@ export async function runProgram(
   };
 }
 
+/**
+ * Lets process `pid` open only `extra` more files than it has open now
+ * (`prlimit`, from util-linux, changes a running process's limit).
+ */
+export async function limitOpenFiles(pid: number, extra: number): Promise<void> {
+  const fds = await runProgram("ls", [`/proc/${pid}/fd`]); // Deno guards /proc itself.
+  if (fds.code !== 0) throw new Error(`Cannot list the open files of ${pid}: ${fds.stderr}`);
+  const open = fds.stdout.trim().split("\n").length;
+  const limited = await runProgram("prlimit", [`--pid=${pid}`, `--nofile=${open + extra}:`]);
+  if (limited.code !== 0) throw new Error(`prlimit failed: ${limited.stderr}`);
+}
+
 /** Makes a temporary directory removed by `using`/`await using`. */
 export async function tempDir(prefix = "ftpx-test-"): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix });

@@ -1,6 +1,6 @@
 /** A data dir with one account, its jail and the transfer stores, for unit tests. */
 
-import { createHash } from "node:crypto";
+export { bytes, sha256 } from "../../tests/_data.ts";
 import { AccountStore } from "../accounts.ts";
 import { Vfs } from "../vfs.ts";
 import { type TransferStores, transferStores } from "./stores.ts";
@@ -51,22 +51,6 @@ export async function fixture(quota = 0): Promise<Fixture> {
       await Deno.remove(dataDir, { recursive: true });
     },
   };
-}
-
-/** Deterministic pseudo-random bytes. */
-export function bytes(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
-
-/** Lowercase hex sha256. */
-export function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 /** A sink collecting everything written to it, in chunks of at most `max` bytes per write. */
