@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { encodeFrame, FrameError } from "./frame.ts";
 import { type ByteSource, FrameReader } from "./frame_reader.ts";
 import { MAX_HEADER_BYTES } from "./limits.ts";
+import { concatBytes } from "../tests/_data.ts";
 
 /** A source that hands out `wire` in the given chunk sizes (cycled), then ends. */
 function chunkedSource(wire: Uint8Array, chunkSizes: number[] = [wire.length]): ByteSource {
@@ -20,16 +21,6 @@ function chunkedSource(wire: Uint8Array, chunkSizes: number[] = [wire.length]): 
       return Promise.resolve(size);
     },
   };
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function prefix(length: number): Uint8Array {
@@ -58,7 +49,7 @@ const FRAMES = [
   { header: { op: "put", body: 20 }, body: Array.from({ length: 20 }, (_, i) => i) },
   { header: { op: "ls", path: "/a b" }, body: [] },
 ];
-const WIRE = concat(
+const WIRE = concatBytes(
   ...FRAMES.flatMap(({ header, body }) => [encodeFrame(header), new Uint8Array(body)]),
 );
 
@@ -77,7 +68,7 @@ Deno.test("frameReader() splits frames coalesced in uneven reads", async () => {
 });
 
 Deno.test("frameReader() never reads a body past its announced end", async () => {
-  const wire = concat(
+  const wire = concatBytes(
     encodeFrame({ body: 3 }),
     new Uint8Array([1, 2, 3]),
     encodeFrame({ op: "x" }),
@@ -126,14 +117,14 @@ Deno.test("frameReader() reports invalid JSON, non-objects and bad UTF-8 as fram
     [new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), "bad_json"],
   ];
   for (const [json, code] of cases) {
-    const reader = new FrameReader(chunkedSource(concat(prefix(json.length), json)));
+    const reader = new FrameReader(chunkedSource(concatBytes(prefix(json.length), json)));
     await assert.rejects(reader.readHeader(), { name: "FrameError", code });
   }
 });
 
 Deno.test("frameReader() stays in sync after a bad JSON header", async () => {
   const bad = new TextEncoder().encode("not json");
-  const wire = concat(prefix(bad.length), bad, encodeFrame({ op: "pwd" }));
+  const wire = concatBytes(prefix(bad.length), bad, encodeFrame({ op: "pwd" }));
   const reader = new FrameReader(chunkedSource(wire, [3]));
   await assert.rejects(reader.readHeader(), { code: "bad_json" });
   assert.deepEqual(await reader.readHeader(), { op: "pwd" });
@@ -142,7 +133,7 @@ Deno.test("frameReader() stays in sync after a bad JSON header", async () => {
 Deno.test("frameReader() rejects invalid body lengths", async () => {
   for (const body of [-1, 1.5, "10", null, 2 ** 53, 2 ** 63]) {
     const json = new TextEncoder().encode(JSON.stringify({ op: "put", body }));
-    const reader = new FrameReader(chunkedSource(concat(prefix(json.length), json)));
+    const reader = new FrameReader(chunkedSource(concatBytes(prefix(json.length), json)));
     await assert.rejects(reader.readHeader(), { code: "bad_body_length" });
   }
 });
@@ -150,7 +141,7 @@ Deno.test("frameReader() rejects invalid body lengths", async () => {
 Deno.test("frameReader() accepts a body length over 4 GiB without allocating it", async () => {
   const size = 5 * 2 ** 30;
   const reader = new FrameReader(
-    chunkedSource(concat(encodeFrame({ body: size }), new Uint8Array(10))),
+    chunkedSource(concatBytes(encodeFrame({ body: size }), new Uint8Array(10))),
   );
   await reader.readHeader();
   assert.equal(reader.bodyRemaining, size);
@@ -168,7 +159,7 @@ Deno.test("frameReader() tells a clean end from a truncated frame", async () => 
 });
 
 Deno.test("frameReader() rejects an empty header and stays in sync after it", async () => {
-  const wire = concat(prefix(0), prefix(0), encodeFrame({ op: "pwd" }));
+  const wire = concatBytes(prefix(0), prefix(0), encodeFrame({ op: "pwd" }));
   const reader = new FrameReader(chunkedSource(wire, [5]));
   await assert.rejects(reader.readHeader(), { code: "empty_header" });
   await assert.rejects(reader.readHeader(), { code: "empty_header" });
@@ -183,7 +174,7 @@ Deno.test("encodeFrame() refuses headers over the cap and invalid body lengths",
 
 Deno.test("frameReader() consumes an empty header so the next read makes progress", async () => {
   const reader = new FrameReader(
-    chunkedSource(concat(prefix(0), prefix(0), encodeFrame({ op: "x" }))),
+    chunkedSource(concatBytes(prefix(0), prefix(0), encodeFrame({ op: "x" }))),
   );
   await assert.rejects(reader.readHeader(), { code: "empty_header" });
   await assert.rejects(reader.readHeader(), { code: "empty_header" });
@@ -193,7 +184,7 @@ Deno.test("frameReader() consumes an empty header so the next read makes progres
 
 Deno.test("frameReader() reports each frame's first byte once, when it arrives", async () => {
   const events: string[] = [];
-  const wire = concat(
+  const wire = concatBytes(
     encodeFrame({ op: "a" }),
     encodeFrame({ op: "b", body: 2 }),
     new Uint8Array(2),

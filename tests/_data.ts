@@ -23,6 +23,17 @@ export function randomBytes(length: number): Uint8Array {
   return out;
 }
 
+/** The parts one after another, in one array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 /** Hex sha256 of some bytes. */
 export function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");

@@ -4,6 +4,7 @@
  * outside, to prove nothing there was read or changed.
  */
 
+import assert from "node:assert/strict";
 import { join } from "node:path";
 
 /** A name planted outside the home; no reply may contain it unless the request did. */
@@ -45,6 +46,8 @@ export interface TraversalScene {
   bobHome: string;
   /** (Re)plants the symlinks in the attacker's home: an operation may remove them legitimately. */
   plantLinks(): Promise<void>;
+  /** Fails unless `outside` and bob's home are exactly as they were when set up. */
+  assertUntouched(): Promise<void>;
 }
 
 /** Prepares `outside`, bob's home and alice's home with `inside/` for a traversal test. */
@@ -71,7 +74,13 @@ export async function setUpTraversal(
     }
   };
   await plantLinks();
-  return { outside, bobHome, plantLinks };
+  const outsideBefore = await snapshot(outside);
+  const bobBefore = await snapshot(bobHome);
+  const assertUntouched = async () => {
+    assert.deepEqual(await snapshot(outside), outsideBefore, "something changed outside");
+    assert.deepEqual(await snapshot(bobHome), bobBefore, "something changed in another home");
+  };
+  return { outside, bobHome, plantLinks, assertUntouched };
 }
 
 /** Every entry under `dir` with its type and content, to compare before and after. */

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { encodeFrame, FrameError, type FrameErrorCode } from "../protocol/frame.ts";
 import { type ByteSource, FrameReader } from "../protocol/frame_reader.ts";
 import { FRAME_PREFIX_BYTES, MAX_HEADER_BYTES } from "../protocol/limits.ts";
+import { concatBytes } from "./_data.ts";
 import { fuzzIterations, fuzzSeed, Random } from "./_fuzz.ts";
 
 const CODES: readonly FrameErrorCode[] = [
@@ -68,7 +69,7 @@ function validStream(random: Random): Uint8Array {
     if (body !== undefined) header.body = body;
     parts.push(encodeFrame(header), random.bytes(body ?? 0));
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 function mutate(input: Uint8Array, random: Random): Uint8Array {
@@ -217,16 +218,6 @@ function prefix(length: number): number[] {
 function encodeFrameLoose(header: Record<string, unknown>): number[] {
   const json = new TextEncoder().encode(JSON.stringify(header));
   return [...prefix(json.length), ...json];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function hex(bytes: Uint8Array): string {
