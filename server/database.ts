@@ -20,8 +20,8 @@ export interface OpenDatabaseOptions {
 /** Opens (creating if needed) the database in `dataDir` and brings its schema up to date. */
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): DatabaseSync {
   const path = join(dataDir, DATABASE_FILE);
-  keepPrivate(path);
   const db = new DatabaseSync(path);
+  keepPrivate(path);
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
@@ -31,18 +31,27 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
 }
 
 /**
- * Makes the database file owner-only (creating it so) before SQLite opens it:
- * it holds the password hashes, and a data dir made beforehand may be
- * readable by others. SQLite gives its `-wal` and `-shm` files the database
- * file's mode. Not being the file's owner (root reading someone's data dir)
- * is left alone.
+ * Makes the database and its journal owner-only: they hold the password
+ * hashes, and a data dir made beforehand may be readable by others. Runs
+ * right after SQLite opened (or created) the file and before the first write,
+ * so a new database holds nothing yet, and SQLite gives the `-wal` and `-shm`
+ * files it creates later the database file's mode.
+ *
+ * Only by path, never through a descriptor of our own: closing any descriptor
+ * of the file drops every POSIX lock this process holds on it, SQLite's
+ * included, after which another SQLite client (an operator's `sqlite3`, a
+ * backup) believes it is alone and deletes the WAL the server still writes
+ * to. Not being the file's owner (root reading someone's data dir) is left
+ * alone.
  */
 function keepPrivate(path: string): void {
-  try {
-    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
-    if ((Deno.statSync(path).mode! & 0o077) !== 0) Deno.chmodSync(path, 0o600);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((Deno.statSync(file).mode! & 0o077) !== 0) Deno.chmodSync(file, 0o600);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    }
   }
 }
 
