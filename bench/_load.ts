@@ -3,7 +3,7 @@
  * limits admit the load, process figures read from /proc, and percentiles.
  */
 
-import { CONFIG_TABLE } from "../server/config.ts";
+import { CONFIG_TABLE } from "../server/core/config.ts";
 
 /** What the parent sends. */
 export interface DriverPlan {

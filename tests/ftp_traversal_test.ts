@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { VERBS } from "../server/ftp/verbs/mod.ts";
+import { VERBS } from "../server/fronts/ftp/verbs/mod.ts";
 import { epsvPort, RawFtpClient, readAll, startFtpServer } from "./_ftp.ts";
 import { HOSTILE_PATHS, SENTINEL, setUpTraversal } from "./_traversal.ts";
 

@@ -23,7 +23,7 @@ const CODES: readonly FrameErrorCode[] = [
   "bad_body_length",
   "truncated",
 ];
-/** Errors after which a session reads on, as `server/session.ts` does. */
+/** Errors after which a session reads on, as `server/fronts/native/session.ts` does. */
 const RECOVERABLE = new Set(["bad_json", "not_an_object", "empty_header"]);
 /** skipBody's scratch buffer: the largest buffer a body read asks for. */
 const SKIP_BUFFER_BYTES = 64 * 1024;

@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { VERBS } from "../server/ftp/verbs/mod.ts";
+import { VERBS } from "../server/fronts/ftp/verbs/mod.ts";
 import { RawFtpClient, startFtpServer } from "./_ftp.ts";
 import { pathsOutsideHome } from "./_traversal.ts";
 import { fuzzIterations, fuzzSeed, type Random, Random as Seeded } from "./_fuzz.ts";

@@ -1,7 +1,7 @@
 /**
  * Fuzzes every request validator: operation lookup, each registered
- * operation's argument spec (server/ops/validate.ts), and the path
- * normalizer every "path" argument goes through (server/vfs.ts). Requests are
+ * operation's argument spec (server/fronts/native/ops/validate.ts), and the path
+ * normalizer every "path" argument goes through (server/storage/local/vfs.ts). Requests are
  * random JSON objects decoded the way the wire decodes them (so `__proto__`
  * and friends arrive as plain fields). Each must either be refused with an
  * OperationError of the expected kind or come out exactly as the spec says.
@@ -13,11 +13,11 @@
 import assert from "node:assert/strict";
 import type { FrameHeader } from "../protocol/frame.ts";
 import { MAX_PATH_BYTES } from "../protocol/limits.ts";
-import { OperationError } from "../server/errors.ts";
-import { lookupOperation, OPERATIONS } from "../server/ops/mod.ts";
-import type { Operation } from "../server/ops/operation.ts";
-import { validateArgs } from "../server/ops/validate.ts";
-import { normalizeVirtualPath, RESERVED_PREFIX } from "../server/vfs.ts";
+import { OperationError } from "../server/core/errors.ts";
+import { lookupOperation, OPERATIONS } from "../server/fronts/native/ops/mod.ts";
+import type { Operation } from "../server/fronts/native/ops/operation.ts";
+import { validateArgs } from "../server/fronts/native/ops/validate.ts";
+import { normalizeVirtualPath, RESERVED_PREFIX } from "../server/storage/local/vfs.ts";
 import { fuzzIterations, fuzzSeed, Random } from "./_fuzz.ts";
 
 const TRICKY_KEYS = [

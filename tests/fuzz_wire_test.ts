@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { Status } from "../protocol/status.ts";
-import { OPERATIONS } from "../server/ops/mod.ts";
+import { OPERATIONS } from "../server/fronts/native/ops/mod.ts";
 import { TestServer } from "./_spawn.ts";
 import { pathsOutsideHome } from "./_traversal.ts";
 import { fuzzIterations, fuzzSeed, Random } from "./_fuzz.ts";

@@ -10,7 +10,7 @@ import { FTPX_VERSION } from "../protocol/version.ts";
 import { encodeFrame } from "../protocol/frame.ts";
 import { RawClient, rawFrame } from "./_raw.ts";
 import { TestServer } from "./_spawn.ts";
-import { CONFIG_TABLE } from "../server/config.ts";
+import { CONFIG_TABLE } from "../server/core/config.ts";
 
 const PASSWORD = "alice-secret";
 

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Status } from "../protocol/status.ts";
-import { OPERATIONS } from "../server/ops/mod.ts";
-import type { Operation } from "../server/ops/operation.ts";
+import { OPERATIONS } from "../server/fronts/native/ops/mod.ts";
+import type { Operation } from "../server/fronts/native/ops/operation.ts";
 import { TestServer } from "./_spawn.ts";
 import { HOSTILE_PATHS, SENTINEL, setUpTraversal } from "./_traversal.ts";
 import { WireClient } from "./_wire.ts";

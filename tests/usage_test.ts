@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openDatabase } from "../server/database.ts";
-import { hashPassword } from "../server/password.ts";
+import { openDatabase } from "../server/store/sqlite/database.ts";
+import { hashPassword } from "../server/core/auth/password.ts";
 import { runFtpx, tempDir, TestServer } from "./_spawn.ts";
 
 interface DuReport {

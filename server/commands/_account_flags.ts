@@ -6,9 +6,9 @@ import { stdinLineReader } from "../../cli/line_reader.ts";
 import { canPrompt, promptNewPassword } from "../../cli/prompt.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { MIN_PASSWORD_LENGTH } from "../../protocol/limits.ts";
-import { AccountStore } from "../accounts.ts";
-import { DATABASE_FILE } from "../database.ts";
-import { loadConfig, type ServerConfig } from "../config.ts";
+import { AccountStore } from "../core/accounts.ts";
+import { DATABASE_FILE } from "../store/sqlite/database.ts";
+import { loadConfig, type ServerConfig } from "../core/config.ts";
 
 /** Flags every host admin command takes. */
 export const DATA_FLAGS = {

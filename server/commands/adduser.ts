@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { expectPositionals, parseFlags, stringFlag } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { formatSize, parseSize } from "../../protocol/size.ts";
-import { validateUsername } from "../accounts.ts";
+import { validateUsername } from "../core/accounts.ts";
 import {
   configFromFlags,
   DATA_FLAGS,

@@ -7,7 +7,7 @@ import {
   checkCertificateName,
   createSelfSignedCertificate,
   DEFAULT_CERTIFICATE_NAMES,
-} from "../certificate.ts";
+} from "../core/tls/certificate.ts";
 
 /** One line for `ftpx --help`. */
 export const SUMMARY = "Make a self-signed TLS certificate and key";

@@ -4,7 +4,7 @@ import { parseFlags } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { formatTable } from "../../cli/table.ts";
 import { formatSize } from "../../protocol/size.ts";
-import { reconcileUsage, type UsageReport } from "../usage.ts";
+import { reconcileUsage, type UsageReport } from "../core/usage.ts";
 import { configFromFlags, DATA_FLAGS, DATA_FLAGS_HELP, openAccounts } from "./_account_flags.ts";
 
 /** One line for `ftpx --help`. */

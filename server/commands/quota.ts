@@ -1,7 +1,7 @@
 /** `ftpx quota`: set an account's quota on the server host. */
 
 import { expectPositionals, parseFlags } from "../../cli/args.ts";
-import { describeQuota } from "../accounts.ts";
+import { describeQuota } from "../core/accounts.ts";
 import { parseQuota } from "./adduser.ts";
 import { configFromFlags, DATA_FLAGS, DATA_FLAGS_HELP, openAccounts } from "./_account_flags.ts";
 

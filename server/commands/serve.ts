@@ -2,8 +2,8 @@
 
 import { parseFlags, parsePort, stringFlag } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
-import { loadConfig } from "../config.ts";
-import { startServer } from "../serve.ts";
+import { loadConfig } from "../core/config.ts";
+import { startServer } from "../boot/serve.ts";
 
 /** One line for `ftpx --help`. */
 export const SUMMARY = "Run the server";

@@ -2,7 +2,7 @@
 
 import { expectPositionals, parseFlags } from "../../cli/args.ts";
 import { formatUsersTable } from "../../cli/users_table.ts";
-import { toUserInfo } from "../accounts.ts";
+import { toUserInfo } from "../core/accounts.ts";
 import { configFromFlags, DATA_FLAGS, DATA_FLAGS_HELP, openAccounts } from "./_account_flags.ts";
 
 /** One line for `ftpx --help`. */

@@ -1,0 +1,179 @@
+/**
+ * A server thread: listens on the shared port (SO_REUSEPORT, so the kernel
+ * spreads connections across threads) and runs sessions. Started by
+ * `serve.ts`, one per core by default.
+ */
+
+import { AccountStore } from "../core/accounts.ts";
+import type { ServerConfig } from "../core/config.ts";
+import { listenFtp } from "../fronts/ftp/listener.ts";
+import { loadTlsMaterial as loadFtpTls } from "../fronts/ftp/tls.ts";
+import { Logger } from "../core/log.ts";
+import { LoginGuard } from "../core/auth/login_guard.ts";
+import type { Services } from "../fronts/native/ops/operation.ts";
+import { useScryptBackend } from "../core/auth/password.ts";
+import { ScryptClient } from "../core/auth/scrypt_channel.ts";
+import { runSession, type SessionConn } from "../fronts/native/session.ts";
+import { SessionRegistry } from "../store/sqlite/session_registry.ts";
+import { describeTlsListenError, plaintextRefusal } from "../core/tls/tls.ts";
+import { transferStores } from "../core/transfer/mod.ts";
+
+/** Sent by the main thread to start a worker. */
+export interface WorkerStart {
+  type: "start";
+  config: ServerConfig;
+  /** Port to bind; 0 for the first worker when any port will do. */
+  port: number;
+  /** With TLS: the extra plaintext port to bind, or null for none. */
+  plainPort: number | null;
+  /** FTP port to bind (0: any, for the first worker); null when FTP is off. */
+  ftpPort: number | null;
+  reusePort: boolean;
+  /** PEM certificate and key; when set, `port` speaks TLS. */
+  tls: { cert: string; key: string } | null;
+  /** Where to send password hashes: the main thread answers (`scrypt_channel.ts`). */
+  hashing: MessagePort;
+}
+
+/** Sent back by a worker. */
+export type WorkerReport =
+  | { type: "listening"; port: number; plainPort: number | null; ftpPort: number | null }
+  | { type: "failed"; message: string };
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerStart>) => void) | null;
+  postMessage(message: WorkerReport): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+
+scope.onmessage = (event) => {
+  start(event.data).catch((error) => {
+    scope.postMessage({ type: "failed", message: describe(error, event.data) });
+  });
+};
+
+async function start(
+  { config, port, plainPort, ftpPort, reusePort, tls, hashing }: WorkerStart,
+): Promise<void> {
+  const log = new Logger(config.logLevel);
+  useScryptBackend(new ScryptClient(hashing).derive);
+  // A bug in one session must not end every session of this thread: log it loudly, go on.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled rejection", { detail: String(event.reason) });
+  });
+  const accounts = await AccountStore.open(config.dataDir);
+  const ftpTls = await loadFtpTls(config);
+  const hostname = config.host;
+  const listener = tls
+    ? Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key })
+    : Deno.listen({ hostname, port, reusePort });
+  const plain = tls && plainPort !== null
+    ? Deno.listen({ hostname, port: plainPort, reusePort })
+    : null;
+  const services: Services = {
+    config,
+    accounts,
+    log,
+    sessions: new SessionRegistry(accounts.db),
+    loginGuard: new LoginGuard(accounts.db, config, { log }),
+    plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
+    transfers: transferStores(accounts.db),
+  };
+  const ftp = ftpPort === null
+    ? null
+    : await listenFtp({ ...services, tls: ftpTls }, { hostname, port: ftpPort, reusePort })
+      .catch((error) => {
+        listener.close();
+        plain?.close();
+        throw error;
+      });
+  scope.postMessage({
+    type: "listening",
+    port: listener.addr.port,
+    plainPort: plain?.addr.port ?? null,
+    ftpPort: ftp?.port ?? null,
+  });
+  await Promise.all([
+    acceptLoop(listener, services, tls !== null),
+    plain ? acceptLoop(plain, services, false) : Promise.resolve(),
+  ]);
+}
+
+/** Wait after a failed accept (e.g. out of file descriptors) before trying again. */
+const ACCEPT_RETRY_MS = 100;
+
+/**
+ * Accepts connections until the listener is closed. A failed accept (out of
+ * file descriptors) or a connection reset before it is set up concerns that
+ * moment or that connection, never the listener: they are survived, or one
+ * client could stop the whole server.
+ */
+async function acceptLoop(
+  listener: Deno.Listener<SessionConn>,
+  services: Services,
+  secure: boolean,
+): Promise<void> {
+  let failing = false;
+  while (true) {
+    let conn: SessionConn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return; // The listener was closed.
+      }
+      if (isGoneAlready(error)) continue;
+      if (!failing) services.log.warn("accept failed", { detail: String(error) });
+      failing = true;
+      await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+      continue;
+    }
+    failing = false;
+    if (!secure && !setUpTcp(conn as Deno.TcpConn)) continue;
+    runSession(conn, services, { secure });
+  }
+}
+
+/** The connection being accepted was reset by its peer already: only that one is lost. */
+function isGoneAlready(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted;
+}
+
+/** Sets socket options; false (and closed) when the peer has already reset the connection. */
+function setUpTcp(conn: Deno.TcpConn): boolean {
+  try {
+    conn.setNoDelay(true);
+    conn.setKeepAlive(true);
+    return true;
+  } catch {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+    return false;
+  }
+}
+
+function describe(error: unknown, { config, port, ftpPort, tls }: WorkerStart): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE") {
+    return `Cannot listen for FTP on ${config.host}:${ftpPort}: address in use (another server running? try --ftp-port)`;
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return `Cannot listen for FTP on ${config.host}:${ftpPort}: address not available on this machine`;
+  }
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `Cannot listen on ${config.host}:${port}: address in use (another server running? try --port)`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `Cannot listen on ${config.host}:${port}: address not available on this machine`;
+  }
+  const tlsProblem = tls ? describeTlsListenError(error, config) : null;
+  if (tlsProblem !== null) return tlsProblem;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,99 @@
+/**
+ * The one place errors become replies. Handlers throw {@linkcode OperationError}
+ * (or let a file system error escape through the jail, which converts it); the
+ * session catches once and answers with the status, FTP reply code and safe
+ * message from {@linkcode ERROR_TABLE}. Raw OS text never reaches a client.
+ */
+
+import { Status, type StatusCode } from "../../protocol/status.ts";
+
+/** How each kind of failure is reported: native status and FTP reply code. */
+export const ERROR_TABLE = {
+  bad_request: { status: Status.BAD_REQUEST, ftp: 501 },
+  unauthenticated: { status: Status.UNAUTHENTICATED, ftp: 530 },
+  forbidden: { status: Status.FORBIDDEN, ftp: 550 },
+  account_disabled: { status: Status.FORBIDDEN, ftp: 530 },
+  not_found: { status: Status.NOT_FOUND, ftp: 550 },
+  unknown_operation: { status: Status.UNKNOWN_OPERATION, ftp: 502 },
+  timeout: { status: Status.TIMEOUT, ftp: 421 },
+  exists: { status: Status.CONFLICT, ftp: 550 },
+  not_a_directory: { status: Status.CONFLICT, ftp: 550 },
+  is_a_directory: { status: Status.CONFLICT, ftp: 550 },
+  not_empty: { status: Status.CONFLICT, ftp: 550 },
+  changed: { status: Status.CHANGED, ftp: 450 },
+  too_large: { status: Status.TOO_LARGE, ftp: 501 },
+  version_mismatch: { status: Status.VERSION_MISMATCH, ftp: 421 },
+  rate_limited: { status: Status.RATE_LIMITED, ftp: 421 },
+  quota_exceeded: { status: Status.QUOTA_EXCEEDED, ftp: 552 },
+  internal: { status: Status.INTERNAL, ftp: 451 },
+  unavailable: { status: Status.UNAVAILABLE, ftp: 421 },
+  disk_full: { status: Status.INSUFFICIENT_STORAGE, ftp: 452 },
+  checksum_mismatch: { status: Status.CHANGED, ftp: 550 },
+} as const satisfies Record<string, { status: StatusCode; ftp: number }>;
+
+/** A kind of failure from {@linkcode ERROR_TABLE}. */
+export type ErrorKind = keyof typeof ERROR_TABLE;
+
+/** A request failed for a reason the client is told about. The message is safe to send. */
+export class OperationError extends Error {
+  /** What went wrong, selecting status and FTP code. */
+  readonly kind: ErrorKind;
+
+  /** Creates an error whose message will be sent to the client as is. */
+  constructor(kind: ErrorKind, message: string) {
+    super(message);
+    this.name = "OperationError";
+    this.kind = kind;
+  }
+}
+
+/** What the session sends for a failed request. */
+export interface ErrorReply {
+  kind: ErrorKind;
+  status: number;
+  ftp: number;
+  message: string;
+  /** True when the failure is ours, not the client's: log it with its detail. */
+  internal: boolean;
+}
+
+/** Maps any thrown value to a reply; unknown errors become a generic 500 with no detail. */
+export function toErrorReply(error: unknown): ErrorReply {
+  const kind: ErrorKind = error instanceof OperationError ? error.kind : "internal";
+  const message = error instanceof OperationError ? error.message : "Internal server error";
+  return { kind, ...ERROR_TABLE[kind], message, internal: kind === "internal" };
+}
+
+/** OS error codes Deno reports without a dedicated class. */
+const ERRNO_KINDS: Record<string, [ErrorKind, string]> = {
+  ENOTEMPTY: ["not_empty", "directory not empty"],
+  ENOSPC: ["disk_full", "no space left on the server"],
+  EDQUOT: ["disk_full", "no space left on the server"],
+  ENAMETOOLONG: ["too_large", "name too long"],
+  EXDEV: ["forbidden", "cannot move across file systems"],
+  EINVAL: ["bad_request", "invalid operation"],
+};
+
+/**
+ * Converts a file system error into an {@linkcode OperationError} that names
+ * the virtual path, e.g. `Cannot open "/docs/a.txt": not found`.
+ */
+export function fromFsError(error: unknown, action: string, virtualPath: string): OperationError {
+  if (error instanceof OperationError) return error;
+  const [kind, reason] = classifyFsError(error);
+  return new OperationError(kind, `Cannot ${action} "${virtualPath}": ${reason}`);
+}
+
+function classifyFsError(error: unknown): [ErrorKind, string] {
+  if (error instanceof Deno.errors.NotFound) return ["not_found", "not found"];
+  if (error instanceof Deno.errors.AlreadyExists) return ["exists", "already exists"];
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return ["forbidden", "permission denied"];
+  }
+  if (error instanceof Deno.errors.NotADirectory) return ["not_a_directory", "not a directory"];
+  if (error instanceof Deno.errors.IsADirectory) return ["is_a_directory", "is a directory"];
+  if (error instanceof Deno.errors.FilesystemLoop) return ["forbidden", "too many symlinks"];
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code in ERRNO_KINDS) return ERRNO_KINDS[code]!;
+  return ["internal", "internal error"];
+}

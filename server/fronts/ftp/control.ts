@@ -1,0 +1,510 @@
+/**
+ * One FTP control connection: greets, reads command lines, dispatches them
+ * through the verb registry and answers, until QUIT, too many failed
+ * logins, an idle timeout or a dead socket. Transfers run in the background
+ * so ABOR, STAT and NOOP still work while data flows; any other command
+ * waits for the transfer to end. Errors are caught here, once: domain errors
+ * are mapped through `ERROR_TABLE`'s FTP codes, anything else becomes a
+ * generic 451 and is logged, never shown.
+ */
+
+import type { Socket } from "node:net";
+import type { Account } from "../../core/accounts.ts";
+import { plainAddress } from "../../core/net/address.ts";
+import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
+import { admitConnection } from "../../core/net/admission.ts";
+import type { Vfs } from "../../storage/local/vfs.ts";
+import {
+  closeQuietly,
+  connectActive,
+  DataChannelError,
+  type DataConn,
+  PassiveListener,
+} from "./data_channel.ts";
+import { FtpLineReader } from "./line_reader.ts";
+import { MLST_FACTS } from "./listing.ts";
+import { formatReply, type FtpReply, reply } from "./replies.ts";
+import { type ByteConn, SocketConn } from "./socket_conn.ts";
+import { StallGuard } from "../../core/net/stall_guard.ts";
+import { TransferActivity } from "../../core/transfer/mod.ts";
+import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
+import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
+
+/** How long a client may take to complete the TLS handshake after AUTH TLS. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+/** Longest piece of a command line written to the debug log. */
+const MAX_LOGGED_COMMAND = 200;
+
+const encoder = new TextEncoder();
+
+/** How long a refused connection may linger while its 421 reply is delivered. */
+const REFUSAL_LINGER_MS = 5_000;
+
+/** Serves one FTP control connection until it ends; never throws. */
+export function runFtpSession(socket: Socket, services: FtpServices): void {
+  // An "error" event nobody listens to (a reset while a refusal is sent) would kill the thread.
+  socket.on("error", () => {});
+  if (socket.remoteAddress === undefined) {
+    socket.destroy(); // Reset before we got to it: nobody to serve or to count.
+    return;
+  }
+  let session: FtpSession;
+  try {
+    // The same session limits as the native protocol, counted together (server/core/net/admission.ts).
+    const admission = admitConnection(services.sessions, {
+      address: plainAddress(socket.remoteAddress),
+      port: socket.remotePort ?? 0,
+      protocol: "ftp",
+    }, services.config);
+    if (!admission.admitted) {
+      services.log.warn("session refused", {
+        peer: `${plainAddress(socket.remoteAddress)}:${socket.remotePort}`,
+        reason: admission.message,
+        protocol: "ftp",
+      });
+      const code = ERROR_TABLE[admission.kind].ftp;
+      socket.end(encoder.encode(`${code} ${admission.message}\r\n`));
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+      socket.resume(); // Read and drop what the client sends, so closing does not reset.
+      return;
+    }
+    session = new FtpSession(new SocketConn(socket), services, admission.id);
+  } catch (error) {
+    services.log.error("ftp session setup failed", { detail: String(error) });
+    socket.destroy();
+    return;
+  }
+  session.run().catch((error) => {
+    services.log.error("ftp session failed", { detail: String(error) });
+  });
+}
+
+/** A transfer in progress. */
+interface RunningTransfer {
+  description: string;
+  /** Bytes moved so far. */
+  bytes: number;
+  aborted: boolean;
+  /** Set when the data connection made no progress for `transfer_timeout`. */
+  stalled: boolean;
+  data: DataConn | undefined;
+  cancelConnect: () => void;
+  done: Promise<void>;
+}
+
+/** How the next transfer gets its data connection. */
+interface DataChannelSource {
+  connect(): Promise<DataConn>;
+  cancel(): void;
+}
+
+class FtpSession implements FtpSessionState {
+  readonly id: number;
+  readonly peer: string;
+  readonly peerAddress: string;
+  readonly localAddress: string;
+  pendingUser: string | undefined;
+  account: Account | undefined;
+  vfs: Vfs | undefined;
+  cwd = "/";
+  loginFailures = 0;
+  renameFrom: string | undefined;
+  restartOffset = 0;
+  type: "A" | "I" = "A";
+  protectData = false;
+  bufferSizeSet = false;
+  epsvAll = false;
+  mlstFacts: ReadonlySet<string> = new Set(MLST_FACTS);
+  closeAfterReply = false;
+
+  readonly #conn: SocketConn;
+  readonly #services: FtpServices;
+  readonly #reader: FtpLineReader;
+  /** Every reply is written through this: a client that stops reading them is cut off. */
+  readonly #replyGuard: StallGuard;
+  #passive: PassiveListener | undefined;
+  #activeTarget: { hostname: string; port: number } | undefined;
+  #transfer: RunningTransfer | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(conn: SocketConn, services: FtpServices, id: number) {
+    this.#conn = conn;
+    this.#services = services;
+    this.#reader = new FtpLineReader(conn);
+    this.peerAddress = conn.remoteAddress;
+    this.localAddress = conn.localAddress;
+    this.peer = `${conn.remoteAddress}:${conn.remotePort}`;
+    this.id = id;
+    this.#replyGuard = new StallGuard({
+      timeoutMs: services.config.transferTimeout * 1000,
+      onStall: () => {
+        this.#logStall();
+        this.#close();
+      },
+    });
+  }
+
+  get tls(): boolean {
+    return this.#conn.encrypted;
+  }
+
+  get transferring(): boolean {
+    return this.#transfer !== undefined;
+  }
+
+  get dataReady(): boolean {
+    return this.#passive !== undefined || this.#activeTarget !== undefined;
+  }
+
+  get controlLost(): boolean {
+    return this.#closed || this.#conn.ended;
+  }
+
+  async run(): Promise<void> {
+    const { log } = this.#services;
+    log.info("connect", { peer: this.peer, protocol: "ftp" });
+    try {
+      await this.#send(reply(220, "ftpx FTP server ready"));
+      while (!this.closeAfterReply && !this.#closed) {
+        const line = await this.#nextLine();
+        if (line === null) break;
+        if (line.kind === "too_long") {
+          await this.#send(reply(500, "Command line too long"));
+          continue;
+        }
+        await this.#execute(parseCommand(line.text));
+      }
+    } catch (error) {
+      if (!isDisconnect(error) && !this.#closed) {
+        log.error("ftp session failed", { peer: this.peer, detail: String(error) });
+      }
+    } finally {
+      await this.#close();
+      log.info("disconnect", { peer: this.peer, user: this.account?.name, protocol: "ftp" });
+    }
+  }
+
+  async #nextLine() {
+    this.#armIdleTimer();
+    try {
+      return await this.#reader.readLine();
+    } finally {
+      clearTimeout(this.#idleTimer);
+    }
+  }
+
+  async #execute(command: FtpCommand): Promise<void> {
+    const verb = VERBS.get(command.name);
+    if (this.#transfer && !verb?.duringTransfer) {
+      // The next command waits for the transfer; a transfer that stalls meanwhile still times out.
+      this.#armIdleTimer();
+      try {
+        await this.#transfer.done;
+      } finally {
+        clearTimeout(this.#idleTimer);
+      }
+    }
+    this.#services.log.debug("ftp command", {
+      peer: this.peer,
+      user: this.account?.name,
+      command: describeCommand(command),
+    });
+    const ctx: VerbContext = { session: this, services: this.#services, verbs: VERBS };
+    let answer: FtpReply | undefined;
+    try {
+      answer = await dispatchVerb(ctx, command);
+    } catch (error) {
+      answer = this.#errorReply(error, command.name);
+      // A refused RETR/LIST... must not leave its data connection waiting for the next one.
+      if (verb?.data) await this.dropDataChannel();
+    }
+    if (answer) await this.#send(answer);
+  }
+
+  #errorReply(error: unknown, verb: string): FtpReply {
+    if (error instanceof DataChannelError) return reply(425, error.message);
+    const mapped = toErrorReply(error);
+    const fields = { peer: this.peer, user: this.account?.name, verb: verb.slice(0, 16) };
+    if (mapped.internal) {
+      this.#services.log.error("internal error", { ...fields, detail: String(error) });
+    } else {
+      this.#services.log.info("command error", { ...fields, code: mapped.ftp });
+    }
+    return reply(mapped.ftp, mapped.message);
+  }
+
+  async #send(answer: FtpReply): Promise<void> {
+    if (this.#closed) return;
+    await this.#replyGuard.watch(this.#conn.write(encoder.encode(formatReply(answer))));
+  }
+
+  /** A write to the client, or a read of an upload, pending for `transfer_timeout`. */
+  #logStall(direction: "sending" | "receiving" = "sending"): void {
+    this.#services.log.info("transfer stalled", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      seconds: this.#services.config.transferTimeout,
+      protocol: "ftp",
+    });
+  }
+
+  async startTls(answer: FtpReply): Promise<void> {
+    const tls = this.#services.tls;
+    if (!tls) throw new Error("startTls called without TLS material");
+    // Nothing may be read in plaintext once 234 is on its way: it would be
+    // run as a command after the handshake (STARTTLS command injection).
+    this.#conn.pause();
+    await this.#send(answer);
+    this.#reader.discardBuffered();
+    try {
+      await this.#conn.startTls(tls.context, TLS_HANDSHAKE_TIMEOUT_MS);
+      this.#services.log.debug("tls on", { peer: this.peer, protocol: "ftp" });
+    } catch (error) {
+      this.#services.log.warn("tls handshake failed", {
+        peer: this.peer,
+        protocol: "ftp",
+        detail: error instanceof Error ? error.message : String(error),
+      });
+      await this.#close();
+    }
+  }
+
+  async openPassive(): Promise<number> {
+    await this.dropDataChannel();
+    const { config, log } = this.#services;
+    this.#passive = PassiveListener.open({
+      hostname: this.localAddress,
+      ports: config.pasvPorts,
+      peerAddress: this.peerAddress,
+      tls: this.protectData ? this.#services.tls : undefined,
+      onForeign: (address) =>
+        log.warn("data connection from a foreign address refused", {
+          peer: this.peer,
+          from: address,
+        }),
+    });
+    return this.#passive.port;
+  }
+
+  async setActiveTarget(hostname: string, port: number): Promise<void> {
+    await this.dropDataChannel();
+    this.#activeTarget = { hostname, port };
+  }
+
+  async dropDataChannel(): Promise<void> {
+    const passive = this.#passive;
+    this.#passive = undefined;
+    this.#activeTarget = undefined;
+    await passive?.close();
+  }
+
+  startTransfer(job: TransferJob): void {
+    const source = this.#takeDataChannel();
+    const transfer: RunningTransfer = {
+      description: job.description,
+      bytes: 0,
+      aborted: false,
+      stalled: false,
+      data: undefined,
+      cancelConnect: source.cancel,
+      done: Promise.resolve(),
+    };
+    this.#transfer = transfer;
+    transfer.done = this.#runTransfer(transfer, source, job);
+  }
+
+  async abortTransfer(): Promise<void> {
+    const transfer = this.#transfer;
+    if (!transfer) return;
+    transfer.aborted = true;
+    transfer.cancelConnect();
+    if (transfer.data) closeQuietly(transfer.data);
+    await transfer.done;
+  }
+
+  transferStatus(): { description: string; bytes: number } | undefined {
+    const transfer = this.#transfer;
+    return transfer && { description: transfer.description, bytes: transfer.bytes };
+  }
+
+  /** Hands the prepared data connection to one transfer (PASV/PORT serve one transfer each). */
+  #takeDataChannel(): DataChannelSource {
+    const passive = this.#passive;
+    const active = this.#activeTarget;
+    this.#passive = undefined;
+    this.#activeTarget = undefined;
+    if (passive) {
+      if (passive.tls !== this.protectData) {
+        passive.close();
+        throw new DataChannelError("PROT changed after PASV/EPSV: send PASV or EPSV again");
+      }
+      return { connect: () => passive.take(), cancel: () => passive.close() };
+    }
+    if (active) {
+      const tls = this.protectData ? this.#services.tls : undefined;
+      return { connect: () => connectActive({ ...active, tls }), cancel: () => {} };
+    }
+    throw new DataChannelError("No data connection: send PASV or EPSV first");
+  }
+
+  async #runTransfer(
+    transfer: RunningTransfer,
+    source: DataChannelSource,
+    job: TransferJob,
+  ): Promise<void> {
+    const { sessions, log } = this.#services;
+    const activity = new TransferActivity(sessions, this.id, {
+      label: job.description,
+      start: job.start ?? 0,
+      total: job.total,
+    });
+    const report = (bytes: number) => {
+      transfer.bytes = bytes;
+      activity.update(bytes);
+    };
+    const started = performance.now();
+    let final: FtpReply;
+    let direction: "sending" | "receiving" = "sending";
+    // Each read or write of the data connection must complete within transfer_timeout.
+    using guard = new StallGuard({
+      timeoutMs: this.#services.config.transferTimeout * 1000,
+      onStall: () => {
+        transfer.stalled = true;
+        this.#logStall(direction);
+        if (transfer.data) closeQuietly(transfer.data);
+      },
+    });
+    try {
+      await this.#send(reply(150, job.opening));
+      transfer.data = await source.connect();
+      if (transfer.aborted) throw new DataChannelError("Transfer aborted");
+      const data = transfer.data;
+      const watched: ByteConn = {
+        read: (buffer) => {
+          direction = "receiving";
+          return guard.watch(data.read(buffer));
+        },
+        write: (bytes) => guard.watch(data.write(bytes)),
+        closeWrite: () => guard.watch(data.closeWrite()),
+        close: () => data.close(),
+      };
+      const answer = await job.run(watched, report);
+      await watched.closeWrite().catch(() => {});
+      final = answer ?? reply(226, "Transfer complete");
+      log.info("ftp transfer", {
+        peer: this.peer,
+        user: this.account?.name,
+        what: job.description,
+        bytes: transfer.bytes,
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (error) {
+      final = this.#transferErrorReply(error, transfer);
+    } finally {
+      if (transfer.data) closeQuietly(transfer.data);
+      source.cancel();
+      await this.#endJob(job);
+      this.#transfer = undefined;
+      activity.end();
+    }
+    await this.#send(final).catch(() => {});
+  }
+
+  async #endJob(job: TransferJob): Promise<void> {
+    try {
+      await job.end?.();
+    } catch (error) {
+      this.#services.log.error("ending a transfer failed", {
+        peer: this.peer,
+        what: job.description,
+        detail: String(error),
+      });
+    }
+  }
+
+  #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
+    if (transfer.aborted) return reply(426, "Transfer aborted");
+    if (transfer.stalled) {
+      return reply(
+        426,
+        `No data moved for ${this.#services.config.transferTimeout}s: transfer aborted`,
+      );
+    }
+    if (error instanceof DataChannelError) return reply(425, error.message);
+    if (error instanceof OperationError) return this.#errorReply(error, "transfer");
+    if (isDisconnect(error)) return reply(426, "Data connection closed; transfer aborted");
+    return this.#errorReply(error, "transfer");
+  }
+
+  /** Closes the session after `idle_timeout` seconds without a command, unless a transfer is moving. */
+  #armIdleTimer(): void {
+    const seconds = this.#services.config.idleTimeout;
+    let lastBytes = -1;
+    const check = () => {
+      const transfer = this.#transfer;
+      if (transfer && transfer.bytes !== lastBytes) {
+        lastBytes = transfer.bytes;
+        this.#idleTimer = setTimeout(check, seconds * 1000);
+        return;
+      }
+      this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
+      this.#send(reply(421, `Idle for ${seconds}s: closing connection`))
+        .catch(() => {})
+        .finally(() => this.#close());
+    };
+    this.#idleTimer = setTimeout(check, seconds * 1000);
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#idleTimer);
+    this.#replyGuard[Symbol.dispose]();
+    const dropped = this.dropDataChannel();
+    const transfer = this.#transfer;
+    if (transfer) {
+      transfer.aborted = true;
+      transfer.cancelConnect();
+      if (transfer.data) closeQuietly(transfer.data);
+    }
+    this.#conn.close();
+    this.#services.sessions.close(this.id);
+    await Promise.all([dropped, transfer?.done]);
+  }
+}
+
+/**
+ * The command for a log line: a known verb with a bounded argument, PASS
+ * without its password, and of anything else only a verb-like name. A
+ * mangled PASS line (" PASS secret", "PASS\tsecret") is not a known verb
+ * and must not leak its password into the log either.
+ */
+function describeCommand({ name, arg }: FtpCommand): string {
+  if (name === "PASS") return "PASS ****";
+  if (!VERBS.has(name)) return /^[A-Z]{3,4}$/.test(name) ? name : "(malformed)";
+  const text = arg === "" ? name : `${name} ${arg}`;
+  return text.slice(0, MAX_LOGGED_COMMAND);
+}
+
+const DISCONNECT_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ECANCELED",
+  "ERR_STREAM_DESTROYED",
+]);
+
+function isDisconnect(error: unknown): boolean {
+  if (
+    error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.UnexpectedEof || error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && DISCONNECT_CODES.has(code);
+}

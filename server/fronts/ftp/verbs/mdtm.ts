@@ -1,0 +1,22 @@
+import { OperationError } from "../../../core/errors.ts";
+import { formatTimeVal } from "../listing.ts";
+import { reply } from "../replies.ts";
+import { defineVerb, loggedIn } from "./verb.ts";
+
+/** MDTM: a file's modification time, UTC `YYYYMMDDHHMMSS` (RFC 3659). */
+export const mdtm = defineVerb({
+  name: "MDTM",
+  syntax: "MDTM <path>",
+  auth: "user",
+  arg: "required",
+  feat: () => ["MDTM"],
+  async handler(ctx, path) {
+    const { vfs } = loggedIn(ctx);
+    const target = vfs.normalize(ctx.session.cwd, path);
+    const entry = await vfs.stat(target);
+    if (entry.type !== "file") {
+      throw new OperationError("is_a_directory", `Cannot get the time of "${target}": not a file`);
+    }
+    return reply(213, formatTimeVal(entry.mtime));
+  },
+});

@@ -1,0 +1,26 @@
+import { OperationError } from "../../../core/errors.ts";
+import { reply } from "../replies.ts";
+import { storedLength } from "./_upload.ts";
+import { defineVerb, loggedIn } from "./verb.ts";
+
+/**
+ * SIZE: a file's size in bytes (RFC 3659; the same in TYPE A, which sends
+ * bytes unchanged). For a file whose upload was interrupted, the bytes
+ * received so far, so clients can resume it with REST+STOR or APPE.
+ */
+export const size = defineVerb({
+  name: "SIZE",
+  syntax: "SIZE <path>",
+  auth: "user",
+  arg: "required",
+  feat: () => ["SIZE"],
+  async handler(ctx, path) {
+    const { vfs } = loggedIn(ctx);
+    const target = vfs.normalize(ctx.session.cwd, path);
+    const length = await storedLength(ctx, target);
+    if (length === null) {
+      throw new OperationError("not_found", `Cannot size "${target}": not found`);
+    }
+    return reply(213, String(length));
+  },
+});

@@ -1,0 +1,19 @@
+import { formatSize } from "../../../../protocol/size.ts";
+import { defineOperation, loggedIn } from "./operation.ts";
+
+/** `df`: one's own used space and quota, as stored now (read fresh for every request). */
+export const df = defineOperation({
+  name: "df",
+  summary: "Show one's own used space and quota",
+  auth: "user",
+  args: {},
+  handler(ctx) {
+    const { account } = loggedIn(ctx);
+    const limit = account.quota === 0 ? "no limit" : `of ${formatSize(account.quota)}`;
+    return Promise.resolve({
+      message: `${formatSize(account.used)} used ${limit}`,
+      used: account.used,
+      quota: account.quota,
+    });
+  },
+});

@@ -1,0 +1,161 @@
+import { FrameError } from "../../../../protocol/frame.ts";
+import type { FrameReader } from "../../../../protocol/frame_reader.ts";
+import { OperationError } from "../../../core/errors.ts";
+import {
+  beginUpload,
+  TransferActivity,
+  type Upload,
+  uploadOffset,
+} from "../../../core/transfer/mod.ts";
+import { defineOperation, loggedIn, type OpContext } from "./operation.ts";
+
+/** `put_offset`: where an upload of this file would resume, after checking it would fit. */
+export const putOffset = defineOperation({
+  name: "put_offset",
+  summary: "Ask where a put of this file would resume (and whether it fits the quota)",
+  auth: "user",
+  args: { path: "path", size: "int", source: "string?" },
+  async handler(ctx, { path, size, source }) {
+    const { vfs, account } = loggedIn(ctx);
+    const target = vfs.normalize(ctx.session.cwd, path);
+    const offset = await uploadOffset(
+      ctx.services.transfers,
+      { vfs, userId: account.id, path: target },
+      { size, ...(source !== undefined ? { source } : {}) },
+    );
+    return {
+      message: offset > 0 ? `Resume at byte ${offset}` : "Start at byte 0",
+      path: target,
+      offset,
+      // The identity of what the partial holds: the same file as the client's, by construction.
+      ...(offset > 0 ? { partial: { length: offset, size, source: source ?? null } } : {}),
+    };
+  },
+});
+
+/**
+ * `put`: receive bytes `[offset, size)` of a file into its partial upload.
+ * With `sha256`, commits at once if it matches; otherwise the upload waits
+ * for `put_commit`.
+ */
+export const put = defineOperation({
+  name: "put",
+  summary: "Upload bytes [offset, size) of a file as the body; commit with put_commit",
+  auth: "user",
+  body: true,
+  args: { path: "path", size: "int", offset: "int?", source: "string?", sha256: "string?" },
+  async handler(ctx, { path, size, offset = 0, source, sha256 }) {
+    const { vfs, account } = loggedIn(ctx);
+    const { services, session, reader } = ctx;
+    const target = vfs.normalize(session.cwd, path);
+    await endPendingUpload(ctx);
+    let upload: Upload;
+    try {
+      if (reader.bodyRemaining !== size - offset) {
+        throw new OperationError(
+          "bad_request",
+          `Body of "put" must be size - offset = ${size - offset} bytes`,
+        );
+      }
+      upload = await beginUpload(services.transfers, { vfs, userId: account.id, path: target }, {
+        offset,
+        size,
+        ...(source !== undefined ? { source } : {}),
+      });
+    } catch (error) {
+      await reader.skipBody();
+      throw error;
+    }
+    session.upload = upload;
+    const activity = new TransferActivity(services.sessions, session.id, {
+      label: `put ${target}`,
+      start: offset,
+      total: size,
+    });
+    const started = performance.now();
+    try {
+      await upload.receive(bodySource(reader), {
+        length: size - offset,
+        onProgress: (n) => activity.update(n),
+      });
+    } catch (error) {
+      session.upload = undefined;
+      await upload.abort();
+      if (error instanceof OperationError) await reader.skipBody();
+      throw error;
+    } finally {
+      activity.end();
+    }
+    services.log.info("upload", {
+      peer: session.peer,
+      user: account.name,
+      path: target,
+      offset,
+      bytes: size - offset,
+      ms: Math.round(performance.now() - started),
+    });
+    if (sha256 === undefined) {
+      return {
+        message: `Received "${target}": send put_commit with its sha256`,
+        path: target,
+        received: upload.length,
+        sha256: upload.digest(),
+        committed: false,
+      };
+    }
+    return { ...await commitUpload(ctx, target, sha256), received: upload.length };
+  },
+});
+
+/** `put_commit`: verify the received upload's sha256 and give it its name. */
+export const putCommit = defineOperation({
+  name: "put_commit",
+  summary: "Finish a put: rename the upload into place if its sha256 matches",
+  auth: "user",
+  args: { path: "path", sha256: "string" },
+  async handler(ctx, { path, sha256 }) {
+    const { vfs } = loggedIn(ctx);
+    return await commitUpload(ctx, vfs.normalize(ctx.session.cwd, path), sha256);
+  },
+});
+
+async function commitUpload(ctx: OpContext, target: string, sha256: string) {
+  const upload = ctx.session.upload;
+  if (!upload || upload.path !== target) {
+    throw new OperationError("bad_request", `No upload of "${target}" to commit: put it first`);
+  }
+  ctx.session.upload = undefined;
+  const result = await upload.commit({ sha256 });
+  return {
+    status: 201,
+    message: `Stored "${target}" (${result.identity.size} bytes, sha256 verified)`,
+    path: target,
+    ...result.identity,
+    sha256: result.sha256,
+    committed: true,
+  };
+}
+
+/** A put that was never committed is dropped (its partial stays for a resume). */
+async function endPendingUpload(ctx: OpContext): Promise<void> {
+  const pending = ctx.session.upload;
+  ctx.session.upload = undefined;
+  await pending?.abort();
+}
+
+/** The request body as a byte source; a client gone mid-body is a lost connection, not a bug. */
+function bodySource(reader: FrameReader) {
+  return {
+    async read(buffer: Uint8Array): Promise<number | null> {
+      if (reader.bodyRemaining === 0) return null;
+      try {
+        return await reader.readBody(buffer);
+      } catch (error) {
+        if (error instanceof FrameError && error.code === "truncated") {
+          throw new Deno.errors.UnexpectedEof("Connection closed during the upload");
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { toUserInfo } from "../../../core/accounts.ts";
+import { defineOperation } from "./operation.ts";
+
+/** `users`: every account with its quota, use, state and dates (administrators). */
+export const users = defineOperation({
+  name: "users",
+  summary: "List accounts (administrators)",
+  auth: "admin",
+  args: {},
+  handler(ctx) {
+    const list = ctx.services.accounts.list().map(toUserInfo);
+    return Promise.resolve({ message: `${list.length} accounts`, users: list });
+  },
+});

@@ -1,0 +1,21 @@
+import type { SessionInfo } from "../../../../protocol/messages.ts";
+import { defineOperation } from "./operation.ts";
+
+/** `who`: live sessions of every server thread (administrators). */
+export const who = defineOperation({
+  name: "who",
+  summary: "List live sessions of all server threads (administrators)",
+  auth: "admin",
+  args: {},
+  handler(ctx) {
+    const sessions: SessionInfo[] = ctx.services.sessions.list().map((session) => ({
+      user: session.user,
+      address: session.address,
+      port: session.port,
+      protocol: session.protocol,
+      since: new Date(session.since).toISOString(),
+      activity: session.activity,
+    }));
+    return Promise.resolve({ message: `${sessions.length} sessions`, sessions });
+  },
+});
