@@ -91,6 +91,35 @@ Deno.test("login attempts per address per minute are capped, even with the right
   await other.logIn("alice", PASSWORD);
 });
 
+Deno.test("successful logins are not capped by login_attempts_per_minute", async () => {
+  await using server = await serverWithAlice("login_attempts_per_minute = 3\n");
+  for (let i = 0; i < 6; i++) {
+    using client = await WireClient.connect(server.port);
+    await client.logIn("alice", PASSWORD);
+  }
+});
+
+Deno.test("a burst of parallel wrong logins from one address checks at most login_ban_failures passwords", async () => {
+  await using server = await serverWithAlice(
+    "login_ban_failures = 5\nlogin_attempts_per_minute = 1000\nmax_sessions_per_address = 64\n",
+  );
+  const clients = await Promise.all(Array.from({ length: 40 }, () => helloFrom(server.port)));
+  try {
+    const replies = await Promise.all(
+      clients.map((client, i) =>
+        client.request("login", { user: "alice", password: `guess-${i}` })
+      ),
+    );
+    assert.ok(replies.every((reply) => reply.status === 401 || reply.status === 429));
+  } finally {
+    for (const client of clients) client.close();
+  }
+  // Every password checked and found wrong is one "login failed" line.
+  const checked = server.log.match(/login failed /g)?.length ?? 0;
+  assert.ok(checked <= 5, `${checked} passwords were checked before the ban`);
+  assert.match(server.log, /address banned address=127\.0\.0\.1 failures=5/);
+});
+
 Deno.test("repeated failures ban an address (logged, kept across restarts); others unaffected", async () => {
   const ini = "login_ban_failures = 3\nlogin_ban_time = 600\nlogin_attempts_per_minute = 100\n";
   await using dir = await tempDir();

@@ -6,7 +6,7 @@
 
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import type { AccountStore } from "../core/accounts.ts";
+import type { Accounts } from "../core/accounts.ts";
 
 /** File in the data dir holding the first admin password. */
 export const INITIAL_PASSWORD_FILE = "initial-admin-password";
@@ -21,8 +21,8 @@ export interface InitialAdmin {
 }
 
 /** Creates the first administrator if there are no accounts; `null` when accounts exist. */
-export async function ensureInitialAdmin(accounts: AccountStore): Promise<InitialAdmin | null> {
-  if (accounts.count() > 0) return null;
+export async function ensureInitialAdmin(accounts: Accounts): Promise<InitialAdmin | null> {
+  if (await accounts.count() > 0) return null;
   const password = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url");
   await accounts.create({ name: INITIAL_ADMIN, password, admin: true, quota: 0 });
   const file = join(accounts.dataDir, INITIAL_PASSWORD_FILE);

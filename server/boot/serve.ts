@@ -5,12 +5,11 @@
  */
 
 import { resolve } from "node:path";
-import { AccountStore } from "../core/accounts.ts";
+import { Accounts } from "../core/accounts.ts";
 import type { ServerConfig } from "../core/config.ts";
 import { ensureInitialAdmin } from "./initial_admin.ts";
 import { answerScryptRequests } from "../core/auth/scrypt_channel.ts";
 import { Logger } from "../core/log.ts";
-import { SessionRegistry } from "../store/sqlite/session_registry.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "../core/tls/tls.ts";
 import { recoverReservations, removeStalePartials } from "../core/transfer/mod.ts";
 import { measureUnmeasured } from "../core/usage.ts";
@@ -41,9 +40,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   for (const listener of listenersOf(config)) assertCanListen(config.host, listener);
   const tls = await loadTlsMaterial(config);
   await warnAboutTls(config, tls, log);
-  const accounts = await AccountStore.open(config.dataDir);
+  const accounts = await Accounts.open(config.dataDir);
   try {
-    SessionRegistry.reset(accounts.db);
+    await accounts.stores.sessions.reset();
     await recoverReservations(accounts);
     await removeStalePartials(accounts, config.partialMaxAge * 1000);
     for (const { name, stored, measured } of await measureUnmeasured(accounts)) {
@@ -57,7 +56,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       log.info("initial admin created", { user: "admin" });
     }
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   const server = await startWorkers(config, tls, log);
   const janitor = startJanitor(config, log);
@@ -71,12 +70,12 @@ const JANITOR_INTERVAL_MS = 60 * 60 * 1000;
 function startJanitor(config: ServerConfig, log: Logger): ReturnType<typeof setInterval> {
   const timer = setInterval(async () => {
     try {
-      const accounts = await AccountStore.open(config.dataDir);
+      const accounts = await Accounts.open(config.dataDir);
       try {
         const removed = await removeStalePartials(accounts, config.partialMaxAge * 1000);
         if (removed > 0) log.info("stale partial uploads removed", { count: removed });
       } finally {
-        accounts.close();
+        await accounts.close();
       }
     } catch (error) {
       log.error("stale partial cleanup failed", { detail: String(error) });

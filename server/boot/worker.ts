@@ -4,17 +4,16 @@
  * `serve.ts`, one per core by default.
  */
 
-import { AccountStore } from "../core/accounts.ts";
+import { Accounts } from "../core/accounts.ts";
 import type { ServerConfig } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
 import { loadTlsMaterial as loadFtpTls } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
-import type { Services } from "../fronts/native/ops/operation.ts";
+import type { Services } from "../core/services.ts";
 import { useScryptBackend } from "../core/auth/password.ts";
 import { ScryptClient } from "../core/auth/scrypt_channel.ts";
 import { runSession, type SessionConn } from "../fronts/native/session.ts";
-import { SessionRegistry } from "../store/sqlite/session_registry.ts";
 import { describeTlsListenError, plaintextRefusal } from "../core/tls/tls.ts";
 import { transferStores } from "../core/transfer/mod.ts";
 
@@ -63,7 +62,7 @@ async function start(
     event.preventDefault();
     log.error("unhandled rejection", { detail: String(event.reason) });
   });
-  const accounts = await AccountStore.open(config.dataDir);
+  const accounts = await Accounts.open(config.dataDir);
   const ftpTls = await loadFtpTls(config);
   const hostname = config.host;
   const listener = tls
@@ -76,10 +75,10 @@ async function start(
     config,
     accounts,
     log,
-    sessions: new SessionRegistry(accounts.db),
-    loginGuard: new LoginGuard(accounts.db, config, { log }),
+    sessions: accounts.stores.sessions,
+    loginGuard: new LoginGuard(accounts.stores.loginAttempts, config, { log }),
     plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
-    transfers: transferStores(accounts.db),
+    transfers: transferStores(accounts.stores),
   };
   const ftp = ftpPort === null
     ? null

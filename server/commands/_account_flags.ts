@@ -6,7 +6,7 @@ import { stdinLineReader } from "../../cli/line_reader.ts";
 import { canPrompt, promptNewPassword } from "../../cli/prompt.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { MIN_PASSWORD_LENGTH } from "../../protocol/limits.ts";
-import { AccountStore } from "../core/accounts.ts";
+import { Accounts } from "../core/accounts.ts";
 import { DATABASE_FILE } from "../store/sqlite/database.ts";
 import { loadConfig, type ServerConfig } from "../core/config.ts";
 
@@ -43,7 +43,7 @@ export interface OpenAccountsOptions {
 export async function openAccounts(
   config: ServerConfig,
   options: OpenAccountsOptions = {},
-): Promise<AccountStore> {
+): Promise<Accounts> {
   const where = resolve(config.dataDir);
   if (!await exists(join(config.dataDir, DATABASE_FILE))) {
     if (!options.create) {
@@ -52,11 +52,11 @@ export async function openAccounts(
           `(or run "ftpx serve" once to create it)`,
       );
     }
-    const accounts = await AccountStore.open(config.dataDir);
+    const accounts = await Accounts.open(config.dataDir);
     console.error(`Created a new data dir ${where}: serve it with "ftpx serve --data ${where}"`);
     return accounts;
   }
-  return await AccountStore.open(config.dataDir);
+  return await Accounts.open(config.dataDir);
 }
 
 async function exists(path: string): Promise<boolean> {

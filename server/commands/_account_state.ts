@@ -32,11 +32,11 @@ export async function runSetState(args: string[], disable: boolean): Promise<num
   validateNameForCli(name);
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
-    if (!accounts.get(name)) throw new Error(`No user "${name}" (see "ftpx users")`);
-    accounts.setDisabled(name, disable);
+    if (!(await accounts.get(name))) throw new Error(`No user "${name}" (see "ftpx users")`);
+    await accounts.setDisabled(name, disable);
     console.log(`${disable ? "Disabled" : "Enabled"} user "${name}"`);
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   return 0;
 }

@@ -50,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
   const quota = quotaText === undefined ? config.defaultQuota : parseQuota(quotaText);
   const accounts = await openAccounts(config, { create: true });
   try {
-    if (accounts.get(name)) throw new Error(`User "${name}" already exists`);
+    if (await accounts.get(name)) throw new Error(`User "${name}" already exists`);
     const password = await readNewPassword(parsed);
     const account = await accounts.create({ name, password, admin: !!parsed.flags.admin, quota });
     const limit = account.quota === 0 ? "unlimited" : formatSize(account.quota);
@@ -60,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
       })`,
     );
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   return 0;
 }

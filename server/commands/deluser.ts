@@ -42,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   const purge = parsed.flags.purge === true;
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
-    if (!accounts.get(name)) throw new Error(`No user "${name}" (see "ftpx users")`);
+    if (!(await accounts.get(name))) throw new Error(`No user "${name}" (see "ftpx users")`);
     if (parsed.flags.yes !== true) await confirmDeletion(name, purge, accounts.homeOf(name));
     const { keptHome } = await accounts.remove(name, { purge });
     if (purge) console.log(`Deleted user "${name}" and removed their home`);
@@ -50,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
       console.log(`Deleted user "${name}"; their files are kept in ${resolve(keptHome)}`);
     } else console.log(`Deleted user "${name}" (they had no home directory)`);
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   return 0;
 }

@@ -45,13 +45,15 @@ export async function run(args: string[]): Promise<number> {
   const reports: UsageReport[] = [];
   try {
     const [only] = parsed.positionals;
-    if (only !== undefined && !accounts.get(only)) {
+    if (only !== undefined && !(await accounts.get(only))) {
       throw new Error(`No user "${only}" (see "ftpx users")`);
     }
-    const names = only === undefined ? accounts.list().map((account) => account.name) : [only];
+    const names = only === undefined
+      ? (await accounts.list()).map((account) => account.name)
+      : [only];
     for (const name of names) reports.push(await reconcileUsage(accounts, name, { fix }));
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   console.log(parsed.flags.json ? JSON.stringify(reports) : formatReports(reports, fix));
   const unresolved = reports.some((report) => report.busy || (!fix && report.drift !== 0));

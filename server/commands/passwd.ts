@@ -34,11 +34,11 @@ export async function run(args: string[]): Promise<number> {
   const [name] = expectPositionals(parsed, ["NAME"]) as [string];
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
-    if (!accounts.get(name)) throw new Error(`No user "${name}" (see "ftpx users")`);
+    if (!(await accounts.get(name))) throw new Error(`No user "${name}" (see "ftpx users")`);
     await accounts.setPassword(name, await readNewPassword(parsed));
     console.log(`Password of "${name}" changed`);
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   return 0;
 }

@@ -32,11 +32,11 @@ export async function run(args: string[]): Promise<number> {
   const quota = parseQuota(size);
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
-    if (!accounts.get(name)) throw new Error(`No user "${name}" (see "ftpx users")`);
-    const account = accounts.setQuota(name, quota);
+    if (!(await accounts.get(name))) throw new Error(`No user "${name}" (see "ftpx users")`);
+    const account = await accounts.setQuota(name, quota);
     console.log(describeQuota(account));
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   return 0;
 }

@@ -33,10 +33,10 @@ export async function run(args: string[]): Promise<number> {
   expectPositionals(parsed, []);
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
-    const list = accounts.list().map(toUserInfo);
+    const list = (await accounts.list()).map(toUserInfo);
     console.log(parsed.flags.json ? JSON.stringify(list) : formatUsersTable(list));
   } finally {
-    accounts.close();
+    await accounts.close();
   }
   return 0;
 }

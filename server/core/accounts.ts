@@ -1,11 +1,10 @@
 /**
  * User accounts: creation, lookup, authentication and password changes,
- * stored in the SQLite database. Each account has a home under
+ * over the account store (`server/store/`). Each account has a home under
  * `<data>/home/<name>`. Used by the server and by the host admin commands.
  */
 
 import { createHash } from "node:crypto";
-import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import type { UserInfo } from "../../protocol/messages.ts";
 import { formatSize } from "../../protocol/size.ts";
@@ -14,7 +13,8 @@ import {
   MIN_PASSWORD_LENGTH,
   USERNAME_PATTERN,
 } from "../../protocol/limits.ts";
-import { openDatabase } from "../store/sqlite/database.ts";
+import type { AccountChanges, AccountRecord, Stores } from "../store/mod.ts";
+import { openStores } from "../store/open.ts";
 import { OperationError } from "./errors.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./auth/password.ts";
 
@@ -40,10 +40,10 @@ export interface Account {
   credentialStamp: string;
 }
 
-/** What {@linkcode AccountStore.recheck} found: the fresh account, or why its sessions must end. */
+/** What {@linkcode Accounts.recheck} found: the fresh account, or why its sessions must end. */
 export type RecheckResult = { account: Account } | { ended: string };
 
-/** What {@linkcode AccountStore.remove} did with the home. */
+/** What {@linkcode Accounts.remove} did with the home. */
 export interface RemovedAccount {
   /** Where the home was moved to be kept, or null when purged or when there was none. */
   keptHome: string | null;
@@ -56,21 +56,6 @@ export interface NewAccount {
   admin?: boolean;
   quota?: number;
 }
-
-interface UserRow {
-  id: number;
-  name: string;
-  passwordHash: string;
-  admin: number;
-  quotaBytes: number;
-  usedBytes: number;
-  disabled: number;
-  createdAt: number;
-  lastLogin: number | null;
-}
-
-const USER_COLUMNS = `id, name, password_hash AS passwordHash, admin, quota_bytes AS quotaBytes,
-  used_bytes AS usedBytes, disabled, created_at AS createdAt, last_login AS lastLogin`;
 
 const HOME_DIR = "home";
 /** Homes of deleted accounts are moved here (unless purged), so a new account of the same name starts empty. */
@@ -105,35 +90,36 @@ export function validateNewPassword(password: string): void {
   }
 }
 
-/** Account storage over one database connection. */
-export class AccountStore {
+/**
+ * The accounts of a data dir: the rules (names, passwords, quotas), the
+ * password hashing, and each account's home, over the account store.
+ */
+export class Accounts {
   readonly dataDir: string;
-  readonly db: DatabaseSync;
-  #byId: StatementSync | undefined;
-  #dataVersion: StatementSync | undefined;
-  #ownChanges: StatementSync | undefined;
-  /** Accounts {@linkcode AccountStore.recheck} found current, with the database's change stamp then. */
+  /** Every store of the backend these accounts live in. */
+  readonly stores: Stores;
+  /** Accounts {@linkcode Accounts.recheck} found current, with the store's change stamp then. */
   #current = new WeakMap<Account, string>();
 
-  /** Wraps an open database belonging to `dataDir`. */
-  constructor(dataDir: string, db: DatabaseSync) {
+  /** Uses the stores of `dataDir`'s accounts. */
+  constructor(dataDir: string, stores: Stores) {
     this.dataDir = dataDir;
-    this.db = db;
+    this.stores = stores;
   }
 
-  /** Opens the data dir's database, creating the data dir (mode 0700) if needed. */
-  static async open(dataDir: string): Promise<AccountStore> {
+  /** Opens the data dir's stores, creating the data dir (mode 0700) if needed. */
+  static async open(dataDir: string): Promise<Accounts> {
     try {
       await Deno.mkdir(join(dataDir, HOME_DIR), { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new Error(`Cannot use data dir "${dataDir}": ${dataDirProblem(error)}`);
     }
-    return new AccountStore(dataDir, openDatabase(dataDir));
+    return new Accounts(dataDir, openStores(dataDir));
   }
 
-  /** Closes the database connection. */
-  close(): void {
-    this.db.close();
+  /** Closes the stores. */
+  async close(): Promise<void> {
+    await this.stores.close();
   }
 
   /** Real path of an account's home directory. */
@@ -142,44 +128,41 @@ export class AccountStore {
   }
 
   /** Number of accounts. */
-  count(): number {
-    const row = this.db.prepare("SELECT count(*) AS n FROM users").get() as { n: number };
-    return row.n;
+  count(): Promise<number> {
+    return this.stores.accounts.count();
   }
 
   /** Looks an account up by name. */
-  get(name: string): Account | undefined {
-    const row = this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE name = ?`).get(name) as
-      | UserRow
-      | undefined;
-    return row && toAccount(row);
+  async get(name: string): Promise<Account | undefined> {
+    const record = await this.stores.accounts.byName(name);
+    return record && toAccount(record);
+  }
+
+  /** Looks an account up by id. */
+  async getById(id: number): Promise<Account | undefined> {
+    const record = await this.stores.accounts.byId(id);
+    return record && toAccount(record);
   }
 
   /** All accounts, by name. */
-  list(): Account[] {
-    const rows = this.db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY name`)
-      .all() as unknown as UserRow[];
-    return rows.map(toAccount);
+  async list(): Promise<Account[]> {
+    return (await this.stores.accounts.list()).map(toAccount);
   }
 
   /** Creates an account and its home directory. */
   async create(account: NewAccount): Promise<Account> {
     validateUsername(account.name);
     validateNewPassword(account.password);
-    const hash = await hashPassword(account.password);
+    const passwordHash = await hashPassword(account.password);
     await Deno.mkdir(this.homeOf(account.name), { recursive: true, mode: 0o700 });
-    try {
-      this.db.prepare(
-        `INSERT INTO users (name, password_hash, admin, quota_bytes, created_at, used_measured)
-         VALUES (?, ?, ?, ?, ?, 1)`,
-      ).run(account.name, hash, account.admin ? 1 : 0, account.quota ?? 0, Date.now());
-    } catch (error) {
-      if (String(error).includes("UNIQUE")) {
-        throw new OperationError("exists", `User "${account.name}" already exists`);
-      }
-      throw error;
-    }
-    return this.get(account.name)!;
+    const record = await this.stores.accounts.insert({
+      name: account.name,
+      passwordHash,
+      admin: account.admin ?? false,
+      quota: account.quota ?? 0,
+      createdAt: Date.now(),
+    });
+    return toAccount(record);
   }
 
   /**
@@ -187,27 +170,20 @@ export class AccountStore {
    * known ones, so timing does not reveal which accounts exist.
    */
   async authenticate(name: string, password: string): Promise<Account | null> {
-    const row = USERNAME_PATTERN.test(name)
-      ? this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE name = ?`).get(name) as
-        | UserRow
-        | undefined
+    const record = USERNAME_PATTERN.test(name)
+      ? await this.stores.accounts.byName(name)
       : undefined;
-    const stored = row?.passwordHash ?? await dummyPasswordHash();
+    const stored = record?.passwordHash ?? await dummyPasswordHash();
     const matches = encoder.encode(password).length <= MAX_PASSWORD_BYTES &&
       await verifyPassword(password, stored);
-    return row && matches ? toAccount(row) : null;
+    return record && matches ? toAccount(record) : null;
   }
 
   /** Replaces an account's password; sessions logged in with the old one end at their next request. */
   async setPassword(name: string, password: string): Promise<Account> {
     validateNewPassword(password);
-    const hash = await hashPassword(password);
-    const result = this.db.prepare("UPDATE users SET password_hash = ? WHERE name = ?").run(
-      hash,
-      name,
-    );
-    if (result.changes === 0) throw noSuchUser(name);
-    return this.get(name)!;
+    const passwordHash = await hashPassword(password);
+    return await this.#update(name, { passwordHash });
   }
 
   /**
@@ -221,65 +197,37 @@ export class AccountStore {
   }
 
   /** Sets an account's quota in bytes (0 = unlimited). Lowering it below use deletes nothing. */
-  setQuota(name: string, bytes: number): Account {
+  setQuota(name: string, bytes: number): Promise<Account> {
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
-      throw new OperationError(
-        "bad_request",
-        `Invalid quota ${bytes}: expected bytes, 0 = unlimited`,
+      return Promise.reject(
+        new OperationError("bad_request", `Invalid quota ${bytes}: expected bytes, 0 = unlimited`),
       );
     }
-    this.#update(name, "UPDATE users SET quota_bytes = ? WHERE name = ?", bytes);
-    return this.get(name)!;
+    return this.#update(name, { quota: bytes });
   }
 
   /** Disables (true) or enables (false) an account. A disabled account can't log in; its data stays. */
-  setDisabled(name: string, disabled: boolean): Account {
-    this.#update(name, "UPDATE users SET disabled = ? WHERE name = ?", disabled ? 1 : 0);
-    return this.get(name)!;
+  setDisabled(name: string, disabled: boolean): Promise<Account> {
+    return this.#update(name, { disabled });
   }
 
   /** Records a successful login. */
-  recordLogin(id: number, at = Date.now()): void {
-    this.db.prepare("UPDATE users SET last_login = ? WHERE id = ?").run(at, id);
-  }
-
-  /**
-   * Sets the stored used space to `measured`, but only if it is still
-   * `expected` (nothing was settled meanwhile) and no upload of the account
-   * is in flight (its partial grows on disk before the figure does, so a
-   * scan would count those bytes twice). Returns false if it didn't.
-   */
-  replaceUsed(name: string, expected: number, measured: number): boolean {
-    const noUploadInFlight = this.#hasUploadReservations()
-      ? " AND NOT EXISTS (SELECT 1 FROM upload_reservations WHERE user_id = users.id)"
-      : "";
-    const result = this.db.prepare(
-      `UPDATE users SET used_bytes = ? WHERE name = ? AND used_bytes = ?${noUploadInFlight}`,
-    ).run(measured, name, expected);
-    return result.changes === 1;
-  }
-
-  /** Whether the transfers' reservation table (server/store/sqlite/quota_ledger.ts) is in this schema. */
-  #hasUploadReservations(): boolean {
-    const row = this.db.prepare(
-      "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'upload_reservations'",
-    ).get();
-    return row !== undefined;
+  recordLogin(id: number, at = Date.now()): Promise<void> {
+    return this.stores.accounts.recordLogin(id, at);
   }
 
   /**
    * Re-reads a logged-in account before a request: the fresh record (quota,
    * use and admin flag as they are now), or why the session must end
    * (deleted, disabled, password changed). When nothing was written to the
-   * database since this account was last found current, it still is, and is
+   * store since this account was last found current, it still is, and is
    * returned as it is: that check costs a fraction of re-reading the row.
    */
-  recheck(account: Account): RecheckResult {
-    const stamp = this.#changeStamp();
+  async recheck(account: Account): Promise<RecheckResult> {
+    const stamp = await this.stores.accounts.changeStamp();
     if (this.#current.get(account) === stamp) return { account };
-    this.#byId ??= this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
-    const row = this.#byId.get(account.id) as UserRow | undefined;
-    const fresh = row && toAccount(row);
+    const record = await this.stores.accounts.byId(account.id);
+    const fresh = record && toAccount(record);
     // A recreated account may reuse the id; its new password hash gives it a new stamp.
     if (!fresh || fresh.name !== account.name || fresh.createdAt !== account.createdAt) {
       return { ended: `account "${account.name}" was deleted` };
@@ -293,30 +241,16 @@ export class AccountStore {
   }
 
   /**
-   * Changes whenever the database may have changed: SQLite's `data_version`
-   * moves when another connection commits (another server thread, a host
-   * command), and `total_changes()` when this connection writes a row.
-   */
-  #changeStamp(): string {
-    this.#dataVersion ??= this.db.prepare("PRAGMA data_version");
-    this.#ownChanges ??= this.db.prepare("SELECT total_changes() AS changes");
-    const { data_version: version } = this.#dataVersion.get() as { data_version: number };
-    const { changes } = this.#ownChanges.get() as { changes: number };
-    return `${version}:${changes}`;
-  }
-
-  /**
    * Deletes an account. Its home is moved aside first (under
    * `<data>/deleted/`), so a later account of the same name starts empty;
    * with `purge` it is then removed, else kept there and returned. Sessions
    * of the account end at their next request.
    */
   async remove(name: string, options: { purge?: boolean } = {}): Promise<RemovedAccount> {
-    const account = this.get(name);
+    const account = await this.get(name);
     if (!account) throw noSuchUser(name);
     const aside = await this.#moveHomeAside(name);
-    const result = this.db.prepare("DELETE FROM users WHERE id = ?").run(account.id);
-    if (result.changes === 0) {
+    if (!await this.stores.accounts.delete(account.id)) {
       if (aside) await Deno.rename(aside, this.homeOf(name)).catch(() => {});
       throw noSuchUser(name);
     }
@@ -351,9 +285,10 @@ export class AccountStore {
     throw new Error(`Cannot find a free name for the home of "${name}" under ${deletedDir}`);
   }
 
-  #update(name: string, sql: string, value: number): void {
-    const result = this.db.prepare(sql).run(value, name);
-    if (result.changes === 0) throw noSuchUser(name);
+  async #update(name: string, changes: AccountChanges): Promise<Account> {
+    const record = await this.stores.accounts.update(name, changes);
+    if (!record) throw noSuchUser(name);
+    return toAccount(record);
   }
 }
 
@@ -395,16 +330,7 @@ function credentialStamp(passwordHash: string): string {
   return createHash("sha256").update(passwordHash).digest("base64url").slice(0, 22);
 }
 
-function toAccount(row: UserRow): Account {
-  return {
-    id: row.id,
-    name: row.name,
-    admin: row.admin === 1,
-    quota: row.quotaBytes,
-    used: row.usedBytes,
-    disabled: row.disabled === 1,
-    createdAt: row.createdAt,
-    lastLogin: row.lastLogin,
-    credentialStamp: credentialStamp(row.passwordHash),
-  };
+function toAccount(record: AccountRecord): Account {
+  const { passwordHash, ...fields } = record;
+  return { ...fields, credentialStamp: credentialStamp(passwordHash) };
 }

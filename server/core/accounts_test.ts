@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
-import { QuotaLedger } from "../store/sqlite/quota_ledger.ts";
 import { join } from "node:path";
-import { AccountStore } from "./accounts.ts";
+import { Accounts } from "./accounts.ts";
 import { openDatabase, schemaVersion } from "../store/sqlite/database.ts";
 import { MIGRATIONS } from "../store/sqlite/migrations.ts";
 import { hashPassword } from "./auth/password.ts";
 
-async function withStore(work: (store: AccountStore) => Promise<void>): Promise<void> {
+async function withStore(work: (store: Accounts) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ftpx-accounts-" });
-  const store = await AccountStore.open(dir);
+  const store = await Accounts.open(dir);
   try {
     await work(store);
   } finally {
-    store.close();
+    await store.close();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -20,8 +19,8 @@ async function withStore(work: (store: AccountStore) => Promise<void>): Promise<
 Deno.test("recheck() returns the account as it is now: a new quota shows at once", async () => {
   await withStore(async (store) => {
     const bob = await store.create({ name: "bob", password: "bob-secret", quota: 1000 });
-    store.setQuota("bob", 10);
-    const result = store.recheck(bob);
+    await store.setQuota("bob", 10);
+    const result = await store.recheck(bob);
     assert.ok("account" in result);
     assert.equal(result.account.quota, 10);
   });
@@ -30,55 +29,55 @@ Deno.test("recheck() returns the account as it is now: a new quota shows at once
 Deno.test("recheck() ends sessions of a disabled, deleted or recreated account, or after a password change", async () => {
   await withStore(async (store) => {
     const bob = await store.create({ name: "bob", password: "bob-secret" });
-    store.setDisabled("bob", true);
-    assert.deepEqual(store.recheck(bob), { ended: 'account "bob" was disabled' });
-    store.setDisabled("bob", false);
-    assert.ok("account" in store.recheck(bob));
+    await store.setDisabled("bob", true);
+    assert.deepEqual(await store.recheck(bob), { ended: 'account "bob" was disabled' });
+    await store.setDisabled("bob", false);
+    assert.ok("account" in await store.recheck(bob));
 
     await store.setPassword("bob", "new-secret");
-    assert.deepEqual(store.recheck(bob), {
+    assert.deepEqual(await store.recheck(bob), {
       ended: 'the password of "bob" was changed: log in again',
     });
 
-    const current = store.get("bob")!;
+    const current = (await store.get("bob"))!;
     await store.remove("bob", { purge: true });
-    assert.deepEqual(store.recheck(current), { ended: 'account "bob" was deleted' });
+    assert.deepEqual(await store.recheck(current), { ended: 'account "bob" was deleted' });
     // The same name (and possibly the same id) again: still not the session's account.
     await store.create({ name: "bob", password: "third-secret" });
-    assert.ok("ended" in store.recheck(current));
+    assert.ok("ended" in await store.recheck(current));
   });
 });
 
 Deno.test("recheck() sees changes made after it last found the account current", async () => {
   await withStore(async (store) => {
     const created = await store.create({ name: "bob", password: "bob-secret", quota: 1000 });
-    const first = store.recheck(created);
+    const first = await store.recheck(created);
     assert.ok("account" in first);
-    const again = store.recheck(first.account);
+    const again = await store.recheck(first.account);
     assert.ok("account" in again);
     // Through this connection: a quota change, then a disabled account.
-    store.setQuota("bob", 10);
-    const changed = store.recheck(again.account);
+    await store.setQuota("bob", 10);
+    const changed = await store.recheck(again.account);
     assert.ok("account" in changed);
     assert.equal(changed.account.quota, 10);
-    store.setDisabled("bob", true);
-    assert.deepEqual(store.recheck(changed.account), { ended: 'account "bob" was disabled' });
+    await store.setDisabled("bob", true);
+    assert.deepEqual(await store.recheck(changed.account), { ended: 'account "bob" was disabled' });
   });
 });
 
 Deno.test("recheck() sees changes committed by another connection (another thread, a host command)", async () => {
   await withStore(async (store) => {
     const created = await store.create({ name: "bob", password: "bob-secret" });
-    const current = store.recheck(created);
+    const current = await store.recheck(created);
     assert.ok("account" in current);
-    assert.ok("account" in store.recheck(current.account));
-    const other = await AccountStore.open(store.dataDir);
+    assert.ok("account" in await store.recheck(current.account));
+    const other = await Accounts.open(store.dataDir);
     try {
       await other.setPassword("bob", "new-secret");
     } finally {
-      other.close();
+      await other.close();
     }
-    assert.deepEqual(store.recheck(current.account), {
+    assert.deepEqual(await store.recheck(current.account), {
       ended: 'the password of "bob" was changed: log in again',
     });
   });
@@ -103,7 +102,7 @@ Deno.test("remove() keeps the home under deleted/ unless purged; a new account s
     const { keptHome } = await store.remove("dave");
     assert.ok(keptHome?.startsWith(join(store.dataDir, "deleted", "dave-")));
     assert.equal(await Deno.readTextFile(join(keptHome!, "notes.txt")), "keep me");
-    assert.equal(store.get("dave"), undefined);
+    assert.equal(await store.get("dave"), undefined);
 
     await store.create({ name: "dave", password: "dave-secret" });
     assert.deepEqual(await Array.fromAsync(Deno.readDir(store.homeOf("dave"))), []);
@@ -122,25 +121,25 @@ Deno.test("remove() keeps the home under deleted/ unless purged; a new account s
 Deno.test("replaceUsed() only replaces the figure it expects", async () => {
   await withStore(async (store) => {
     await store.create({ name: "erin", password: "erin-secret" });
-    assert.equal(store.replaceUsed("erin", 5, 100), false);
-    assert.equal(store.replaceUsed("erin", 0, 100), true);
-    assert.equal(store.get("erin")!.used, 100);
+    assert.equal(await store.stores.accounts.replaceUsed("erin", 5, 100), false);
+    assert.equal(await store.stores.accounts.replaceUsed("erin", 0, 100), true);
+    assert.equal((await store.get("erin"))!.used, 100);
   });
 });
 
 Deno.test("replaceUsed() leaves the figure alone while an upload of the account is in flight", async () => {
   await withStore(async (store) => {
     const erin = await store.create({ name: "erin", password: "erin-secret" });
-    // An upload in flight holds a reservation (server/store/sqlite/quota_ledger.ts).
-    new QuotaLedger(store.db).reserve(erin.id, {
+    // An upload in flight holds a reservation in the quota ledger.
+    const reservation = await store.stores.quota.reserve(erin.id, {
       partial: "0".repeat(32),
       base: 0,
       bytes: 10,
       what: "x",
     });
-    assert.equal(store.replaceUsed("erin", 0, 100), false);
-    store.db.exec("DELETE FROM upload_reservations");
-    assert.equal(store.replaceUsed("erin", 0, 100), true);
+    assert.equal(await store.stores.accounts.replaceUsed("erin", 0, 100), false);
+    await store.stores.quota.settle(reservation, 0);
+    assert.equal(await store.stores.accounts.replaceUsed("erin", 0, 100), true);
   });
 });
 
@@ -154,9 +153,11 @@ Deno.test("a database at schema 1 migrates to the latest with its accounts intac
     ).run("olduser", await hashPassword("old-secret"), 1, 2048, 1_700_000_000_000);
     old.close();
 
-    const store = await AccountStore.open(dir);
+    const store = await Accounts.open(dir);
     try {
-      assert.equal(schemaVersion(store.db), MIGRATIONS.length);
+      const db = openDatabase(dir);
+      assert.equal(schemaVersion(db), MIGRATIONS.length);
+      db.close();
       const account = await store.authenticate("olduser", "old-secret");
       assert.ok(account);
       assert.equal(account.admin, true);
@@ -166,7 +167,7 @@ Deno.test("a database at schema 1 migrates to the latest with its accounts intac
       assert.equal(account.lastLogin, null);
       assert.equal(account.createdAt, 1_700_000_000_000);
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

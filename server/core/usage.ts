@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import type { AccountStore } from "./accounts.ts";
+import type { Accounts } from "./accounts.ts";
 
 /** What a walk of a home found. */
 export interface TreeSize {
@@ -64,15 +64,12 @@ export interface MeasuredAccount {
  * stores what they hold. Run by the server at start, before any session, so
  * no upload is in flight. Returns the accounts whose figure changed.
  */
-export async function measureUnmeasured(accounts: AccountStore): Promise<MeasuredAccount[]> {
-  const rows = accounts.db.prepare(
-    "SELECT id, name, used_bytes AS used FROM users WHERE used_measured = 0",
-  ).all() as unknown as { id: number; name: string; used: number }[];
+export async function measureUnmeasured(accounts: Accounts): Promise<MeasuredAccount[]> {
+  const rows = await accounts.stores.accounts.unmeasured();
   const changed: MeasuredAccount[] = [];
   for (const row of rows) {
     const { bytes } = await measureTree(accounts.homeOf(row.name));
-    accounts.db.prepare("UPDATE users SET used_bytes = ?, used_measured = 1 WHERE id = ?")
-      .run(bytes, row.id);
+    await accounts.stores.accounts.setMeasured(row.id, bytes);
     if (bytes !== row.used) changed.push({ name: row.name, stored: row.used, measured: bytes });
   }
   return changed;
@@ -109,14 +106,14 @@ const MAX_SCANS = 3;
  * scans again, a few times, then reports the account busy.
  */
 export async function reconcileUsage(
-  accounts: AccountStore,
+  accounts: Accounts,
   name: string,
   options: ReconcileOptions = {},
 ): Promise<UsageReport> {
   const fix = options.fix ?? true;
   let report: UsageReport | undefined;
   for (let scan = 0; scan < MAX_SCANS; scan++) {
-    const account = accounts.get(name);
+    const account = await accounts.get(name);
     if (!account) throw new Error(`No user "${name}" (see "ftpx users")`);
     const { bytes, files } = await measureTree(accounts.homeOf(name));
     const stored = account.used;
@@ -130,7 +127,9 @@ export async function reconcileUsage(
       busy: false,
     };
     if (report.drift === 0 || !fix) return report;
-    if (accounts.replaceUsed(name, stored, bytes)) return { ...report, fixed: true };
+    if (await accounts.stores.accounts.replaceUsed(name, stored, bytes)) {
+      return { ...report, fixed: true };
+    }
   }
   return { ...report!, busy: true };
 }

@@ -9,21 +9,29 @@
  *   for `loginBanTime` seconds: no login at all, even with the right password.
  *
  * A caller asks {@linkcode LoginGuard.begin} before checking a password (which
- * records the attempt, so parallel connections cannot race past the limit),
- * then reports the outcome with {@linkcode LoginGuard.fail} or
- * {@linkcode LoginGuard.succeed}. Nothing here knows about frames or FTP.
+ * records the attempt as pending), then reports the outcome with
+ * {@linkcode LoginGuard.fail} or {@linkcode LoginGuard.succeed}. Pending and
+ * failed attempts count toward both limits and successful ones toward
+ * neither: a burst of parallel logins from one address checks at most
+ * `loginBanFailures` passwords (the rest wait for those outcomes), and a busy
+ * legitimate client is bounded by the session limits, not by these. Nothing
+ * here knows about frames or FTP.
  */
 
-import type { DatabaseSync } from "node:sqlite";
 import type { ServerConfig } from "../config.ts";
-import { inTransaction } from "../../store/sqlite/database.ts";
 import type { Logger } from "../log.ts";
+import type { LoginAttemptStore } from "../../store/mod.ts";
 
 /** The settings the guard applies. */
 export type LoginPolicy = Pick<
   ServerConfig,
   "loginAttemptsPerMinute" | "loginBanFailures" | "loginBanTime"
 >;
+
+/** How long a login waits at most for the address's pending attempts to be decided. */
+export const MAX_PENDING_WAIT_MS = 10_000;
+/** First re-check of a login waiting for pending attempts; it doubles up to 200 ms. */
+const PENDING_POLL_MS = 10;
 
 /** First delay after a failure; it doubles with each recent failure from the same address. */
 export const BASE_FAILURE_DELAY_MS = 400;
@@ -53,30 +61,41 @@ export interface LoginGuardOptions {
   now?: () => number;
 }
 
-/** Per-address login accounting in the shared database. */
+/** Per-address login accounting in the shared store. */
 export class LoginGuard {
-  readonly #db: DatabaseSync;
+  readonly #store: LoginAttemptStore;
   readonly #policy: LoginPolicy;
   readonly #log: Logger;
   readonly #now: () => number;
 
-  /** Uses an open database connection (schema with `login_attempts` and `login_bans`). */
-  constructor(db: DatabaseSync, policy: LoginPolicy, options: LoginGuardOptions) {
-    this.#db = db;
+  /** Applies `policy` to the attempts kept in `store`. */
+  constructor(store: LoginAttemptStore, policy: LoginPolicy, options: LoginGuardOptions) {
+    this.#store = store;
     this.#policy = policy;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
   }
 
-  /** Decides whether `address` may try a password now; if so, records the attempt. */
-  begin(address: string): LoginGate {
-    const now = this.#now();
-    return inTransaction(this.#db, () => {
-      this.#forgetOld(now);
-      const ban = this.#db.prepare("SELECT until FROM login_bans WHERE address = ?")
-        .get(address) as { until: number } | undefined;
-      if (ban && ban.until > now) {
-        const seconds = Math.ceil((ban.until - now) / 1000);
+  /**
+   * Decides whether `address` may try a password now; if so, records the
+   * attempt as pending. While the address's pending attempts could reach the
+   * ban threshold, waits for them to be decided (up to
+   * {@linkcode MAX_PENDING_WAIT_MS}).
+   */
+  async begin(address: string): Promise<LoginGate> {
+    const waitUntil = performance.now() + MAX_PENDING_WAIT_MS;
+    for (let poll = PENDING_POLL_MS;; poll = Math.min(poll * 2, 200)) {
+      const now = this.#now();
+      const gate = await this.#store.begin(address, {
+        now,
+        perMinute: this.#policy.loginAttemptsPerMinute,
+        maxOpen: this.#policy.loginBanFailures,
+        banWindowMs: this.#policy.loginBanTime * 1000,
+        keepMs: Math.max(MINUTE_MS, this.#policy.loginBanTime * 1000),
+      });
+      if (gate.allowed) return gate;
+      if (gate.reason === "banned") {
+        const seconds = Math.ceil((gate.until - now) / 1000);
         return {
           allowed: false,
           reason: "banned",
@@ -84,12 +103,9 @@ export class LoginGuard {
           message: `Too many failed logins from ${address}: try again in ${describeWait(seconds)}`,
         };
       }
-      const recent = this.#count("address = ? AND at > ?", address, now - MINUTE_MS);
-      if (recent >= this.#policy.loginAttemptsPerMinute) {
-        const oldest = this.#db.prepare(
-          "SELECT min(at) AS at FROM login_attempts WHERE address = ? AND at > ?",
-        ).get(address, now - MINUTE_MS) as { at: number };
-        const seconds = Math.max(1, Math.ceil((oldest.at + MINUTE_MS - now) / 1000));
+      if (gate.reason === "rate" || performance.now() + poll > waitUntil) {
+        const oldest = gate.reason === "rate" ? gate.oldest : now;
+        const seconds = Math.max(1, Math.ceil((oldest + MINUTE_MS - now) / 1000));
         return {
           allowed: false,
           reason: "rate",
@@ -100,56 +116,37 @@ export class LoginGuard {
             }`,
         };
       }
-      const result = this.#db.prepare("INSERT INTO login_attempts (address, at) VALUES (?, ?)")
-        .run(address, now);
-      return { allowed: true, attempt: Number(result.lastInsertRowid) };
-    });
+      await new Promise((resolve) => setTimeout(resolve, poll));
+    }
   }
 
-  /** Records a failed attempt; bans the address when it has failed too often. */
-  fail(address: string): FailureOutcome {
+  /** Records that an attempt failed; bans the address when it has failed too often. */
+  async fail(attempt: number, address: string): Promise<FailureOutcome> {
     const now = this.#now();
     const windowMs = this.#policy.loginBanTime * 1000;
-    return inTransaction(this.#db, () => {
-      const failures = this.#count("address = ? AND at > ? AND ok = 0", address, now - windowMs);
-      const delayMs = Math.min(
-        BASE_FAILURE_DELAY_MS * 2 ** Math.max(0, failures - 1),
-        MAX_FAILURE_DELAY_MS,
-      );
-      const banned = failures >= this.#policy.loginBanFailures;
-      if (banned) {
-        this.#db.prepare(
-          `INSERT INTO login_bans (address, until, failures) VALUES (?, ?, ?)
-           ON CONFLICT (address) DO UPDATE SET until = excluded.until, failures = excluded.failures`,
-        ).run(address, now + windowMs, failures);
-        // The slate is wiped so the ban, not old failures, decides what happens after it.
-        this.#db.prepare("DELETE FROM login_attempts WHERE address = ?").run(address);
-        this.#log.warn("address banned", {
-          address,
-          failures,
-          seconds: this.#policy.loginBanTime,
-        });
-      }
-      return { delayMs, recentFailures: failures, banned };
+    const { failures, banned } = await this.#store.fail(attempt, address, {
+      now,
+      windowMs,
+      banAt: this.#policy.loginBanFailures,
+      banUntil: now + windowMs,
     });
+    if (banned) {
+      this.#log.warn("address banned", {
+        address,
+        failures,
+        seconds: this.#policy.loginBanTime,
+      });
+    }
+    const delayMs = Math.min(
+      BASE_FAILURE_DELAY_MS * 2 ** Math.max(0, failures - 1),
+      MAX_FAILURE_DELAY_MS,
+    );
+    return { delayMs, recentFailures: failures, banned };
   }
 
   /** Records that an attempt begun with {@linkcode LoginGuard.begin} succeeded. */
-  succeed(attempt: number): void {
-    this.#db.prepare("UPDATE login_attempts SET ok = 1 WHERE id = ?").run(attempt);
-  }
-
-  /** Drops attempts too old to matter and bans that have run out: the tables stay small. */
-  #forgetOld(now: number): void {
-    const keepMs = Math.max(MINUTE_MS, this.#policy.loginBanTime * 1000);
-    this.#db.prepare("DELETE FROM login_attempts WHERE at <= ?").run(now - keepMs);
-    this.#db.prepare("DELETE FROM login_bans WHERE until <= ?").run(now);
-  }
-
-  #count(where: string, ...params: (string | number)[]): number {
-    const row = this.#db.prepare(`SELECT count(*) AS n FROM login_attempts WHERE ${where}`)
-      .get(...params) as { n: number };
-    return row.n;
+  succeed(attempt: number): Promise<void> {
+    return this.#store.succeed(attempt);
   }
 }
 

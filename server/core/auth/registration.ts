@@ -1,11 +1,10 @@
 /**
  * The rate limit on self-registration: attempts per client address within a
- * sliding window, counted in the database so every server thread (and every
+ * sliding window, counted in the store so every server thread (and every
  * restart) sees the same figures.
  */
 
-import type { DatabaseSync } from "node:sqlite";
-import { inTransaction } from "../../store/sqlite/database.ts";
+import type { RegistrationStore } from "../../store/mod.ts";
 
 /** How many attempts one address may make, and over how long. */
 export interface RegistrationLimit {
@@ -22,19 +21,13 @@ export interface RegistrationLimit {
  * the way, so the table stays small.
  */
 export function takeRegistrationSlot(
-  db: DatabaseSync,
+  store: RegistrationStore,
   address: string,
   options: RegistrationLimit & { now?: number },
-): number {
-  const now = options.now ?? Date.now();
-  const windowStart = now - options.windowMs;
-  return inTransaction(db, () => {
-    db.prepare("DELETE FROM registrations WHERE at <= ?").run(windowStart);
-    const row = db.prepare(
-      "SELECT count(*) AS n, min(at) AS oldest FROM registrations WHERE address = ? AND at > ?",
-    ).get(address, windowStart) as { n: number; oldest: number | null };
-    if (row.n >= options.limit) return Math.max(1, row.oldest! + options.windowMs - now);
-    db.prepare("INSERT INTO registrations (address, at) VALUES (?, ?)").run(address, now);
-    return 0;
+): Promise<number> {
+  return store.take(address, {
+    limit: options.limit,
+    windowMs: options.windowMs,
+    now: options.now ?? Date.now(),
   });
 }

@@ -7,7 +7,7 @@
 
 import type { ServerConfig } from "../config.ts";
 import type { ErrorKind } from "../errors.ts";
-import type { SessionRegistry } from "../../store/sqlite/session_registry.ts";
+import type { SessionRegistry } from "../../store/mod.ts";
 
 /** The limits {@linkcode admitConnection} applies. */
 export type ConnectionLimits = Pick<ServerConfig, "maxSessions" | "maxSessionsPerAddress">;
@@ -30,15 +30,20 @@ export type Admission =
  * Records the connection in the registry if the limits allow it; otherwise
  * says why not, in a message that tells the client what to do.
  */
-export function admitConnection(
+export async function admitConnection(
   registry: SessionRegistry,
   connecting: Connecting,
   limits: ConnectionLimits,
-): Admission {
-  const result = registry.openWithin(connecting.address, connecting.port, connecting.protocol, {
-    maxTotal: limits.maxSessions,
-    maxPerAddress: limits.maxSessionsPerAddress,
-  });
+): Promise<Admission> {
+  const result = await registry.openWithin(
+    connecting.address,
+    connecting.port,
+    connecting.protocol,
+    {
+      maxTotal: limits.maxSessions,
+      maxPerAddress: limits.maxSessionsPerAddress,
+    },
+  );
   if ("id" in result) return { admitted: true, id: result.id };
   if (result.full === "total") {
     return {

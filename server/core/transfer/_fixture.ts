@@ -1,53 +1,49 @@
 /** A data dir with one account, its jail and the transfer stores, for unit tests. */
 
 export { bytes, sha256 } from "../../../tests/_data.ts";
-import { AccountStore } from "../accounts.ts";
+import { Accounts } from "../accounts.ts";
 import { Vfs } from "../../storage/local/vfs.ts";
 import { type TransferStores, transferStores } from "./stores.ts";
 
 /** What a test needs; disposing removes the data dir. */
 export interface Fixture extends AsyncDisposable {
   dataDir: string;
-  accounts: AccountStore;
+  accounts: Accounts;
   stores: TransferStores;
   vfs: Vfs;
   userId: number;
   home: string;
   /** `used_bytes` of the account, read from the database now. */
-  used(): number;
+  used(): Promise<number>;
   /** A second, independent database connection, as another server thread has. */
-  otherThread(): Promise<{ stores: TransferStores; close(): void }>;
+  otherThread(): Promise<{ stores: TransferStores; close(): Promise<void> }>;
 }
 
 /** Creates a data dir with user "alice" (quota in bytes, 0 = unlimited). */
 export async function fixture(quota = 0): Promise<Fixture> {
   const dataDir = await Deno.makeTempDir({ prefix: "ftpx-transfer-" });
-  const accounts = await AccountStore.open(dataDir);
+  const accounts = await Accounts.open(dataDir);
   const account = await accounts.create({ name: "alice", password: "alice-secret", quota });
   const home = accounts.homeOf("alice");
-  const extra: AccountStore[] = [];
+  const extra: Accounts[] = [];
   return {
     dataDir,
     accounts,
-    stores: transferStores(accounts.db),
+    stores: transferStores(accounts.stores),
     vfs: await Vfs.open(home),
     userId: account.id,
     home,
-    used: () => accounts.get("alice")!.used,
+    used: async () => (await accounts.get("alice"))!.used,
     async otherThread() {
-      const other = await AccountStore.open(dataDir);
+      const other = await Accounts.open(dataDir);
       extra.push(other);
-      return { stores: transferStores(other.db), close: () => other.close() };
+      return { stores: transferStores(other.stores), close: () => other.close() };
     },
     async [Symbol.asyncDispose]() {
       for (const other of extra) {
-        try {
-          other.close();
-        } catch {
-          // Closed by the test.
-        }
+        await other.close().catch(() => {}); // Closed by the test.
       }
-      accounts.close();
+      await accounts.close();
       await Deno.remove(dataDir, { recursive: true });
     },
   };

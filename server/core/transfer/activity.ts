@@ -4,7 +4,7 @@
  * not written per chunk.
  */
 
-import type { SessionRegistry } from "../../store/sqlite/session_registry.ts";
+import type { SessionRegistry } from "../../store/mod.ts";
 
 const REFRESH_MS = 1000;
 
@@ -43,7 +43,7 @@ export class TransferActivity {
 
   /** The transfer is over: the session is idle again. */
   end(): void {
-    this.#sessions.setActivity(this.#sessionId, null);
+    this.#record(null);
   }
 
   #show(done: number): void {
@@ -52,6 +52,11 @@ export class TransferActivity {
     const progress = this.#total
       ? `${Math.floor((position / this.#total) * 100)}%`
       : `${position} bytes`;
-    this.#sessions.setActivity(this.#sessionId, `${this.#label} ${progress}`);
+    this.#record(`${this.#label} ${progress}`);
+  }
+
+  /** Not waited for: the display is best effort and must never slow or fail the transfer. */
+  #record(activity: string | null): void {
+    this.#sessions.setActivity(this.#sessionId, activity).catch(() => {});
   }
 }

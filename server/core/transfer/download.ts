@@ -20,8 +20,8 @@ import { OperationError } from "../errors.ts";
 import { syncFs } from "../../storage/local/sync_fs.ts";
 import type { Vfs } from "../../storage/local/vfs.ts";
 import { releaseBuffer, takeBuffer, TRANSFER_CHUNK_BYTES } from "./buffers.ts";
-import type { HashCache } from "../../store/sqlite/hash_cache.ts";
-import { fileIdentity } from "./identity.ts";
+import type { HashCache } from "../../store/mod.ts";
+import { fileIdentity, fileVersion } from "./identity.ts";
 
 export { TRANSFER_CHUNK_BYTES } from "./buffers.ts";
 
@@ -65,6 +65,8 @@ export class Download {
     offset: number;
     length: number;
     hashes: HashCache;
+    /** The cached digest of this version, looked up by {@linkcode openDownload}. */
+    sha256: string | null;
   }) {
     this.path = fields.path;
     this.#file = fields.file;
@@ -73,7 +75,7 @@ export class Download {
     this.identity = fileIdentity(fields.info);
     this.offset = fields.offset;
     this.length = fields.length;
-    this.sha256 = fields.hashes.get(fields.info);
+    this.sha256 = fields.sha256;
   }
 
   /**
@@ -159,7 +161,7 @@ export class Download {
     const now = await syncFs.preferSync(() => this.#file.statSync(), () => this.#file.stat());
     if (fileIdentity(now).tag === this.identity.tag) {
       this.#computed = hash.digest("hex");
-      this.#hashes.set(this.#info, this.#computed);
+      await this.#hashes.set(fileVersion(this.#info), this.#computed);
     }
   }
 }
@@ -188,7 +190,8 @@ export async function openDownload(
       );
     }
     const length = Math.min(options.length ?? info.size - offset, info.size - offset);
-    return new Download({ path: virtualPath, file, info, offset, length, hashes });
+    const sha256 = await hashes.get(fileVersion(info));
+    return new Download({ path: virtualPath, file, info, offset, length, hashes, sha256 });
   } catch (error) {
     file.close();
     throw error;

@@ -7,6 +7,12 @@
 
 import { createHash } from "node:crypto";
 import type { FileIdentity } from "../../../protocol/messages.ts";
+import type { FileVersion } from "../../store/mod.ts";
+
+/** The version of a file `info` describes: the key of its cached digest. */
+export function fileVersion(info: Deno.FileInfo): FileVersion {
+  return { dev: info.dev, ino: info.ino ?? 0, size: info.size, mtime: info.mtime?.getTime() ?? 0 };
+}
 
 /** The identity of the file version `info` describes. */
 export function fileIdentity(info: Deno.FileInfo): FileIdentity {

@@ -5,44 +5,50 @@
  * age (crediting their space back).
  */
 
-import type { AccountStore } from "../accounts.ts";
-import { QuotaLedger } from "../../store/sqlite/quota_ledger.ts";
+import type { Accounts } from "../accounts.ts";
 import { Vfs } from "../../storage/local/vfs.ts";
-import { transferStores } from "./stores.ts";
 
 /** Opens the jail of the account with this id, or null if it has none any more. */
-async function vfsOfUser(accounts: AccountStore, userId: number): Promise<Vfs | null> {
-  const row = accounts.db.prepare("SELECT name FROM users WHERE id = ?").get(userId) as
-    | { name: string }
-    | undefined;
-  if (!row) return null;
-  return await Vfs.open(accounts.homeOf(row.name)).catch(() => null);
+async function vfsOfUser(accounts: Accounts, userId: number): Promise<Vfs | null> {
+  const account = await accounts.getById(userId);
+  if (!account) return null;
+  return await Vfs.open(accounts.homeOf(account.name)).catch(() => null);
 }
 
-/** Settles reservations of uploads that were running when the server stopped; returns how many. */
-export function recoverReservations(accounts: AccountStore): Promise<number> {
-  return QuotaLedger.recover(accounts.db, async (userId, partial) => {
-    const vfs = await vfsOfUser(accounts, userId);
-    if (!vfs) throw new Error("no home");
-    return await vfs.partialLength(partial);
-  });
+/**
+ * Settles reservations left by a server that stopped without ending its
+ * uploads: what each wrote (its partial's length now, minus its base) is
+ * added to used space, then the reservation is dropped. Run at start,
+ * before any session; returns how many there were.
+ */
+export async function recoverReservations(accounts: Accounts): Promise<number> {
+  const { quota } = accounts.stores;
+  const left = await quota.leftReservations();
+  for (const reservation of left) {
+    const vfs = await vfsOfUser(accounts, reservation.userId);
+    const length = vfs
+      ? await vfs.partialLength(reservation.partial).catch(() => reservation.base)
+      : reservation.base;
+    await quota.settleLeft(reservation, length - reservation.base);
+  }
+  return left.length;
 }
 
 /** Deletes partial uploads idle for more than `maxAgeMs`; returns how many were removed. */
 export async function removeStalePartials(
-  accounts: AccountStore,
+  accounts: Accounts,
   maxAgeMs: number,
 ): Promise<number> {
-  const stores = transferStores(accounts.db);
-  const stale = stores.partials.staleSince(Date.now() - maxAgeMs);
+  const stores = accounts.stores;
+  const stale = await stores.partials.staleSince(Date.now() - maxAgeMs);
   for (const record of stale) {
     const vfs = await vfsOfUser(accounts, record.userId);
     if (vfs) {
       const length = await vfs.partialLength(record.partial);
       await vfs.removePartial(record.partial);
-      stores.quota.adjust(record.userId, -length);
+      await stores.quota.adjust(record.userId, -length);
     }
-    stores.partials.delete(record.userId, record.path);
+    await stores.partials.delete(record.userId, record.path);
   }
   return stale.length;
 }

@@ -1,22 +1,11 @@
-/** The database-backed state transfers share across server threads. */
+/** The shared state transfers use, taken from the backend's stores. */
 
-import type { DatabaseSync } from "node:sqlite";
-import { QuotaLedger } from "../../store/sqlite/quota_ledger.ts";
-import { HashCache } from "../../store/sqlite/hash_cache.ts";
-import { PartialStore } from "../../store/sqlite/partials.ts";
+import type { Stores } from "../../store/mod.ts";
 
-/** Quota ledger, partial upload records and the sha256 cache of one server thread. */
-export interface TransferStores {
-  quota: QuotaLedger;
-  partials: PartialStore;
-  hashes: HashCache;
-}
+/** Quota ledger, partial upload records and the sha256 cache. */
+export type TransferStores = Pick<Stores, "quota" | "partials" | "hashes">;
 
-/** Creates the stores over a thread's database connection. */
-export function transferStores(db: DatabaseSync): TransferStores {
-  return {
-    quota: new QuotaLedger(db),
-    partials: new PartialStore(db),
-    hashes: new HashCache(db),
-  };
+/** The transfer stores among `stores`. */
+export function transferStores(stores: Stores): TransferStores {
+  return { quota: stores.quota, partials: stores.partials, hashes: stores.hashes };
 }

@@ -18,11 +18,11 @@ import { writeAll } from "../../../protocol/frame_writer.ts";
 import type { FileIdentity } from "../../../protocol/messages.ts";
 import { formatSize } from "../../../protocol/size.ts";
 import { fromFsError, OperationError } from "../errors.ts";
-import type { Reservation } from "../../store/sqlite/quota_ledger.ts";
+import type { Reservation } from "../../store/mod.ts";
 import type { Vfs } from "../../storage/local/vfs.ts";
 import { releaseBuffer, takeBuffer } from "./buffers.ts";
-import { fileIdentity } from "./identity.ts";
-import { partialName } from "../../store/sqlite/partials.ts";
+import { fileIdentity, fileVersion } from "./identity.ts";
+import { partialName } from "./partial_name.ts";
 import type { TransferStores } from "./stores.ts";
 
 /** Reservation step for uploads of undeclared size. */
@@ -79,12 +79,16 @@ export async function uploadOffset(
   options: { size: number; source?: string },
 ): Promise<number> {
   await requireWritableTarget(target);
-  const record = stores.partials.get(target.userId, target.path);
+  const record = await stores.partials.get(target.userId, target.path);
   let offset = 0;
   if (record && record.size === options.size && record.source === (options.source ?? null)) {
     offset = Math.min(await target.vfs.partialLength(record.partial), options.size);
   }
-  stores.quota.check(target.userId, options.size - offset, describe(target.path, options.size));
+  await stores.quota.check(
+    target.userId,
+    options.size - offset,
+    describe(target.path, options.size),
+  );
   return offset;
 }
 
@@ -113,7 +117,7 @@ export async function beginUpload(
       options,
     ));
   }
-  const reservation = stores.quota.reserve(userId, {
+  const reservation = await stores.quota.reserve(userId, {
     partial: name,
     base: offset,
     bytes: options.size === undefined ? 0 : options.size - offset,
@@ -123,7 +127,7 @@ export async function beginUpload(
     what: describe(path, options.size),
   });
   try {
-    stores.partials.save({
+    await stores.partials.save({
       userId,
       path,
       partial: name,
@@ -135,7 +139,7 @@ export async function beginUpload(
     if (offset > 0) await hashPrefix(file, offset, hash);
     return new Upload({ stores, target, name, file, hash, reservation, size: options.size });
   } catch (error) {
-    stores.quota.settle(reservation, 0);
+    await stores.quota.settle(reservation, 0);
     throw error;
   }
 }
@@ -201,7 +205,7 @@ export class Upload {
         );
       }
       const step = Math.max(RESERVATION_STEP_BYTES, written - this.#reservation.reserved);
-      this.#extend(step, written - this.#reservation.reserved);
+      await this.#extend(step, written - this.#reservation.reserved);
     }
     this.#hash.update(chunk);
     try {
@@ -288,13 +292,13 @@ export class Upload {
     try {
       replaced = (await vfs.commitPartial(this.#name, this.path)).replaced;
     } catch (error) {
-      this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
+      await this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
       throw error;
     }
-    this.#stores.quota.settle(this.#reservation, this.#length - this.offset - replaced);
-    this.#stores.partials.delete(userId, this.path);
+    await this.#stores.quota.settle(this.#reservation, this.#length - this.offset - replaced);
+    await this.#stores.partials.delete(userId, this.path);
     const info = await vfs.statOrNull(this.path);
-    if (info?.isFile) this.#stores.hashes.set(info, sha256);
+    if (info?.isFile) await this.#stores.hashes.set(fileVersion(info), sha256);
     return {
       path: this.path,
       identity: info ? fileIdentity(info) : { size: this.#length, mtime: 0, tag: "" },
@@ -319,22 +323,22 @@ export class Upload {
     const keep = options.keep ?? this.#reservation.credit === 0;
     const { vfs, userId } = this.#target;
     if (keep) {
-      this.#stores.partials.touch(userId, this.path);
-      this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
+      await this.#stores.partials.touch(userId, this.path);
+      await this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
       return;
     }
     await vfs.removePartial(this.#name).catch(() => {});
-    this.#stores.partials.delete(userId, this.path);
-    this.#stores.quota.settle(this.#reservation, -this.offset);
+    await this.#stores.partials.delete(userId, this.path);
+    await this.#stores.quota.settle(this.#reservation, -this.offset);
   }
 
-  #extend(step: number, needed: number): void {
+  async #extend(step: number, needed: number): Promise<void> {
     const what = describe(this.path, undefined);
     try {
-      this.#stores.quota.extend(this.#reservation, step, what);
+      await this.#stores.quota.extend(this.#reservation, step, what);
     } catch (error) {
       if (step === needed) throw error;
-      this.#stores.quota.extend(this.#reservation, needed, what);
+      await this.#stores.quota.extend(this.#reservation, needed, what);
     }
   }
 
@@ -372,7 +376,7 @@ async function prepareResume(
   offset: number,
   options: UploadOptions,
 ): Promise<{ length: number; copied: number }> {
-  const record = stores.partials.get(target.userId, target.path);
+  const record = await stores.partials.get(target.userId, target.path);
   const sameSource = !record || options.source === undefined ||
     (record.source === options.source && record.size === (options.size ?? null));
   if (existing >= offset && sameSource) return { length: existing, copied: 0 };
@@ -380,7 +384,7 @@ async function prepareResume(
     const stored = await target.vfs.statOrNull(target.path);
     if (stored?.isFile && stored.size >= offset) {
       await target.vfs.copyToPartial(target.path, name);
-      stores.quota.adjust(target.userId, stored.size);
+      await stores.quota.adjust(target.userId, stored.size);
       return { length: stored.size, copied: stored.size };
     }
   }

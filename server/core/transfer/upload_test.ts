@@ -26,15 +26,15 @@ Deno.test("upload: receive then commit stores the file atomically and counts its
   assert.equal(await upload.receive(source(content, 70_000), { length: content.length }), 700_000);
   assert.equal(await exists(join(fx.home, "a.bin")), false, "never visible before commit");
   assert.deepEqual((await fx.vfs.list("/")).map((e) => e.name), [], "partials are hidden");
-  assert.equal(fx.used(), 0, "written bytes are held by the reservation until settled");
-  assert.equal(fx.stores.quota.usage(fx.userId).reserved, 700_000);
+  assert.equal(await fx.used(), 0, "written bytes are held by the reservation until settled");
+  assert.equal((await fx.stores.quota.usage(fx.userId)).reserved, 700_000);
   const result = await upload.commit({ sha256: sha256(content) });
   assert.equal(result.sha256, sha256(content));
   assert.equal(result.identity.size, 700_000);
   assert.deepEqual(await Deno.readFile(join(fx.home, "a.bin")), content);
   assert.deepEqual(await partialFiles(fx.home), []);
-  assert.equal(fx.used(), 700_000);
-  assert.equal(fx.stores.quota.usage(fx.userId).reserved, 0);
+  assert.equal(await fx.used(), 700_000);
+  assert.equal((await fx.stores.quota.usage(fx.userId)).reserved, 0);
 });
 
 Deno.test("upload: replacing a file counts only the new one", async () => {
@@ -45,14 +45,14 @@ Deno.test("upload: replacing a file counts only the new one", async () => {
     await upload.write(bytes(size, size));
     await upload.commit();
   }
-  assert.equal(fx.used(), 3000);
+  assert.equal(await fx.used(), 3000);
   assert.deepEqual(await Deno.readFile(join(fx.home, "a.bin")), bytes(3000, 3000));
 });
 
 Deno.test("upload: a wrong sha256 discards the upload and leaves the old file", async () => {
   await using fx = await fixture();
   await Deno.writeFile(join(fx.home, "a.bin"), bytes(10, 9));
-  fx.stores.quota.adjust(fx.userId, 10);
+  await fx.stores.quota.adjust(fx.userId, 10);
   const upload = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/a.bin" }, {
     size: 1000,
   });
@@ -63,7 +63,7 @@ Deno.test("upload: a wrong sha256 discards the upload and leaves the old file", 
   });
   assert.deepEqual(await Deno.readFile(join(fx.home, "a.bin")), bytes(10, 9));
   assert.deepEqual(await partialFiles(fx.home), []);
-  assert.equal(fx.used(), 10);
+  assert.equal(await fx.used(), 10);
 });
 
 Deno.test("upload: an aborted upload resumes from its partial for the same source only", async () => {
@@ -74,7 +74,7 @@ Deno.test("upload: an aborted upload resumes from its partial for the same sourc
   const first = await beginUpload(fx.stores, target, options);
   await first.write(content.subarray(0, 120_000));
   await first.abort();
-  assert.equal(fx.used(), 120_000, "the kept partial counts as used space");
+  assert.equal(await fx.used(), 120_000, "the kept partial counts as used space");
   assert.equal(await uploadOffset(fx.stores, target, options), 120_000);
   assert.equal(await uploadOffset(fx.stores, target, { ...options, source: "other" }), 0);
   assert.equal(await uploadOffset(fx.stores, target, { ...options, size: 5 }), 0);
@@ -84,7 +84,7 @@ Deno.test("upload: an aborted upload resumes from its partial for the same sourc
   await second.receive(source(content.subarray(120_000)), { length: 180_000 });
   await second.commit({ sha256: sha256(content) });
   assert.deepEqual(await Deno.readFile(join(fx.home, "r.bin")), content);
-  assert.equal(fx.used(), 300_000);
+  assert.equal(await fx.used(), 300_000);
 });
 
 Deno.test("upload: resuming past what the server holds is refused with 'changed'", async () => {
@@ -99,7 +99,7 @@ Deno.test("upload: resuming past what the server holds is refused with 'changed'
 Deno.test("upload: an offset without a partial appends to the stored file (FTP APPE)", async () => {
   await using fx = await fixture();
   await Deno.writeFile(join(fx.home, "log.txt"), new TextEncoder().encode("hello "));
-  fx.stores.quota.adjust(fx.userId, 6);
+  await fx.stores.quota.adjust(fx.userId, 6);
   const upload = await beginUpload(
     fx.stores,
     { vfs: fx.vfs, userId: fx.userId, path: "/log.txt" },
@@ -110,12 +110,12 @@ Deno.test("upload: an offset without a partial appends to the stored file (FTP A
   await upload.write(new TextEncoder().encode("world"));
   await upload.commit();
   assert.equal(await Deno.readTextFile(join(fx.home, "log.txt")), "hello world");
-  assert.equal(fx.used(), 11);
+  assert.equal(await fx.used(), 11);
 });
 
 Deno.test("upload: the quota refuses a declared size before any data, naming used and allowed", async () => {
   await using fx = await fixture(100 * 1024);
-  fx.stores.quota.adjust(fx.userId, 60 * 1024);
+  await fx.stores.quota.adjust(fx.userId, 60 * 1024);
   const target = { vfs: fx.vfs, userId: fx.userId, path: "/big.bin" };
   const refusal = {
     kind: "quota_exceeded",
@@ -126,7 +126,7 @@ Deno.test("upload: the quota refuses a declared size before any data, naming use
   assert.deepEqual(await partialFiles(fx.home), []);
   const fits = await beginUpload(fx.stores, target, { size: 40 * 1024 });
   await fits.abort({ keep: false });
-  assert.equal(fx.used(), 60 * 1024);
+  assert.equal(await fx.used(), 60 * 1024);
 });
 
 Deno.test("upload: two concurrent uploads on different threads can't jointly exceed the quota", async () => {
@@ -150,7 +150,7 @@ Deno.test("upload: two concurrent uploads on different threads can't jointly exc
   });
   await second.write(bytes(40_000));
   await second.commit();
-  assert.equal(fx.used(), 100_000);
+  assert.equal(await fx.used(), 100_000);
 });
 
 Deno.test("upload: two uploads to one path at once are refused", async () => {
@@ -167,8 +167,8 @@ Deno.test("upload: without a declared size the quota is enforced while streaming
   await assert.rejects(upload.receive(source(bytes(500_000))), { kind: "quota_exceeded" });
   assert.ok(upload.length <= 300_000);
   await upload.abort({ keep: false });
-  assert.equal(fx.used(), 0);
-  assert.equal(fx.stores.quota.usage(fx.userId).reserved, 0);
+  assert.equal(await fx.used(), 0);
+  assert.equal((await fx.stores.quota.usage(fx.userId)).reserved, 0);
 });
 
 Deno.test("upload: a quota refusal while the next chunk is on the network fails only the upload", async () => {
@@ -182,7 +182,7 @@ Deno.test("upload: a quota refusal while the next chunk is on the network fails 
   };
   await assert.rejects(upload.receive(network), { kind: "quota_exceeded" });
   await upload.abort({ keep: false });
-  assert.equal(fx.stores.quota.usage(fx.userId).reserved, 0);
+  assert.equal((await fx.stores.quota.usage(fx.userId)).reserved, 0);
 });
 
 Deno.test("upload: refuses a directory target, a missing parent and more than the declared size", async () => {
@@ -208,8 +208,8 @@ Deno.test("upload: after a crash, recovery charges what was written and drops th
   await upload.write(bytes(250_000));
   // The server dies here: no abort, no settle. A new server starts:
   assert.equal(await recoverReservations(fx.accounts), 1);
-  assert.equal(fx.used(), 250_000);
-  assert.equal(fx.stores.quota.usage(fx.userId).reserved, 0);
+  assert.equal(await fx.used(), 250_000);
+  assert.equal((await fx.stores.quota.usage(fx.userId)).reserved, 0);
   assert.equal(
     await uploadOffset(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/c" }, {
       size: 900_000,
@@ -228,10 +228,10 @@ Deno.test("removeStalePartials() deletes idle partials and frees their space", a
   const running = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/new" }, {
     size: 100,
   });
-  assert.equal(fx.used(), 40);
+  assert.equal(await fx.used(), 40);
   assert.equal(await removeStalePartials(fx.accounts, 24 * 3600 * 1000), 0, "young partials stay");
   assert.equal(await removeStalePartials(fx.accounts, -1), 1, "a running upload is never removed");
-  assert.equal(fx.used(), 0);
+  assert.equal(await fx.used(), 0);
   assert.equal((await partialFiles(fx.home)).length, 1);
   await running.abort({ keep: false });
 });

@@ -41,7 +41,7 @@ const encoder = new TextEncoder();
 const REFUSAL_LINGER_MS = 5_000;
 
 /** Serves one FTP control connection until it ends; never throws. */
-export function runFtpSession(socket: Socket, services: FtpServices): void {
+export async function runFtpSession(socket: Socket, services: FtpServices): Promise<void> {
   // An "error" event nobody listens to (a reset while a refusal is sent) would kill the thread.
   socket.on("error", () => {});
   if (socket.remoteAddress === undefined) {
@@ -51,7 +51,7 @@ export function runFtpSession(socket: Socket, services: FtpServices): void {
   let session: FtpSession;
   try {
     // The same session limits as the native protocol, counted together (server/core/net/admission.ts).
-    const admission = admitConnection(services.sessions, {
+    const admission = await admitConnection(services.sessions, {
       address: plainAddress(socket.remoteAddress),
       port: socket.remotePort ?? 0,
       protocol: "ftp",
@@ -470,7 +470,12 @@ class FtpSession implements FtpSessionState {
       if (transfer.data) closeQuietly(transfer.data);
     }
     this.#conn.close();
-    this.#services.sessions.close(this.id);
+    await this.#services.sessions.close(this.id).catch((error) => {
+      this.#services.log.error("session release failed", {
+        peer: this.peer,
+        detail: String(error),
+      });
+    });
     await Promise.all([dropped, transfer?.done]);
   }
 }

@@ -14,7 +14,8 @@ import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts"
 import { admitConnection } from "../../core/net/admission.ts";
 import { closeGracefully } from "../../core/net/linger.ts";
 import { dispatch, lookupOperation } from "./ops/mod.ts";
-import type { OpContext, Reply, Services, SessionState } from "./ops/operation.ts";
+import type { Services } from "../../core/services.ts";
+import type { OpContext, Reply, SessionState } from "./ops/operation.ts";
 import { guardSink, StallGuard } from "../../core/net/stall_guard.ts";
 import type { Upload } from "../../core/transfer/mod.ts";
 import type { Vfs } from "../../storage/local/vfs.ts";
@@ -55,10 +56,14 @@ export async function runSession(
   const peer = `${address}:${port}`;
   let id: number | undefined;
   try {
-    const admission = admitConnection(services.sessions, { address, port, protocol: "ftpx" }, {
-      maxSessions: services.config.maxSessions,
-      maxSessionsPerAddress: services.config.maxSessionsPerAddress,
-    });
+    const admission = await admitConnection(
+      services.sessions,
+      { address, port, protocol: "ftpx" },
+      {
+        maxSessions: services.config.maxSessions,
+        maxSessionsPerAddress: services.config.maxSessionsPerAddress,
+      },
+    );
     if (admission.admitted) id = admission.id;
     if (options.secure && !await handshakeWithin(conn, services, peer)) return;
     if (!admission.admitted) {
@@ -72,7 +77,7 @@ export async function runSession(
   } catch (error) {
     services.log.error("session setup failed", { peer, detail: String(error) });
   } finally {
-    if (id !== undefined) services.sessions.close(id);
+    if (id !== undefined) await services.sessions.close(id).catch(() => {});
     closeQuietly(conn);
   }
 }
@@ -406,7 +411,12 @@ class Session implements SessionState {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#services.sessions.close(this.id);
+    this.#services.sessions.close(this.id).catch((error) => {
+      this.#services.log.error("session release failed", {
+        peer: this.peer,
+        detail: String(error),
+      });
+    });
   }
 
   #close(): void {

@@ -79,4 +79,8 @@ export const MIGRATIONS: readonly string[] = [
   // (schema 1 had no used space at all) are not: the server measures them once at start.
   `ALTER TABLE users ADD COLUMN used_measured INTEGER NOT NULL DEFAULT 0
      CHECK (used_measured IN (0, 1));`,
+  // 7: a login attempt is pending while its password is being checked: pending and failed attempts
+  // count toward the limits, so a burst of parallel logins cannot check more than the ban threshold.
+  `ALTER TABLE login_attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0
+     CHECK (pending IN (0, 1));`,
 ];

@@ -60,6 +60,6 @@ export async function storedLength(ctx: VerbContext, path: string): Promise<numb
   const info = await vfs.statOrNull(path);
   if (info?.isFile) return info.size;
   if (info) throw new OperationError("is_a_directory", `Cannot size "${path}": not a file`);
-  const record = ctx.services.transfers.partials.get(account.id, path);
+  const record = await ctx.services.transfers.partials.get(account.id, path);
   return record ? await vfs.partialLength(record.partial) : null;
 }

@@ -11,13 +11,13 @@ export const allo = defineVerb({
   syntax: "ALLO <size>",
   auth: "user",
   arg: "required",
-  handler(ctx, arg) {
+  async handler(ctx, arg) {
     const { account } = loggedIn(ctx);
     const size = Number(arg.trim().split(/\s+/)[0]);
     if (!Number.isSafeInteger(size) || size < 0) {
-      return Promise.resolve(reply(501, "ALLO needs a size in bytes"));
+      return reply(501, "ALLO needs a size in bytes");
     }
-    ctx.services.transfers.quota.check(account.id, size, `${size} bytes`);
-    return Promise.resolve(reply(202, "No storage allocation necessary"));
+    await ctx.services.transfers.quota.check(account.id, size, `${size} bytes`);
+    return reply(202, "No storage allocation necessary");
   },
 });

@@ -10,7 +10,7 @@ export const dele = defineVerb({
   async handler(ctx, path) {
     const { vfs, account } = loggedIn(ctx);
     const freed = await vfs.removeFile(vfs.normalize(ctx.session.cwd, path));
-    ctx.services.transfers.quota.adjust(account.id, -freed);
+    await ctx.services.transfers.quota.adjust(account.id, -freed);
     return reply(250, "File deleted");
   },
 });

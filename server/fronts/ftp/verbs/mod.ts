@@ -6,6 +6,7 @@
  * exist (vsftpd's prelogin.c).
  */
 
+import { recheckSession } from "../../../core/auth/login.ts";
 import { type FtpReply, reply } from "../replies.ts";
 import { abor } from "./abor.ts";
 import { allo } from "./allo.ts";
@@ -117,7 +118,7 @@ export function parseCommand(line: string): FtpCommand {
 }
 
 /** Applies `command`'s rules, then runs its handler; returns the reply to send, if any. */
-export function dispatchVerb(
+export async function dispatchVerb(
   ctx: VerbContext,
   command: FtpCommand,
 ): Promise<FtpReply | undefined> {
@@ -125,35 +126,13 @@ export function dispatchVerb(
   const verb = VERBS.get(command.name);
   if (verb?.name !== "RNTO") session.renameFrom = undefined;
   if (session.account && verb?.name !== "QUIT") {
-    const ended = refreshAccount(ctx);
-    if (ended) return Promise.resolve(ended);
+    // The account changed under the session (deleted, disabled, new password): it ends.
+    const ended = await recheckSession(ctx.services, session, "ftp");
+    if (ended) return reply(421, ended);
   }
   const refusal = checkRules(ctx, verb, command);
-  if (refusal) return Promise.resolve(refusal);
-  return verb!.handler(ctx, command.arg);
-}
-
-/**
- * Before each command of a logged-in session: re-reads the account, so a
- * changed quota applies at once, and ends the session (421) if the account
- * was deleted or disabled or its password changed meanwhile.
- */
-function refreshAccount({ session, services }: VerbContext): FtpReply | undefined {
-  const result = services.accounts.recheck(session.account!);
-  if ("account" in result) {
-    session.account = result.account;
-    return undefined;
-  }
-  services.log.info("session ended", {
-    peer: session.peer,
-    user: session.account!.name,
-    reason: result.ended,
-    protocol: "ftp",
-  });
-  session.account = undefined;
-  session.vfs = undefined;
-  session.closeAfterReply = true;
-  return reply(421, `Session ended: ${result.ended}`);
+  if (refusal) return refusal;
+  return await verb!.handler(ctx, command.arg);
 }
 
 function checkRules(

@@ -11,7 +11,7 @@ export const rmd = defineVerb({
   async handler(ctx, path) {
     const { vfs, account } = loggedIn(ctx);
     const freed = await vfs.removeDirectory(vfs.normalize(ctx.session.cwd, path));
-    ctx.services.transfers.quota.adjust(account.id, -freed);
+    await ctx.services.transfers.quota.adjust(account.id, -freed);
     return reply(250, "Directory removed");
   },
 });

@@ -16,7 +16,7 @@ export const rnto = defineVerb({
     ctx.session.renameFrom = undefined;
     if (source === undefined) return reply(503, "Send RNFR first");
     const moved = await vfs.rename(source, vfs.normalize(ctx.session.cwd, path));
-    ctx.services.transfers.quota.adjust(account.id, -moved.replaced);
+    await ctx.services.transfers.quota.adjust(account.id, -moved.replaced);
     return reply(250, "Renamed");
   },
 });

@@ -7,7 +7,7 @@
  */
 
 import type { Account } from "../../../core/accounts.ts";
-import type { Services } from "../../native/ops/operation.ts";
+import type { Services } from "../../../core/services.ts";
 import type { Vfs } from "../../../storage/local/vfs.ts";
 import type { DataConn, TlsMaterial } from "../data_channel.ts";
 import type { FtpReply } from "../replies.ts";

@@ -7,11 +7,11 @@ export const disable = defineOperation({
   summary: "Disable an account: no logins, files kept (administrators)",
   auth: "admin",
   args: { user: "string" },
-  handler(ctx, { user }) {
+  async handler(ctx, { user }) {
     refuseOwnAccount(ctx, user, "disable");
-    ctx.services.accounts.setDisabled(user, true);
+    await ctx.services.accounts.setDisabled(user, true);
     logAdminAction(ctx, "disable", user);
-    return Promise.resolve({ message: `Disabled user "${user}"` });
+    return { message: `Disabled user "${user}"` };
   },
 });
 
@@ -21,9 +21,9 @@ export const enable = defineOperation({
   summary: "Enable a disabled account (administrators)",
   auth: "admin",
   args: { user: "string" },
-  handler(ctx, { user }) {
-    ctx.services.accounts.setDisabled(user, false);
+  async handler(ctx, { user }) {
+    await ctx.services.accounts.setDisabled(user, false);
     logAdminAction(ctx, "enable", user);
-    return Promise.resolve({ message: `Enabled user "${user}"` });
+    return { message: `Enabled user "${user}"` };
   },
 });

@@ -5,6 +5,7 @@
  */
 
 import type { FrameHeader } from "../../../../protocol/frame.ts";
+import { recheckSession } from "../../../core/auth/login.ts";
 import { OperationError } from "../../../core/errors.ts";
 import { disable, enable } from "./account_state.ts";
 import { adduser } from "./adduser.ts";
@@ -79,41 +80,20 @@ export function lookupOperation(request: FrameHeader): Operation {
 }
 
 /** Applies an operation's rules to a request, then runs its handler. */
-export function dispatch(ctx: OpContext, operation: Operation): Promise<Reply> {
+export async function dispatch(ctx: OpContext, operation: Operation): Promise<Reply> {
   const { session } = ctx;
   if (!session.helloDone && !ALLOWED_BEFORE_HELLO.has(operation.name)) {
     throw new OperationError("bad_request", 'Send "hello" first');
   }
-  if (session.account && operation.name !== "quit") refreshAccount(ctx);
+  if (session.account && operation.name !== "quit") {
+    const ended = await recheckSession(ctx.services, session);
+    if (ended) throw new OperationError("unauthenticated", ended);
+  }
   if (operation.auth !== "none" && !session.account) {
     throw new OperationError("unauthenticated", "Log in first");
   }
   if (operation.auth === "admin" && !session.account?.admin) {
     throw new OperationError("forbidden", `Only administrators may use "${operation.name}"`);
   }
-  return operation.handler(ctx, validateArgs(operation, ctx.request) as never);
-}
-
-/**
- * Before each request of a logged-in session: re-reads the account, so a
- * changed quota or admin flag applies at once, and ends the session if the
- * account was deleted or disabled or its password changed meanwhile (by a
- * host command or another thread).
- */
-function refreshAccount(ctx: OpContext): void {
-  const { session, services } = ctx;
-  const result = services.accounts.recheck(session.account!);
-  if ("account" in result) {
-    session.account = result.account;
-    return;
-  }
-  services.log.info("session ended", {
-    peer: session.peer,
-    user: session.account!.name,
-    reason: result.ended,
-  });
-  session.account = undefined;
-  session.vfs = undefined;
-  session.closeAfterReply = true;
-  throw new OperationError("unauthenticated", `Session ended: ${result.ended}`);
+  return await operation.handler(ctx, validateArgs(operation, ctx.request) as never);
 }

@@ -11,7 +11,7 @@ export const mv = defineOperation({
     const source = vfs.normalize(ctx.session.cwd, from);
     const destination = vfs.normalize(ctx.session.cwd, to);
     const moved = await vfs.rename(source, destination);
-    ctx.services.transfers.quota.adjust(account.id, -moved.replaced);
+    await ctx.services.transfers.quota.adjust(account.id, -moved.replaced);
     return { message: `Moved "${source}" to "${moved.to}"`, from: source, to: moved.to };
   },
 });

@@ -8,12 +8,9 @@
 import type { ByteSink } from "../../../../protocol/frame_writer.ts";
 import type { FrameHeader } from "../../../../protocol/frame.ts";
 import type { FrameReader } from "../../../../protocol/frame_reader.ts";
-import type { Account, AccountStore } from "../../../core/accounts.ts";
-import type { ServerConfig } from "../../../core/config.ts";
-import type { Logger } from "../../../core/log.ts";
-import type { LoginGuard } from "../../../core/auth/login_guard.ts";
-import type { SessionRegistry } from "../../../store/sqlite/session_registry.ts";
-import type { TransferStores, Upload } from "../../../core/transfer/mod.ts";
+import type { Account } from "../../../core/accounts.ts";
+import type { Services } from "../../../core/services.ts";
+import type { Upload } from "../../../core/transfer/mod.ts";
 import type { Vfs } from "../../../storage/local/vfs.ts";
 
 /** Who may call an operation: anyone, a logged-in user, or an administrator. */
@@ -33,24 +30,9 @@ export type ArgsOf<S extends ArgSpec> =
   & { [K in keyof S as S[K] extends `${string}?` ? never : K]: ValueOf<S[K]> }
   & { [K in keyof S as S[K] extends `${string}?` ? K : never]?: ValueOf<S[K]> };
 
-/** Shared, long-lived services of a server thread. */
-export interface Services {
-  config: ServerConfig;
-  accounts: AccountStore;
-  log: Logger;
-  /** Live sessions of all threads. */
-  sessions: SessionRegistry;
-  /** Per-address login limits and bans, shared by all threads. */
-  loginGuard: LoginGuard;
-  /** Why a plaintext session is refused (TLS required), or null when plaintext is allowed. */
-  plaintextRefusal: string | null;
-  /** Quota ledger, partial uploads and the sha256 cache. */
-  transfers: TransferStores;
-}
-
 /** The part of a session operations see and change. */
 export interface SessionState {
-  /** Id in the {@linkcode SessionRegistry}. */
+  /** Id in the session registry. */
   readonly id: number;
   /** `host:port` of the client. */
   readonly peer: string;

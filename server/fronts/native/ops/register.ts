@@ -22,7 +22,7 @@ export const register = defineOperation({
     // Malformed input is not counted: only attempts that could create an account are.
     validateUsername(user);
     validateNewPassword(password);
-    const waitMs = takeRegistrationSlot(accounts.db, session.address, {
+    const waitMs = await takeRegistrationSlot(accounts.stores.registrations, session.address, {
       limit: config.registerLimit,
       windowMs: config.registerWindow * 1000,
     });

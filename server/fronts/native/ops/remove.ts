@@ -10,7 +10,7 @@ export const rm = defineOperation({
     const { vfs, account } = loggedIn(ctx);
     const target = vfs.normalize(ctx.session.cwd, path);
     const freed = await vfs.removeFile(target);
-    ctx.services.transfers.quota.adjust(account.id, -freed);
+    await ctx.services.transfers.quota.adjust(account.id, -freed);
     return { message: `Removed "${target}"`, path: target, freed };
   },
 });
@@ -25,7 +25,7 @@ export const rmdir = defineOperation({
     const { vfs, account } = loggedIn(ctx);
     const target = vfs.normalize(ctx.session.cwd, path);
     const freed = await vfs.removeDirectory(target, { recursive: recursive ?? false });
-    ctx.services.transfers.quota.adjust(account.id, -freed);
+    await ctx.services.transfers.quota.adjust(account.id, -freed);
     return { message: `Removed "${target}"`, path: target, freed };
   },
 });

@@ -8,8 +8,8 @@ export const setquota = defineOperation({
   summary: "Set an account's quota in bytes, 0 = unlimited (administrators)",
   auth: "admin",
   args: { user: "string", quota: "int" },
-  handler(ctx, { user, quota }) {
-    const account = ctx.services.accounts.setQuota(user, quota);
+  async handler(ctx, { user, quota }) {
+    const account = await ctx.services.accounts.setQuota(user, quota);
     logAdminAction(ctx, "setquota", user, { quota });
     return Promise.resolve({
       message: describeQuota(account),

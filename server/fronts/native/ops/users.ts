@@ -7,8 +7,8 @@ export const users = defineOperation({
   summary: "List accounts (administrators)",
   auth: "admin",
   args: {},
-  handler(ctx) {
-    const list = ctx.services.accounts.list().map(toUserInfo);
-    return Promise.resolve({ message: `${list.length} accounts`, users: list });
+  async handler(ctx) {
+    const list = (await ctx.services.accounts.list()).map(toUserInfo);
+    return { message: `${list.length} accounts`, users: list };
   },
 });

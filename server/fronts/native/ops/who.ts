@@ -7,8 +7,8 @@ export const who = defineOperation({
   summary: "List live sessions of all server threads (administrators)",
   auth: "admin",
   args: {},
-  handler(ctx) {
-    const sessions: SessionInfo[] = ctx.services.sessions.list().map((session) => ({
+  async handler(ctx) {
+    const sessions: SessionInfo[] = (await ctx.services.sessions.list()).map((session) => ({
       user: session.user,
       address: session.address,
       port: session.port,
@@ -16,6 +16,6 @@ export const who = defineOperation({
       since: new Date(session.since).toISOString(),
       activity: session.activity,
     }));
-    return Promise.resolve({ message: `${sessions.length} sessions`, sessions });
+    return { message: `${sessions.length} sessions`, sessions };
   },
 });
