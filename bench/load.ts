@@ -33,7 +33,7 @@ import { Progress } from "../client/progress.ts";
 import { ResumeStore } from "../client/resume_store.ts";
 import { uploadFile } from "../client/transfer/upload.ts";
 import { formatSize } from "../protocol/size.ts";
-import { measureTree } from "../server/core/usage.ts";
+import { measureTree } from "../server/storage/local/measure.ts";
 import { BenchServer, writeTestFile } from "./_lib.ts";
 import {
   type ClientState,

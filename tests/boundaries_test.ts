@@ -2,7 +2,10 @@
  * Keeps the module boundaries true by scanning import specifiers:
  * `server/` and `client/` never import each other, `protocol/` and `cli/`
  * import neither, and `main.ts` reaches both only through lazy `import()`,
- * so `ftpx connect` never loads server code.
+ * so `ftpx connect` never loads server code. Inside `server/`, the seams
+ * hold: `core/`, `storage/` and `store/` never import a front, fronts never
+ * import each other, only `store/sqlite/` speaks SQL, and only
+ * `storage/local/` calls Deno's file APIs on what users send.
  */
 
 import assert from "node:assert/strict";
@@ -124,4 +127,61 @@ Deno.test("main.ts loads server and client code only through dynamic import()", 
     [],
     `main.ts has imports that can't be checked:\n${describe(computed)}`,
   );
+});
+
+/** The `server/` folder a file is in (`core`, `fronts/ftp`, ...), or null outside `server/`. */
+function serverPart(file: string): string | null {
+  const parts = file.split("/");
+  if (parts[0] !== "server" || parts.length < 3) return null;
+  return parts[1] === "fronts" || parts[1] === "storage" || parts[1] === "store"
+    ? `${parts[1]}/${parts[2]!.replace(/\.ts$/, "")}`
+    : parts[1]!;
+}
+
+function serverTarget(site: ImportSite): string | null {
+  if (!site.specifier.startsWith(".")) return null;
+  return serverPart(relative(REPO, resolve(REPO, dirname(site.file), site.specifier)));
+}
+
+const isTest = (file: string) => /_test\.ts$|\/_fixture\.ts$/.test(file);
+
+Deno.test("core/, storage/ and store/ never import a front; fronts never import each other", async () => {
+  const crossings = (await allImports()).filter((site) => {
+    const from = serverPart(site.file);
+    const to = serverTarget(site);
+    if (from === null || to === null || !to.startsWith("fronts/")) return false;
+    return !from.startsWith("fronts/") || from !== to;
+  }).filter((site) => !(serverPart(site.file) === "boot")); // boot/ starts the fronts
+  assert.deepEqual(crossings, [], `forbidden imports:\n${describe(crossings)}`);
+});
+
+Deno.test("only server/store/sqlite/ imports node:sqlite", async () => {
+  const sql = (await allImports()).filter((site) =>
+    site.specifier === "node:sqlite" && site.file.startsWith("server/") &&
+    !site.file.startsWith("server/store/sqlite/") && !isTest(site.file)
+  );
+  assert.deepEqual(sql, [], `SQL outside the SQLite store:\n${describe(sql)}`);
+});
+
+/** Deno's calls on files and directories, which must never see a path a client sent unchecked. */
+const FILE_API =
+  /\bDeno\.(open|openSync|readDir|readDirSync|readFile|readTextFile|writeFile|writeTextFile|remove|removeSync|rename|renameSync|mkdir|mkdirSync|lstat|lstatSync|stat|statSync|realPath|realPathSync|copyFile|truncate|symlink|link|chmod|chmodSync)\(/;
+
+Deno.test("fronts and core never call Deno's file APIs: user files go through storage/", async () => {
+  // These read the server's own files (configuration, TLS material, /dev/null), never user data.
+  const own = new Set([
+    "server/core/config.ts",
+    "server/core/tls/tls.ts",
+    "server/core/net/descriptors.ts",
+  ]);
+  const offenders: string[] = [];
+  for (const file of await sourceFiles()) {
+    const part = serverPart(file);
+    if (part === null || isTest(file) || own.has(file)) continue;
+    if (!(part === "core" || part.startsWith("fronts/"))) continue;
+    const source = await Deno.readTextFile(join(REPO, file));
+    const match = FILE_API.exec(source);
+    if (match) offenders.push(`${file}: ${match[0]}`);
+  }
+  assert.deepEqual(offenders, [], `file API calls outside storage/:\n${offenders.join("\n")}`);
 });

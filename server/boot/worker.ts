@@ -7,9 +7,10 @@
 import { Accounts } from "../core/accounts.ts";
 import type { ServerConfig } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
-import { loadTlsMaterial as loadFtpTls } from "../fronts/ftp/tls.ts";
+import { ftpTlsMaterial } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
+import { FileService } from "../core/files.ts";
 import type { Services } from "../core/services.ts";
 import { useScryptBackend } from "../core/auth/password.ts";
 import { ScryptClient } from "../core/auth/scrypt_channel.ts";
@@ -63,7 +64,7 @@ async function start(
     log.error("unhandled rejection", { detail: String(event.reason) });
   });
   const accounts = await Accounts.open(config.dataDir);
-  const ftpTls = await loadFtpTls(config);
+  const ftpTls = ftpTlsMaterial(tls);
   const hostname = config.host;
   const listener = tls
     ? Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key })
@@ -71,6 +72,7 @@ async function start(
   const plain = tls && plainPort !== null
     ? Deno.listen({ hostname, port: plainPort, reusePort })
     : null;
+  const transfers = transferStores(accounts.stores);
   const services: Services = {
     config,
     accounts,
@@ -78,7 +80,8 @@ async function start(
     sessions: accounts.stores.sessions,
     loginGuard: new LoginGuard(accounts.stores.loginAttempts, config, { log }),
     plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
-    transfers: transferStores(accounts.stores),
+    transfers,
+    files: new FileService(transfers),
   };
   const ftp = ftpPort === null
     ? null

@@ -56,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
     const limit = account.quota === 0 ? "unlimited" : formatSize(account.quota);
     console.log(
       `Created ${account.admin ? "administrator" : "user"} "${name}" (quota ${limit}, home ${
-        resolve(accounts.homeOf(name))
+        resolve(accounts.storage.describeHome(name))
       })`,
     );
   } finally {

@@ -43,7 +43,9 @@ export async function run(args: string[]): Promise<number> {
   const accounts = await openAccounts(await configFromFlags(parsed));
   try {
     if (!(await accounts.get(name))) throw new Error(`No user "${name}" (see "ftpx users")`);
-    if (parsed.flags.yes !== true) await confirmDeletion(name, purge, accounts.homeOf(name));
+    if (parsed.flags.yes !== true) {
+      await confirmDeletion(name, purge, accounts.storage.describeHome(name));
+    }
     const { keptHome } = await accounts.remove(name, { purge });
     if (purge) console.log(`Deleted user "${name}" and removed their home`);
     else if (keptHome) {

@@ -1,11 +1,10 @@
 /**
  * User accounts: creation, lookup, authentication and password changes,
- * over the account store (`server/store/`). Each account has a home under
- * `<data>/home/<name>`. Used by the server and by the host admin commands.
+ * over the account store (`server/store/`), each with a home in the storage
+ * (`server/storage/`). Used by the server and by the host admin commands.
  */
 
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import type { UserInfo } from "../../protocol/messages.ts";
 import { formatSize } from "../../protocol/size.ts";
 import {
@@ -15,6 +14,8 @@ import {
 } from "../../protocol/limits.ts";
 import type { AccountChanges, AccountRecord, Stores } from "../store/mod.ts";
 import { openStores } from "../store/open.ts";
+import type { Storage } from "../storage/mod.ts";
+import { LocalStorage } from "../storage/local/mod.ts";
 import { OperationError } from "./errors.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./auth/password.ts";
 
@@ -57,9 +58,6 @@ export interface NewAccount {
   quota?: number;
 }
 
-const HOME_DIR = "home";
-/** Homes of deleted accounts are moved here (unless purged), so a new account of the same name starts empty. */
-const DELETED_DIR = "deleted";
 const encoder = new TextEncoder();
 
 /** Throws unless `name` is a valid account name. */
@@ -98,33 +96,32 @@ export class Accounts {
   readonly dataDir: string;
   /** Every store of the backend these accounts live in. */
   readonly stores: Stores;
+  /** Where the accounts' homes are. */
+  readonly storage: Storage;
   /** Accounts {@linkcode Accounts.recheck} found current, with the store's change stamp then. */
   #current = new WeakMap<Account, string>();
 
-  /** Uses the stores of `dataDir`'s accounts. */
-  constructor(dataDir: string, stores: Stores) {
+  /** Accounts of `dataDir`, kept in `stores`, with their homes in `storage`. */
+  constructor(dataDir: string, stores: Stores, storage: Storage) {
     this.dataDir = dataDir;
     this.stores = stores;
+    this.storage = storage;
   }
 
   /** Opens the data dir's stores, creating the data dir (mode 0700) if needed. */
   static async open(dataDir: string): Promise<Accounts> {
+    const storage = new LocalStorage(dataDir);
     try {
-      await Deno.mkdir(join(dataDir, HOME_DIR), { recursive: true, mode: 0o700 });
+      await storage.prepare();
     } catch (error) {
       throw new Error(`Cannot use data dir "${dataDir}": ${dataDirProblem(error)}`);
     }
-    return new Accounts(dataDir, openStores(dataDir));
+    return new Accounts(dataDir, openStores(dataDir), storage);
   }
 
   /** Closes the stores. */
   async close(): Promise<void> {
     await this.stores.close();
-  }
-
-  /** Real path of an account's home directory. */
-  homeOf(name: string): string {
-    return join(this.dataDir, HOME_DIR, name);
   }
 
   /** Number of accounts. */
@@ -154,7 +151,7 @@ export class Accounts {
     validateUsername(account.name);
     validateNewPassword(account.password);
     const passwordHash = await hashPassword(account.password);
-    await Deno.mkdir(this.homeOf(account.name), { recursive: true, mode: 0o700 });
+    await this.storage.createHome(account.name);
     const record = await this.stores.accounts.insert({
       name: account.name,
       passwordHash,
@@ -249,40 +246,16 @@ export class Accounts {
   async remove(name: string, options: { purge?: boolean } = {}): Promise<RemovedAccount> {
     const account = await this.get(name);
     if (!account) throw noSuchUser(name);
-    const aside = await this.#moveHomeAside(name);
+    const aside = await this.storage.moveHomeAside(name);
     if (!await this.stores.accounts.delete(account.id)) {
-      if (aside) await Deno.rename(aside, this.homeOf(name)).catch(() => {});
+      if (aside) await this.storage.restoreHome(name, aside).catch(() => {});
       throw noSuchUser(name);
     }
     if (aside && options.purge) {
-      await Deno.remove(aside, { recursive: true });
+      await this.storage.purge(aside);
       return { keptHome: null };
     }
     return { keptHome: aside };
-  }
-
-  /** Moves a home to a new name under `<data>/deleted/`; null if there is no home. */
-  async #moveHomeAside(name: string): Promise<string | null> {
-    const deletedDir = join(this.dataDir, DELETED_DIR);
-    await Deno.mkdir(deletedDir, { recursive: true, mode: 0o700 });
-    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-    for (let attempt = 1; attempt < 100; attempt++) {
-      const target = join(deletedDir, `${name}-${stamp}${attempt > 1 ? `-${attempt}` : ""}`);
-      try {
-        await Deno.lstat(target);
-        continue;
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-      try {
-        await Deno.rename(this.homeOf(name), target);
-        return target;
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return null;
-        throw error;
-      }
-    }
-    throw new Error(`Cannot find a free name for the home of "${name}" under ${deletedDir}`);
   }
 
   async #update(name: string, changes: AccountChanges): Promise<Account> {

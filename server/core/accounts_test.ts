@@ -98,17 +98,17 @@ Deno.test("changePassword() needs the current password", async () => {
 Deno.test("remove() keeps the home under deleted/ unless purged; a new account starts empty", async () => {
   await withStore(async (store) => {
     await store.create({ name: "dave", password: "dave-secret" });
-    await Deno.writeTextFile(join(store.homeOf("dave"), "notes.txt"), "keep me");
+    await Deno.writeTextFile(join(join(store.dataDir, "home", "dave"), "notes.txt"), "keep me");
     const { keptHome } = await store.remove("dave");
     assert.ok(keptHome?.startsWith(join(store.dataDir, "deleted", "dave-")));
     assert.equal(await Deno.readTextFile(join(keptHome!, "notes.txt")), "keep me");
     assert.equal(await store.get("dave"), undefined);
 
     await store.create({ name: "dave", password: "dave-secret" });
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(store.homeOf("dave"))), []);
-    await Deno.writeTextFile(join(store.homeOf("dave"), "b.txt"), "gone");
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(join(store.dataDir, "home", "dave"))), []);
+    await Deno.writeTextFile(join(join(store.dataDir, "home", "dave"), "b.txt"), "gone");
     assert.deepEqual(await store.remove("dave", { purge: true }), { keptHome: null });
-    await assert.rejects(Deno.stat(store.homeOf("dave")), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(join(store.dataDir, "home", "dave")), Deno.errors.NotFound);
     // The first home is still kept; the purged one left nothing behind.
     const kept = (await Array.fromAsync(Deno.readDir(join(store.dataDir, "deleted")))).map((e) =>
       e.name

@@ -5,6 +5,7 @@
  */
 
 import type { Accounts } from "./accounts.ts";
+import type { FileService } from "./files.ts";
 import type { LoginGuard } from "./auth/login_guard.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
@@ -24,4 +25,6 @@ export interface Services {
   plaintextRefusal: string | null;
   /** Quota ledger, partial uploads and the sha256 cache. */
   transfers: TransferStores;
+  /** Every file operation of every front. */
+  files: FileService;
 }

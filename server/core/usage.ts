@@ -4,50 +4,7 @@
  * the incrementally tracked figure (`users.used_bytes`) with it (`ftpx du`).
  */
 
-import { join } from "node:path";
 import type { Accounts } from "./accounts.ts";
-
-/** What a walk of a home found. */
-export interface TreeSize {
-  /** Sum of the sizes of regular files; directories and symlinks count nothing. */
-  bytes: number;
-  files: number;
-}
-
-/**
- * Adds up the apparent size of every regular file under `root`, without
- * following symlinks (a link out of the home must not count what it points
- * to). Entries that vanish during the walk are skipped; a missing root is
- * empty.
- */
-export async function measureTree(root: string): Promise<TreeSize> {
-  const size: TreeSize = { bytes: 0, files: 0 };
-  const pending = [root];
-  while (pending.length > 0) {
-    const dir = pending.pop()!;
-    try {
-      for await (const entry of Deno.readDir(dir)) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory) pending.push(path);
-        else if (entry.isFile) await addFile(size, path);
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-  return size;
-}
-
-async function addFile(size: TreeSize, path: string): Promise<void> {
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isFile) return;
-    size.bytes += info.size;
-    size.files++;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-}
 
 /** An account whose used space was measured at start because it had never been. */
 export interface MeasuredAccount {
@@ -68,7 +25,7 @@ export async function measureUnmeasured(accounts: Accounts): Promise<MeasuredAcc
   const rows = await accounts.stores.accounts.unmeasured();
   const changed: MeasuredAccount[] = [];
   for (const row of rows) {
-    const { bytes } = await measureTree(accounts.homeOf(row.name));
+    const { bytes } = await accounts.storage.measureHome(row.name);
     await accounts.stores.accounts.setMeasured(row.id, bytes);
     if (bytes !== row.used) changed.push({ name: row.name, stored: row.used, measured: bytes });
   }
@@ -115,7 +72,7 @@ export async function reconcileUsage(
   for (let scan = 0; scan < MAX_SCANS; scan++) {
     const account = await accounts.get(name);
     if (!account) throw new Error(`No user "${name}" (see "ftpx users")`);
-    const { bytes, files } = await measureTree(accounts.homeOf(name));
+    const { bytes, files } = await accounts.storage.measureHome(name);
     const stored = account.used;
     report = {
       name,

@@ -2,7 +2,8 @@
  * Logging in, the same for every front: the per-address login guard, the
  * constant-time password check with its growing failure delay and the
  * account's state ({@linkcode authenticate}), then the jail on the user's
- * home ({@linkcode openUserSession}). Callers turn a refusal
+ * home ({@linkcode openUserSession}). Fronts without a connection per
+ * session (HTTP) call {@linkcode authenticate} alone. Callers turn a refusal
  * into their protocol's reply (its kind maps through ERROR_TABLE).
  */
 
@@ -10,26 +11,12 @@ import type { Account } from "../accounts.ts";
 import { OperationError } from "../errors.ts";
 import type { LogFields } from "../log.ts";
 import type { Services } from "../services.ts";
-import { Vfs } from "../../storage/local/vfs.ts";
+import type { UserSession } from "../session.ts";
 
 /** Failed logins allowed on one connection before it is closed. */
 export const MAX_FAILURES_PER_CONNECTION = 3;
 /** A refused user name is logged cut to this many characters (names cap at 32). */
 const MAX_LOGGED_NAME_CHARS = 64;
-
-/** The connection a login is attempted on. */
-export interface LoginConnection {
-  /** Id in the session registry. */
-  readonly id: number;
-  /** `address:port`, for logs. */
-  readonly peer: string;
-  /** Client IP address, for the per-address login guard. */
-  readonly address: string;
-  /** Protocol name added to log lines; omitted for the native protocol. */
-  readonly protocol?: string;
-  /** Failed logins on this connection so far; incremented on each failure. */
-  loginFailures: number;
-}
 
 /** A refused login. When `closeConnection` is set, the connection ends after the reply. */
 export class LoginRefusedError extends OperationError {
@@ -48,14 +35,7 @@ export class LoginRefusedError extends OperationError {
 }
 
 /** Who is logging in, for the guard and the logs. */
-export interface LoginClient {
-  /** `address:port`, for logs. */
-  readonly peer: string;
-  /** Client IP address, for the per-address login guard. */
-  readonly address: string;
-  /** Protocol name added to log lines; omitted for the native protocol. */
-  readonly protocol?: string;
-}
+export type LoginClient = Pick<UserSession, "peer" | "address" | "protocol">;
 
 /**
  * Checks `name` and `password` under the per-address login guard, for any
@@ -108,57 +88,50 @@ export async function authenticate(
   return account;
 }
 
-/** Opens an authenticated user's session: the jail on their home, and their name in `who`. */
+/** Opens an authenticated user's session: their home, the current directory, and `who`. */
 export async function openUserSession(
   services: Services,
-  client: LoginClient & { readonly id: number },
+  session: UserSession,
   account: Account,
-): Promise<{ account: Account; vfs: Vfs }> {
+): Promise<void> {
   const { accounts, config, log } = services;
-  const home = accounts.homeOf(account.name);
-  await Deno.mkdir(home, { recursive: true, mode: 0o700 });
-  const vfs = await Vfs.open(home, {
+  session.home = await accounts.storage.openHome(account.name, {
     maxPathBytes: config.maxPathLength,
     maxListEntries: config.maxListEntries,
   });
-  await services.sessions.setUser(client.id, account.name);
-  log.info("login ok", { peer: client.peer, user: account.name, protocol: client.protocol });
-  return { account, vfs };
+  session.account = account;
+  session.cwd = "/";
+  await services.sessions.setUser(session.id, account.name);
+  log.info("login ok", { peer: session.peer, user: account.name, protocol: session.protocol });
 }
 
 /**
- * Logs in on a connection: {@linkcode authenticate}, then
- * {@linkcode openUserSession}. After {@linkcode MAX_FAILURES_PER_CONNECTION}
- * failures the refusal also closes the connection.
+ * Logs a session in: {@linkcode authenticate}, then
+ * {@linkcode openUserSession}. A refusal is thrown; when it must end the
+ * connection (a ban, the rate limit, or the
+ * {@linkcode MAX_FAILURES_PER_CONNECTION}th failure), the session is marked
+ * to close after the reply.
  */
 export async function logIn(
   services: Services,
-  connection: LoginConnection,
+  session: UserSession,
   name: string,
   password: string,
-): Promise<{ account: Account; vfs: Vfs }> {
+): Promise<Account> {
   let account: Account;
   try {
-    account = await authenticate(services, connection, name, password);
+    account = await authenticate(services, session, name, password);
   } catch (error) {
-    if (error instanceof LoginRefusedError && error.kind === "unauthenticated") {
-      connection.loginFailures++;
-      if (connection.loginFailures >= MAX_FAILURES_PER_CONNECTION && !error.closeConnection) {
-        throw new LoginRefusedError("unauthenticated", error.message, true);
+    if (error instanceof LoginRefusedError) {
+      if (error.kind === "unauthenticated") session.loginFailures++;
+      if (error.closeConnection || session.loginFailures >= MAX_FAILURES_PER_CONNECTION) {
+        session.closeAfterReply = true;
       }
     }
     throw error;
   }
-  return await openUserSession(services, connection, account);
-}
-
-/** A logged-in session as {@linkcode recheckSession} sees it, on any front. */
-export interface CheckedSession {
-  readonly peer: string;
-  account: Account | undefined;
-  vfs: Vfs | undefined;
-  /** When set, the session closes after sending the current reply. */
-  closeAfterReply: boolean;
+  await openUserSession(services, session, account);
+  return account;
 }
 
 /**
@@ -170,8 +143,7 @@ export interface CheckedSession {
  */
 export async function recheckSession(
   services: Services,
-  session: CheckedSession,
-  protocol?: string,
+  session: UserSession,
 ): Promise<string | null> {
   const result = await services.accounts.recheck(session.account!);
   if ("account" in result) {
@@ -182,10 +154,10 @@ export async function recheckSession(
     peer: session.peer,
     user: session.account!.name,
     reason: result.ended,
-    protocol,
+    protocol: session.protocol,
   });
   session.account = undefined;
-  session.vfs = undefined;
+  session.home = undefined;
   session.closeAfterReply = true;
   return `Session ended: ${result.ended}`;
 }

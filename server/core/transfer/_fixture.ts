@@ -1,6 +1,7 @@
 /** A data dir with one account, its jail and the transfer stores, for unit tests. */
 
 export { bytes, sha256 } from "../../../tests/_data.ts";
+import { join } from "node:path";
 import { Accounts } from "../accounts.ts";
 import { Vfs } from "../../storage/local/vfs.ts";
 import { type TransferStores, transferStores } from "./stores.ts";
@@ -24,7 +25,7 @@ export async function fixture(quota = 0): Promise<Fixture> {
   const dataDir = await Deno.makeTempDir({ prefix: "ftpx-transfer-" });
   const accounts = await Accounts.open(dataDir);
   const account = await accounts.create({ name: "alice", password: "alice-secret", quota });
-  const home = accounts.homeOf("alice");
+  const home = join(dataDir, "home", "alice");
   const extra: Accounts[] = [];
   return {
     dataDir,

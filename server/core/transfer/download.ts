@@ -1,14 +1,11 @@
 /**
- * Downloads, independent of any protocol's framing: open a file through the
- * jail, check it is the version the client expects, then send bytes
- * `[offset, offset + length)` to any byte sink, in 256 KiB chunks. While the
- * file's content comes from the page cache, each chunk is read synchronously
- * (a copy: tens of microseconds, and a quarter less CPU than a round trip
- * through Deno's blocking thread pool); every read is timed, and one that
- * waited on the disk switches the thread to asynchronous reads for a while
- * (see `../sync_fs.ts`), which then read the next chunk while the current
- * one is written to the socket (two buffers). So a cold disk never holds the
- * event loop for more than one read. A whole-file send also hashes what it
+ * Downloads, independent of any protocol's framing: open a file in the
+ * user's home, check it is the version the client expects, then send bytes
+ * `[offset, offset + length)` to any byte sink, in 256 KiB chunks, reading
+ * the next chunk while the current one is written to the sink (two
+ * buffers). The local storage reads synchronously while the page cache
+ * answers (`storage/local/local_file.ts`), so a warm file costs no thread-pool
+ * round trip, and asynchronously once the disk shows itself slow. A whole-file send also hashes what it
  * sends and caches the digest, so later transfers are verified free.
  */
 
@@ -17,8 +14,7 @@ import { setImmediate } from "node:timers";
 import { type ByteSink, writeAll } from "../../../protocol/frame_writer.ts";
 import type { FileIdentity } from "../../../protocol/messages.ts";
 import { OperationError } from "../errors.ts";
-import { syncFs } from "../../storage/local/sync_fs.ts";
-import type { Vfs } from "../../storage/local/vfs.ts";
+import type { FileReader, HomeStorage, StoredFile } from "../../storage/mod.ts";
 import { releaseBuffer, takeBuffer, TRANSFER_CHUNK_BYTES } from "./buffers.ts";
 import type { HashCache } from "../../store/mod.ts";
 import { fileIdentity, fileVersion } from "./identity.ts";
@@ -51,8 +47,8 @@ export class Download {
   readonly length: number;
   /** sha256 of the whole file if known before sending (cached). */
   readonly sha256: string | null;
-  readonly #file: Deno.FsFile;
-  readonly #info: Deno.FileInfo;
+  readonly #file: FileReader;
+  readonly #info: StoredFile;
   readonly #hashes: HashCache;
   #computed: string | null = null;
   #closed = false;
@@ -60,8 +56,8 @@ export class Download {
   /** Use {@linkcode openDownload}. */
   constructor(fields: {
     path: string;
-    file: Deno.FsFile;
-    info: Deno.FileInfo;
+    file: FileReader;
+    info: StoredFile;
     offset: number;
     length: number;
     hashes: HashCache;
@@ -87,7 +83,7 @@ export class Download {
     const whole = this.offset === 0 && this.length === this.identity.size;
     const hash = whole && this.sha256 === null ? createHash("sha256") : null;
     // Only moves the file's position: never waits on the disk.
-    this.#file.seekSync(this.offset, Deno.SeekMode.Start);
+    this.#file.seek(this.offset);
     let front = takeBuffer(Math.min(TRANSFER_CHUNK_BYTES, this.length));
     let back = takeBuffer(front.length);
     let sent = 0;
@@ -141,10 +137,7 @@ export class Download {
     let filled = 0;
     while (filled < wanted) {
       const target = buffer.subarray(filled, wanted);
-      const count = await syncFs.preferSync(
-        () => this.#file.readSync(target),
-        () => this.#file.read(target),
-      );
+      const count = await this.#file.read(target);
       if (count === null) {
         throw new OperationError(
           "changed",
@@ -158,7 +151,7 @@ export class Download {
 
   /** Stores the digest if the file was not modified while it was read. */
   async #cacheDigest(hash: Hash): Promise<void> {
-    const now = await syncFs.preferSync(() => this.#file.statSync(), () => this.#file.stat());
+    const now = await this.#file.stat();
     if (fileIdentity(now).tag === this.identity.tag) {
       this.#computed = hash.digest("hex");
       await this.#hashes.set(fileVersion(this.#info), this.#computed);
@@ -168,12 +161,12 @@ export class Download {
 
 /** Opens `virtualPath` (normalized) for sending a range; see {@linkcode DownloadOptions}. */
 export async function openDownload(
-  vfs: Vfs,
+  home: HomeStorage,
   hashes: HashCache,
   virtualPath: string,
   options: DownloadOptions = {},
 ): Promise<Download> {
-  const { file, info } = await vfs.openFile(virtualPath);
+  const { file, info } = await home.openFile(virtualPath);
   try {
     const identity = fileIdentity(info);
     if (options.tag !== undefined && options.tag !== identity.tag) {
@@ -203,11 +196,11 @@ export async function openDownload(
  * (chunk by chunk, asynchronously) and cached.
  */
 export async function fileDigest(
-  vfs: Vfs,
+  home: HomeStorage,
   hashes: HashCache,
   virtualPath: string,
 ): Promise<{ sha256: string; identity: FileIdentity }> {
-  const download = await openDownload(vfs, hashes, virtualPath);
+  const download = await openDownload(home, hashes, virtualPath);
   try {
     if (download.sha256 === null) {
       // A sink that takes a turn of the event loop per chunk, as a socket does: chunks may be

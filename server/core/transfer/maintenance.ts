@@ -6,13 +6,13 @@
  */
 
 import type { Accounts } from "../accounts.ts";
-import { Vfs } from "../../storage/local/vfs.ts";
+import type { HomeStorage } from "../../storage/mod.ts";
 
-/** Opens the jail of the account with this id, or null if it has none any more. */
-async function vfsOfUser(accounts: Accounts, userId: number): Promise<Vfs | null> {
+/** Opens the home of the account with this id, or null if it has none any more. */
+async function vfsOfUser(accounts: Accounts, userId: number): Promise<HomeStorage | null> {
   const account = await accounts.getById(userId);
   if (!account) return null;
-  return await Vfs.open(accounts.homeOf(account.name)).catch(() => null);
+  return await accounts.storage.openHome(account.name).catch(() => null);
 }
 
 /**

@@ -30,6 +30,7 @@ export {
 } from "./download.ts";
 export type { SendOptions } from "./download.ts";
 export { TransferActivity } from "./activity.ts";
+export { TransferRecord, type TransferResult, type TransferSubject } from "./record.ts";
 export { fileIdentity } from "./identity.ts";
 export { recoverReservations, removeStalePartials } from "./maintenance.ts";
 export { type TransferStores, transferStores } from "./stores.ts";

@@ -19,7 +19,7 @@ import type { FileIdentity } from "../../../protocol/messages.ts";
 import { formatSize } from "../../../protocol/size.ts";
 import { fromFsError, OperationError } from "../errors.ts";
 import type { Reservation } from "../../store/mod.ts";
-import type { Vfs } from "../../storage/local/vfs.ts";
+import type { HomeStorage, PartialWriter } from "../../storage/mod.ts";
 import { releaseBuffer, takeBuffer } from "./buffers.ts";
 import { fileIdentity, fileVersion } from "./identity.ts";
 import { partialName } from "./partial_name.ts";
@@ -30,8 +30,8 @@ export const RESERVATION_STEP_BYTES = 64 * 1024 * 1024;
 
 /** Who uploads and where. */
 export interface UploadTarget {
-  /** The uploader's jail. */
-  vfs: Vfs;
+  /** The uploader's home. */
+  home: HomeStorage;
   /** The uploader's account id (for quota). */
   userId: number;
   /** Normalized virtual path the file will have. */
@@ -82,7 +82,7 @@ export async function uploadOffset(
   const record = await stores.partials.get(target.userId, target.path);
   let offset = 0;
   if (record && record.size === options.size && record.source === (options.source ?? null)) {
-    offset = Math.min(await target.vfs.partialLength(record.partial), options.size);
+    offset = Math.min(await target.home.partialLength(record.partial), options.size);
   }
   await stores.quota.check(
     target.userId,
@@ -99,13 +99,13 @@ export async function beginUpload(
   options: UploadOptions = {},
 ): Promise<Upload> {
   await requireWritableTarget(target);
-  const { vfs, userId, path } = target;
+  const { home, userId, path } = target;
   const offset = options.offset ?? 0;
   if (options.size !== undefined && offset > options.size) {
     throw new OperationError("bad_request", `Offset ${offset} is past the size ${options.size}`);
   }
   const name = partialName(path);
-  let existing = await vfs.partialLength(name);
+  let existing = await home.partialLength(name);
   let copied = 0;
   if (offset > 0) {
     ({ length: existing, copied } = await prepareResume(
@@ -134,7 +134,7 @@ export async function beginUpload(
       size: options.size ?? null,
       source: options.source ?? null,
     });
-    const file = await vfs.openPartial(name, offset);
+    const file = await home.openPartial(name, offset);
     const hash = createHash("sha256");
     if (offset > 0) await hashPrefix(file, offset, hash);
     return new Upload({ stores, target, name, file, hash, reservation, size: options.size });
@@ -152,7 +152,7 @@ export class Upload {
   readonly #stores: TransferStores;
   readonly #target: UploadTarget;
   readonly #name: string;
-  readonly #file: Deno.FsFile;
+  readonly #file: PartialWriter;
   readonly #hash: Hash;
   readonly #reservation: Reservation;
   readonly #size: number | undefined;
@@ -165,7 +165,7 @@ export class Upload {
     stores: TransferStores;
     target: UploadTarget;
     name: string;
-    file: Deno.FsFile;
+    file: PartialWriter;
     hash: Hash;
     reservation: Reservation;
     size: number | undefined;
@@ -214,7 +214,7 @@ export class Upload {
     } catch (error) {
       // A failed write (disk full) may have stored part of the chunk: count what the file
       // really holds, so the quota settled on abort matches the disk.
-      this.#length = await this.#file.stat().then((info) => info.size, () => this.#length);
+      this.#length = await this.#file.length().catch(() => this.#length);
       throw fromFsError(error, "write", this.path);
     }
   }
@@ -287,17 +287,17 @@ export class Upload {
     }
     this.#file.close();
     this.#ended = true;
-    const { vfs, userId } = this.#target;
+    const { home, userId } = this.#target;
     let replaced: number;
     try {
-      replaced = (await vfs.commitPartial(this.#name, this.path)).replaced;
+      replaced = (await home.commitPartial(this.#name, this.path)).replaced;
     } catch (error) {
       await this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
       throw error;
     }
     await this.#stores.quota.settle(this.#reservation, this.#length - this.offset - replaced);
     await this.#stores.partials.delete(userId, this.path);
-    const info = await vfs.statOrNull(this.path);
+    const info = await home.statOrNull(this.path);
     if (info?.isFile) await this.#stores.hashes.set(fileVersion(info), sha256);
     return {
       path: this.path,
@@ -321,13 +321,13 @@ export class Upload {
       // Already closed.
     }
     const keep = options.keep ?? this.#reservation.credit === 0;
-    const { vfs, userId } = this.#target;
+    const { home, userId } = this.#target;
     if (keep) {
       await this.#stores.partials.touch(userId, this.path);
       await this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
       return;
     }
-    await vfs.removePartial(this.#name).catch(() => {});
+    await home.removePartial(this.#name).catch(() => {});
     await this.#stores.partials.delete(userId, this.path);
     await this.#stores.quota.settle(this.#reservation, -this.offset);
   }
@@ -348,14 +348,14 @@ export class Upload {
 }
 
 /** The target must not be a directory, and its parent must be an existing directory. */
-async function requireWritableTarget({ vfs, path }: UploadTarget): Promise<void> {
+async function requireWritableTarget({ home, path }: UploadTarget): Promise<void> {
   if (path === "/") throw new OperationError("is_a_directory", `Cannot write "/": is a directory`);
-  const info = await vfs.statOrNull(path);
+  const info = await home.statOrNull(path);
   if (info?.isDirectory) {
     throw new OperationError("is_a_directory", `Cannot write "${path}": is a directory`);
   }
   const parent = path.slice(0, path.lastIndexOf("/")) || "/";
-  const parentInfo = await vfs.statOrNull(parent);
+  const parentInfo = await home.statOrNull(parent);
   if (!parentInfo) {
     throw new OperationError("not_found", `Cannot write "${path}": no directory "${parent}"`);
   }
@@ -381,9 +381,9 @@ async function prepareResume(
     (record.source === options.source && record.size === (options.size ?? null));
   if (existing >= offset && sameSource) return { length: existing, copied: 0 };
   if (existing === 0) {
-    const stored = await target.vfs.statOrNull(target.path);
+    const stored = await target.home.statOrNull(target.path);
     if (stored?.isFile && stored.size >= offset) {
-      await target.vfs.copyToPartial(target.path, name);
+      await target.home.copyToPartial(target.path, name);
       await stores.quota.adjust(target.userId, stored.size);
       return { length: stored.size, copied: stored.size };
     }
@@ -397,8 +397,8 @@ async function prepareResume(
 }
 
 /** Feeds the first `length` bytes of `file` to `hash`, then leaves the file positioned at `length`. */
-async function hashPrefix(file: Deno.FsFile, length: number, hash: Hash): Promise<void> {
-  await file.seek(0, Deno.SeekMode.Start);
+async function hashPrefix(file: PartialWriter, length: number, hash: Hash): Promise<void> {
+  await file.seek(0);
   const buffer = takeBuffer();
   try {
     let left = length;
@@ -411,7 +411,7 @@ async function hashPrefix(file: Deno.FsFile, length: number, hash: Hash): Promis
   } finally {
     releaseBuffer(buffer);
   }
-  await file.seek(length, Deno.SeekMode.Start);
+  await file.seek(length);
 }
 
 function describe(path: string, size: number | undefined): string {

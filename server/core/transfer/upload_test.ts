@@ -21,7 +21,7 @@ async function partialFiles(home: string): Promise<string[]> {
 Deno.test("upload: receive then commit stores the file atomically and counts its space", async () => {
   await using fx = await fixture();
   const content = bytes(700_000);
-  const target = { vfs: fx.vfs, userId: fx.userId, path: "/a.bin" };
+  const target = { home: fx.vfs, userId: fx.userId, path: "/a.bin" };
   const upload = await beginUpload(fx.stores, target, { size: content.length });
   assert.equal(await upload.receive(source(content, 70_000), { length: content.length }), 700_000);
   assert.equal(await exists(join(fx.home, "a.bin")), false, "never visible before commit");
@@ -39,7 +39,7 @@ Deno.test("upload: receive then commit stores the file atomically and counts its
 
 Deno.test("upload: replacing a file counts only the new one", async () => {
   await using fx = await fixture();
-  const target = { vfs: fx.vfs, userId: fx.userId, path: "/a.bin" };
+  const target = { home: fx.vfs, userId: fx.userId, path: "/a.bin" };
   for (const size of [5000, 3000]) {
     const upload = await beginUpload(fx.stores, target, { size });
     await upload.write(bytes(size, size));
@@ -53,7 +53,7 @@ Deno.test("upload: a wrong sha256 discards the upload and leaves the old file", 
   await using fx = await fixture();
   await Deno.writeFile(join(fx.home, "a.bin"), bytes(10, 9));
   await fx.stores.quota.adjust(fx.userId, 10);
-  const upload = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/a.bin" }, {
+  const upload = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/a.bin" }, {
     size: 1000,
   });
   await upload.write(bytes(1000));
@@ -69,7 +69,7 @@ Deno.test("upload: a wrong sha256 discards the upload and leaves the old file", 
 Deno.test("upload: an aborted upload resumes from its partial for the same source only", async () => {
   await using fx = await fixture();
   const content = bytes(300_000, 3);
-  const target = { vfs: fx.vfs, userId: fx.userId, path: "/r.bin" };
+  const target = { home: fx.vfs, userId: fx.userId, path: "/r.bin" };
   const options = { size: content.length, source: "300000:1234" };
   const first = await beginUpload(fx.stores, target, options);
   await first.write(content.subarray(0, 120_000));
@@ -89,7 +89,7 @@ Deno.test("upload: an aborted upload resumes from its partial for the same sourc
 
 Deno.test("upload: resuming past what the server holds is refused with 'changed'", async () => {
   await using fx = await fixture();
-  const target = { vfs: fx.vfs, userId: fx.userId, path: "/r.bin" };
+  const target = { home: fx.vfs, userId: fx.userId, path: "/r.bin" };
   await assert.rejects(beginUpload(fx.stores, target, { size: 100, offset: 50 }), {
     kind: "changed",
     message: 'Cannot resume the upload of "/r.bin" at byte 50: the server holds 0 bytes of it',
@@ -102,7 +102,7 @@ Deno.test("upload: an offset without a partial appends to the stored file (FTP A
   await fx.stores.quota.adjust(fx.userId, 6);
   const upload = await beginUpload(
     fx.stores,
-    { vfs: fx.vfs, userId: fx.userId, path: "/log.txt" },
+    { home: fx.vfs, userId: fx.userId, path: "/log.txt" },
     {
       offset: 6,
     },
@@ -116,7 +116,7 @@ Deno.test("upload: an offset without a partial appends to the stored file (FTP A
 Deno.test("upload: the quota refuses a declared size before any data, naming used and allowed", async () => {
   await using fx = await fixture(100 * 1024);
   await fx.stores.quota.adjust(fx.userId, 60 * 1024);
-  const target = { vfs: fx.vfs, userId: fx.userId, path: "/big.bin" };
+  const target = { home: fx.vfs, userId: fx.userId, path: "/big.bin" };
   const refusal = {
     kind: "quota_exceeded",
     message: 'Cannot upload "/big.bin" (50K): quota exceeded, 60K used of 100K allowed',
@@ -132,11 +132,11 @@ Deno.test("upload: the quota refuses a declared size before any data, naming use
 Deno.test("upload: two concurrent uploads on different threads can't jointly exceed the quota", async () => {
   await using fx = await fixture(100_000);
   const other = await fx.otherThread();
-  const first = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/1" }, {
+  const first = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/1" }, {
     size: 60_000,
   });
   await assert.rejects(
-    beginUpload(other.stores, { vfs: fx.vfs, userId: fx.userId, path: "/2" }, { size: 60_000 }),
+    beginUpload(other.stores, { home: fx.vfs, userId: fx.userId, path: "/2" }, { size: 60_000 }),
     {
       kind: "quota_exceeded",
       message:
@@ -145,7 +145,7 @@ Deno.test("upload: two concurrent uploads on different threads can't jointly exc
   );
   await first.write(bytes(60_000));
   await first.commit();
-  const second = await beginUpload(other.stores, { vfs: fx.vfs, userId: fx.userId, path: "/2" }, {
+  const second = await beginUpload(other.stores, { home: fx.vfs, userId: fx.userId, path: "/2" }, {
     size: 40_000,
   });
   await second.write(bytes(40_000));
@@ -155,7 +155,7 @@ Deno.test("upload: two concurrent uploads on different threads can't jointly exc
 
 Deno.test("upload: two uploads to one path at once are refused", async () => {
   await using fx = await fixture();
-  const target = { vfs: fx.vfs, userId: fx.userId, path: "/same" };
+  const target = { home: fx.vfs, userId: fx.userId, path: "/same" };
   const first = await beginUpload(fx.stores, target, { size: 10 });
   await assert.rejects(beginUpload(fx.stores, target, { size: 10 }), { kind: "exists" });
   await first.abort({ keep: false });
@@ -163,7 +163,7 @@ Deno.test("upload: two uploads to one path at once are refused", async () => {
 
 Deno.test("upload: without a declared size the quota is enforced while streaming", async () => {
   await using fx = await fixture(300_000);
-  const upload = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/s" });
+  const upload = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/s" });
   await assert.rejects(upload.receive(source(bytes(500_000))), { kind: "quota_exceeded" });
   assert.ok(upload.length <= 300_000);
   await upload.abort({ keep: false });
@@ -173,7 +173,7 @@ Deno.test("upload: without a declared size the quota is enforced while streaming
 
 Deno.test("upload: a quota refusal while the next chunk is on the network fails only the upload", async () => {
   await using fx = await fixture(300_000);
-  const upload = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/s" });
+  const upload = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/s" });
   const data = source(bytes(2_000_000), 256 * 1024);
   // Each read completes on a later task, as from a socket: the write's refusal happens meanwhile.
   const network = {
@@ -188,7 +188,7 @@ Deno.test("upload: a quota refusal while the next chunk is on the network fails 
 Deno.test("upload: refuses a directory target, a missing parent and more than the declared size", async () => {
   await using fx = await fixture();
   await Deno.mkdir(join(fx.home, "d"));
-  const at = (path: string) => ({ vfs: fx.vfs, userId: fx.userId, path });
+  const at = (path: string) => ({ home: fx.vfs, userId: fx.userId, path });
   await assert.rejects(beginUpload(fx.stores, at("/d"), { size: 1 }), { kind: "is_a_directory" });
   await assert.rejects(beginUpload(fx.stores, at("/nope/x"), { size: 1 }), {
     kind: "not_found",
@@ -202,7 +202,7 @@ Deno.test("upload: refuses a directory target, a missing parent and more than th
 
 Deno.test("upload: after a crash, recovery charges what was written and drops the reservation", async () => {
   await using fx = await fixture(1_000_000);
-  const upload = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/c" }, {
+  const upload = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/c" }, {
     size: 900_000,
   });
   await upload.write(bytes(250_000));
@@ -211,7 +211,7 @@ Deno.test("upload: after a crash, recovery charges what was written and drops th
   assert.equal(await fx.used(), 250_000);
   assert.equal((await fx.stores.quota.usage(fx.userId)).reserved, 0);
   assert.equal(
-    await uploadOffset(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/c" }, {
+    await uploadOffset(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/c" }, {
       size: 900_000,
     }),
     250_000,
@@ -220,12 +220,12 @@ Deno.test("upload: after a crash, recovery charges what was written and drops th
 
 Deno.test("removeStalePartials() deletes idle partials and frees their space", async () => {
   await using fx = await fixture();
-  const idle = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/old" }, {
+  const idle = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/old" }, {
     size: 100,
   });
   await idle.write(bytes(40));
   await idle.abort();
-  const running = await beginUpload(fx.stores, { vfs: fx.vfs, userId: fx.userId, path: "/new" }, {
+  const running = await beginUpload(fx.stores, { home: fx.vfs, userId: fx.userId, path: "/new" }, {
     size: 100,
   });
   assert.equal(await fx.used(), 40);

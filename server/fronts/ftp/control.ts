@@ -13,7 +13,7 @@ import type { Account } from "../../core/accounts.ts";
 import { plainAddress } from "../../core/net/address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
 import { admitConnection } from "../../core/net/admission.ts";
-import type { Vfs } from "../../storage/local/vfs.ts";
+import type { HomeStorage } from "../../storage/mod.ts";
 import {
   closeQuietly,
   connectActive,
@@ -26,7 +26,7 @@ import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
 import { type ByteConn, SocketConn } from "./socket_conn.ts";
 import { StallGuard } from "../../core/net/stall_guard.ts";
-import { TransferActivity } from "../../core/transfer/mod.ts";
+import { TransferRecord } from "../../core/transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
 import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
 
@@ -101,11 +101,12 @@ interface DataChannelSource {
 class FtpSession implements FtpSessionState {
   readonly id: number;
   readonly peer: string;
-  readonly peerAddress: string;
+  readonly address: string;
+  readonly protocol = "ftp";
   readonly localAddress: string;
   pendingUser: string | undefined;
   account: Account | undefined;
-  vfs: Vfs | undefined;
+  home: HomeStorage | undefined;
   cwd = "/";
   loginFailures = 0;
   renameFrom: string | undefined;
@@ -132,7 +133,7 @@ class FtpSession implements FtpSessionState {
     this.#conn = conn;
     this.#services = services;
     this.#reader = new FtpLineReader(conn);
-    this.peerAddress = conn.remoteAddress;
+    this.address = conn.remoteAddress;
     this.localAddress = conn.localAddress;
     this.peer = `${conn.remoteAddress}:${conn.remotePort}`;
     this.id = id;
@@ -277,7 +278,7 @@ class FtpSession implements FtpSessionState {
     this.#passive = PassiveListener.open({
       hostname: this.localAddress,
       ports: config.pasvPorts,
-      peerAddress: this.peerAddress,
+      peerAddress: this.address,
       tls: this.protectData ? this.#services.tls : undefined,
       onForeign: (address) =>
         log.warn("data connection from a foreign address refused", {
@@ -354,17 +355,14 @@ class FtpSession implements FtpSessionState {
     source: DataChannelSource,
     job: TransferJob,
   ): Promise<void> {
-    const { sessions, log } = this.#services;
-    const activity = new TransferActivity(sessions, this.id, {
+    const record = new TransferRecord(this.#services, this, {
+      ...job.subject,
       label: job.description,
-      start: job.start ?? 0,
-      total: job.total,
     });
     const report = (bytes: number) => {
       transfer.bytes = bytes;
-      activity.update(bytes);
+      record.progress(bytes);
     };
-    const started = performance.now();
     let final: FtpReply;
     let direction: "sending" | "receiving" = "sending";
     // Each read or write of the data connection must complete within transfer_timeout.
@@ -393,21 +391,17 @@ class FtpSession implements FtpSessionState {
       const answer = await job.run(watched, report);
       await watched.closeWrite().catch(() => {});
       final = answer ?? reply(226, "Transfer complete");
-      log.info("ftp transfer", {
-        peer: this.peer,
-        user: this.account?.name,
-        what: job.description,
-        bytes: transfer.bytes,
-        ms: Math.round(performance.now() - started),
-      });
+      record.end("complete");
     } catch (error) {
       final = this.#transferErrorReply(error, transfer);
+      record.end(
+        transfer.aborted || transfer.stalled || isDisconnect(error) ? "aborted" : "failed",
+      );
     } finally {
       if (transfer.data) closeQuietly(transfer.data);
       source.cancel();
       await this.#endJob(job);
       this.#transfer = undefined;
-      activity.end();
     }
     await this.#send(final).catch(() => {});
   }

@@ -10,6 +10,7 @@
  * could switch FTP off until the server is restarted.
  */
 
+import { descriptorsAvailable } from "../../core/net/descriptors.ts";
 import { createServer, type Server } from "node:net";
 import { runFtpSession } from "./control.ts";
 import type { FtpServices } from "./verbs/verb.ts";
@@ -83,17 +84,6 @@ async function relisten(
   const fresh = await listen(services, options);
   if (options.reusePort) old.close();
   return fresh;
-}
-
-/** False when the process cannot open one more file descriptor. */
-function descriptorsAvailable(): boolean {
-  try {
-    Deno.openSync("/dev/null").close();
-    return true;
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    return code !== "EMFILE" && code !== "ENFILE";
-  }
 }
 
 function listen(services: FtpServices, options: ListenFtpOptions): Promise<Server> {

@@ -18,7 +18,7 @@ import type { Services } from "../../core/services.ts";
 import type { OpContext, Reply, SessionState } from "./ops/operation.ts";
 import { guardSink, StallGuard } from "../../core/net/stall_guard.ts";
 import type { Upload } from "../../core/transfer/mod.ts";
-import type { Vfs } from "../../storage/local/vfs.ts";
+import type { HomeStorage } from "../../storage/mod.ts";
 
 /** Unread bodies up to this size are skipped to keep the stream in sync; larger ones close it. */
 const MAX_SKIPPED_BODY_BYTES = 64 * 1024;
@@ -142,7 +142,7 @@ class Session implements SessionState {
   readonly secure: boolean;
   helloDone = false;
   account: Account | undefined;
-  vfs: Vfs | undefined;
+  home: HomeStorage | undefined;
   cwd = "/";
   loginFailures = 0;
   closeAfterReply = false;

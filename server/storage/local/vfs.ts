@@ -13,6 +13,16 @@ import { setImmediate } from "node:timers";
 import type { Entry, EntryType } from "../../../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../protocol/limits.ts";
 import { fromFsError, OperationError } from "../../core/errors.ts";
+import type {
+  FileReader,
+  HomeLimits,
+  HomeStorage,
+  MkdirOptions,
+  PartialWriter,
+  RemoveDirectoryOptions,
+  StoredFile,
+} from "../mod.ts";
+import { LocalFileReader, LocalPartialWriter, storedFile } from "./local_file.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /**
@@ -114,34 +124,20 @@ export function parentPath(virtualPath: string): string {
   return index <= 0 ? "/" : virtualPath.slice(0, index);
 }
 
-/** Options for {@linkcode Vfs.mkdir}. */
-export interface MkdirOptions {
-  /** Create missing parents and accept an existing directory. */
-  parents?: boolean;
-}
-
-/** Configurable limits of a jail (`max_path_length`, `max_list_entries`); hard caps by default. */
-export interface VfsLimits {
-  /** Longest path a client may send, in bytes. */
-  maxPathBytes?: number;
-  /** Most entries one listing returns. */
-  maxListEntries?: number;
-}
-
-/** One user's view of the file system, rooted at their home. */
-export class Vfs {
+/** One user's view of the file system, rooted at their home: the local backend's home storage. */
+export class Vfs implements HomeStorage {
   readonly #root: string;
   readonly #maxPathBytes: number;
   readonly #maxListEntries: number;
 
-  private constructor(root: string, limits: VfsLimits) {
+  private constructor(root: string, limits: HomeLimits) {
     this.#root = root;
     this.#maxPathBytes = Math.min(limits.maxPathBytes ?? MAX_PATH_BYTES, MAX_PATH_BYTES);
     this.#maxListEntries = Math.min(limits.maxListEntries ?? MAX_LIST_ENTRIES, MAX_LIST_ENTRIES);
   }
 
   /** Opens a jail on `home`, which must exist; symlinks in its own path are resolved once here. */
-  static async open(home: string, limits: VfsLimits = {}): Promise<Vfs> {
+  static async open(home: string, limits: HomeLimits = {}): Promise<Vfs> {
     return new Vfs(await Deno.realPath(home), limits);
   }
 
@@ -270,7 +266,13 @@ export class Vfs {
    * checked, the open is tried again: a file replaced by an upload at that
    * moment is no attack, and the new version is opened.
    */
-  async openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+  async openFile(virtualPath: string): Promise<{ file: FileReader; info: StoredFile }> {
+    const { file, info } = await this.#openFile(virtualPath);
+    return { file: new LocalFileReader(file), info: storedFile(info) };
+  }
+
+  /** {@linkcode Vfs.openFile}, with the local file system's types. */
+  async #openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
     for (let attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
       const opened = await this.#openChecked(virtualPath);
       if (opened) return opened;
@@ -312,10 +314,10 @@ export class Vfs {
   }
 
   /** The file or directory at a path, following symlinks inside the home; null if missing. */
-  async statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
+  async statOrNull(virtualPath: string): Promise<StoredFile | null> {
     const real = await this.resolve(virtualPath);
     try {
-      return await statResolved(this.#realJoin(virtualPath), real);
+      return storedFile(await statResolved(this.#realJoin(virtualPath), real));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       throw fromFsError(error, "stat", virtualPath);
@@ -341,7 +343,7 @@ export class Vfs {
   }
 
   /** Opens a partial upload for writing, cut (or extended) to `length` bytes, positioned at its end. */
-  async openPartial(name: string, length: number): Promise<Deno.FsFile> {
+  async openPartial(name: string, length: number): Promise<PartialWriter> {
     const file = await Deno.open(await this.partialFile(name), {
       read: true,
       write: true,
@@ -352,7 +354,7 @@ export class Vfs {
       // Only cut when needed: on ext4, truncating makes close() flush the whole file.
       if ((await file.stat()).size !== length) await file.truncate(length);
       await file.seek(length, Deno.SeekMode.Start);
-      return file;
+      return new LocalPartialWriter(file);
     } catch (error) {
       file.close();
       throw error;
@@ -372,7 +374,7 @@ export class Vfs {
    * not by path: a path may lead elsewhere by the time it is copied.
    */
   async copyToPartial(virtualPath: string, name: string): Promise<void> {
-    const { file } = await this.openFile(virtualPath);
+    const { file } = await this.#openFile(virtualPath);
     let partial: Deno.FsFile;
     try {
       partial = await Deno.open(await this.partialFile(name), {
@@ -449,7 +451,7 @@ export class Vfs {
    */
   async removeDirectory(
     virtualPath: string,
-    options: { recursive?: boolean } = {},
+    options: RemoveDirectoryOptions = {},
   ): Promise<number> {
     if (virtualPath === "/") {
       throw new OperationError("forbidden", `Cannot remove "/": it is your home`);

@@ -14,7 +14,7 @@ export async function setActiveTarget(
   port: number,
 ): Promise<FtpReply> {
   const { session } = ctx;
-  if (plainAddress(address) !== session.peerAddress) {
+  if (plainAddress(address) !== session.address) {
     ctx.services.log.warn("active mode to a foreign address refused", {
       peer: session.peer,
       target: address,

@@ -1,28 +1,18 @@
 /** What LIST, NLST and STAT list: a directory's entries, or one file. */
 
-import type { Entry } from "../../../../protocol/messages.ts";
 import { writeAll } from "../../../../protocol/frame_writer.ts";
+import type { ListTarget } from "../../../core/files.ts";
 import type { DataConn } from "../data_channel.ts";
 import type { VerbContext } from "./verb.ts";
-import { loggedIn } from "./verb.ts";
 
-/** Entries to list, and whether the target was a directory. */
-export interface ListTarget {
-  path: string;
-  directory: boolean;
-  entries: Entry[];
-}
+export type { ListTarget } from "../../../core/files.ts";
 
 /**
  * Resolves a LIST/NLST argument. Clients often send `ls` options first
  * (`LIST -la`, `LIST -al dir`): they are skipped, since the format is fixed.
  */
-export async function listTarget(ctx: VerbContext, arg: string): Promise<ListTarget> {
-  const { vfs } = loggedIn(ctx);
-  const path = vfs.normalize(ctx.session.cwd, stripLsOptions(arg) || ".");
-  const entry = await vfs.stat(path);
-  if (entry.type === "dir") return { path, directory: true, entries: await vfs.list(path) };
-  return { path, directory: false, entries: [entry] };
+export function listTarget(ctx: VerbContext, arg: string): Promise<ListTarget> {
+  return ctx.services.files.listTarget(ctx.session, stripLsOptions(arg) || ".");
 }
 
 /** `-la dir` -> `dir`; a name that merely starts with `-` needs `./` in front, as with `ls`. */

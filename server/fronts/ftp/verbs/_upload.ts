@@ -1,9 +1,8 @@
 /** What STOR and APPE share: an upload through the shared transfer machinery. */
 
 import { OperationError } from "../../../core/errors.ts";
-import { beginUpload } from "../../../core/transfer/mod.ts";
 import { reply } from "../replies.ts";
-import { loggedIn, type VerbContext } from "./verb.ts";
+import type { VerbContext } from "./verb.ts";
 
 /**
  * Starts receiving `path` from byte `offset` into a hidden partial file,
@@ -18,17 +17,13 @@ export async function startUpload(
   path: string,
   offset: number,
 ): Promise<undefined> {
-  const { vfs, account } = loggedIn(ctx);
   const { session, services } = ctx;
-  const upload = await beginUpload(
-    services.transfers,
-    { vfs, userId: account.id, path },
-    { offset },
-  );
+  const upload = await services.files.upload(session, path, { offset });
+  const target = upload.path;
   session.startTransfer({
-    description: `${verb} ${path}`,
-    opening: `Ready to receive ${path}${offset > 0 ? ` from byte ${offset}` : ""}`,
-    start: offset,
+    description: `${verb} ${target}`,
+    opening: `Ready to receive ${target}${offset > 0 ? ` from byte ${offset}` : ""}`,
+    subject: { direction: "upload", path: target, offset },
     run: async (data, report) => {
       try {
         await upload.receive(data, { onProgress: report });
@@ -44,22 +39,9 @@ export async function startUpload(
         throw new OperationError("bad_request", "Control connection lost during the upload");
       }
       const result = await upload.commit();
-      return reply(226, `Stored ${path} (${result.identity.size} bytes)`);
+      return reply(226, `Stored ${target} (${result.identity.size} bytes)`);
     },
     end: () => upload.abort(),
   });
   return undefined;
-}
-
-/**
- * Bytes the server holds of `path`: the file's size, or for a file whose
- * upload was interrupted, the bytes of it received so far. Null when neither exists.
- */
-export async function storedLength(ctx: VerbContext, path: string): Promise<number | null> {
-  const { vfs, account } = loggedIn(ctx);
-  const info = await vfs.statOrNull(path);
-  if (info?.isFile) return info.size;
-  if (info) throw new OperationError("is_a_directory", `Cannot size "${path}": not a file`);
-  const record = await ctx.services.transfers.partials.get(account.id, path);
-  return record ? await vfs.partialLength(record.partial) : null;
 }

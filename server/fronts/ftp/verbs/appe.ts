@@ -1,5 +1,5 @@
-import { startUpload, storedLength } from "./_upload.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { startUpload } from "./_upload.ts";
+import { defineVerb } from "./verb.ts";
 
 /**
  * APPE: append to a file, or continue an interrupted upload of it (what
@@ -12,9 +12,8 @@ export const appe = defineVerb({
   arg: "required",
   data: true,
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
     ctx.session.restartOffset = 0;
-    const target = vfs.normalize(ctx.session.cwd, path);
-    return await startUpload(ctx, "APPE", target, (await storedLength(ctx, target)) ?? 0);
+    const { path: target, length } = await ctx.services.files.storedLength(ctx.session, path);
+    return await startUpload(ctx, "APPE", target, length ?? 0);
   },
 });

@@ -1,5 +1,5 @@
 import { quotePath, reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** CDUP: go to the parent directory (stays at `/` in the home). */
 export const cdup = defineVerb({
@@ -9,10 +9,7 @@ export const cdup = defineVerb({
   auth: "user",
   arg: "none",
   async handler(ctx) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, "..");
-    await vfs.requireDirectory(target);
-    ctx.session.cwd = target;
+    const target = await ctx.services.files.changeDirectory(ctx.session, "..");
     return reply(250, `Directory changed to ${quotePath(target)}`);
   },
 });

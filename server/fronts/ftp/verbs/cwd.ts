@@ -1,5 +1,5 @@
 import { quotePath, reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** CWD: change directory; `..` never climbs above the home. */
 export const cwd = defineVerb({
@@ -11,10 +11,7 @@ export const cwd = defineVerb({
   // Paths are "/"-separated from one virtual root (RFC 3659 TVFS).
   feat: () => ["TVFS"],
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    await vfs.requireDirectory(target);
-    ctx.session.cwd = target;
+    const target = await ctx.services.files.changeDirectory(ctx.session, path);
     return reply(250, `Directory changed to ${quotePath(target)}`);
   },
 });

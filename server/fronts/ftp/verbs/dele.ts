@@ -1,5 +1,5 @@
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** DELE: delete a file. */
 export const dele = defineVerb({
@@ -8,9 +8,7 @@ export const dele = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs, account } = loggedIn(ctx);
-    const freed = await vfs.removeFile(vfs.normalize(ctx.session.cwd, path));
-    await ctx.services.transfers.quota.adjust(account.id, -freed);
+    await ctx.services.files.removeFile(ctx.session, path);
     return reply(250, "File deleted");
   },
 });

@@ -1,6 +1,5 @@
-import { fileDigest } from "../../../core/transfer/mod.ts";
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /**
  * HASH: a file's SHA-256 (draft-bryan-ftpext-hash), from the checksum cache
@@ -13,9 +12,7 @@ export const hash = defineVerb({
   arg: "required",
   feat: () => ["HASH SHA-256*"],
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const { sha256, identity } = await fileDigest(vfs, ctx.services.transfers.hashes, target);
+    const { path: target, sha256, identity } = await ctx.services.files.checksum(ctx.session, path);
     return reply(213, `SHA-256 0-${identity.size} ${sha256} ${target}`);
   },
 });

@@ -16,6 +16,7 @@ export const list = defineVerb({
     const lines = target.entries.map((entry) => formatListLine(entry, account.name, now));
     ctx.session.startTransfer({
       description: `LIST ${target.path}`,
+      subject: { direction: "listing", path: target.path },
       opening: `Here comes the listing of ${target.path}`,
       run: async (data, report) => (await sendLines(data, lines, report), undefined),
     });

@@ -1,7 +1,7 @@
 import { OperationError } from "../../../core/errors.ts";
 import { formatTimeVal } from "../listing.ts";
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** MDTM: a file's modification time, UTC `YYYYMMDDHHMMSS` (RFC 3659). */
 export const mdtm = defineVerb({
@@ -11,9 +11,7 @@ export const mdtm = defineVerb({
   arg: "required",
   feat: () => ["MDTM"],
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const entry = await vfs.stat(target);
+    const { path: target, entry } = await ctx.services.files.stat(ctx.session, path);
     if (entry.type !== "file") {
       throw new OperationError("is_a_directory", `Cannot get the time of "${target}": not a file`);
     }

@@ -1,5 +1,5 @@
 import { quotePath, reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** MKD: create a directory. */
 export const mkd = defineVerb({
@@ -9,9 +9,7 @@ export const mkd = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    await vfs.mkdir(target);
+    const target = await ctx.services.files.mkdir(ctx.session, path);
     return reply(257, `${quotePath(target)} created`);
   },
 });

@@ -1,7 +1,7 @@
 import { OperationError } from "../../../core/errors.ts";
 import { formatFacts } from "../listing.ts";
 import { sendLines } from "./_list_target.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** MLSD: a directory's entries as RFC 3659 facts over the data connection. */
 export const mlsd = defineVerb({
@@ -11,16 +11,18 @@ export const mlsd = defineVerb({
   arg: "optional",
   data: true,
   async handler(ctx, arg) {
-    const { vfs } = loggedIn(ctx);
-    const path = vfs.normalize(ctx.session.cwd, arg || ".");
-    const entry = await vfs.stat(path);
-    if (entry.type !== "dir") {
+    const { path, directory, entries } = await ctx.services.files.listTarget(
+      ctx.session,
+      arg || ".",
+    );
+    if (!directory) {
       throw new OperationError("not_a_directory", `Cannot list "${path}": not a directory`);
     }
     const facts = ctx.session.mlstFacts;
-    const lines = (await vfs.list(path)).map((item) => formatFacts(item, facts));
+    const lines = entries.map((item) => formatFacts(item, facts));
     ctx.session.startTransfer({
       description: `MLSD ${path}`,
+      subject: { direction: "listing", path },
       opening: `Here comes the listing of ${path}`,
       run: async (data, report) => (await sendLines(data, lines, report), undefined),
     });

@@ -1,6 +1,6 @@
 import { formatFacts, mlstFeature } from "../listing.ts";
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** MLST: one path's RFC 3659 facts, on the control connection. */
 export const mlst = defineVerb({
@@ -10,9 +10,7 @@ export const mlst = defineVerb({
   arg: "optional",
   feat: ({ session }) => [mlstFeature(session.mlstFacts)],
   async handler(ctx, arg) {
-    const { vfs } = loggedIn(ctx);
-    const path = vfs.normalize(ctx.session.cwd, arg || ".");
-    const entry = await vfs.stat(path);
+    const { path, entry } = await ctx.services.files.stat(ctx.session, arg || ".");
     return reply(250, `Listing ${path}`, formatFacts(entry, ctx.session.mlstFacts, path), "End");
   },
 });

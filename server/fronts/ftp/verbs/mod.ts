@@ -127,7 +127,7 @@ export async function dispatchVerb(
   if (verb?.name !== "RNTO") session.renameFrom = undefined;
   if (session.account && verb?.name !== "QUIT") {
     // The account changed under the session (deleted, disabled, new password): it ends.
-    const ended = await recheckSession(ctx.services, session, "ftp");
+    const ended = await recheckSession(ctx.services, session);
     if (ended) return reply(421, ended);
   }
   const refusal = checkRules(ctx, verb, command);

@@ -16,6 +16,7 @@ export const nlst = defineVerb({
       : [sanitizeText(target.path)];
     ctx.session.startTransfer({
       description: `NLST ${target.path}`,
+      subject: { direction: "listing", path: target.path },
       opening: `Here comes the name list of ${target.path}`,
       run: async (data, report) => (await sendLines(data, names, report), undefined),
     });

@@ -14,27 +14,12 @@ export const pass = defineVerb({
     const name = session.pendingUser;
     if (name === undefined) return reply(503, "Send USER first");
     session.pendingUser = undefined;
-    const connection = {
-      id: session.id,
-      peer: session.peer,
-      address: session.peerAddress,
-      protocol: "ftp",
-      loginFailures: session.loginFailures,
-    };
     try {
-      ({ account: session.account, vfs: session.vfs } = await logIn(
-        services,
-        connection,
-        name,
-        password,
-      ));
+      const account = await logIn(services, session, name, password);
+      return reply(230, `Logged in as ${account.name}`);
     } catch (error) {
       if (!(error instanceof LoginRefusedError)) throw error;
-      session.loginFailures = connection.loginFailures;
-      if (error.closeConnection) session.closeAfterReply = true;
       return reply(ERROR_TABLE[error.kind].ftp, error.message);
     }
-    session.cwd = "/";
-    return reply(230, `Logged in as ${session.account.name}`);
   },
 });

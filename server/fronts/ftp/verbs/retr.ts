@@ -1,6 +1,5 @@
-import { openDownload } from "../../../core/transfer/mod.ts";
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** RETR: send a file, from the REST offset if one was set (resumed downloads). */
 export const retr = defineVerb({
@@ -10,18 +9,16 @@ export const retr = defineVerb({
   arg: "required",
   data: true,
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
     const { session, services } = ctx;
-    const target = vfs.normalize(session.cwd, path);
     const offset = session.restartOffset;
     session.restartOffset = 0;
-    const download = await openDownload(vfs, services.transfers.hashes, target, { offset });
+    const download = await services.files.download(session, path, { offset });
+    const target = download.path;
     session.startTransfer({
       description: `RETR ${target}`,
       opening: `Opening ${session.type === "I" ? "BINARY" : "ASCII"} mode data connection for ` +
         `${target} (${download.length} bytes${offset > 0 ? ` from byte ${offset}` : ""})`,
-      start: offset,
-      total: download.identity.size,
+      subject: { direction: "download", path: target, offset, total: download.identity.size },
       run: async (data, report) => {
         const sent = await download.sendTo(data, { onProgress: report });
         return reply(226, `Transfer complete (${sent} bytes)`);

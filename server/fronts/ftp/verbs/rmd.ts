@@ -1,5 +1,5 @@
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** RMD: remove an empty directory. */
 export const rmd = defineVerb({
@@ -9,9 +9,7 @@ export const rmd = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs, account } = loggedIn(ctx);
-    const freed = await vfs.removeDirectory(vfs.normalize(ctx.session.cwd, path));
-    await ctx.services.transfers.quota.adjust(account.id, -freed);
+    await ctx.services.files.removeDirectory(ctx.session, path);
     return reply(250, "Directory removed");
   },
 });

@@ -1,5 +1,5 @@
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** RNFR: name what RNTO will rename; must be the very next command. */
 export const rnfr = defineVerb({
@@ -8,10 +8,7 @@ export const rnfr = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    const source = vfs.normalize(ctx.session.cwd, path);
-    await vfs.requireEntry(source);
-    ctx.session.renameFrom = source;
+    ctx.session.renameFrom = await ctx.services.files.renameSource(ctx.session, path);
     return reply(350, "Ready for RNTO");
   },
 });

@@ -1,5 +1,5 @@
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /**
  * RNTO: rename what RNFR named. An existing file at the new name is
@@ -11,12 +11,10 @@ export const rnto = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, path) {
-    const { vfs, account } = loggedIn(ctx);
     const source = ctx.session.renameFrom;
     ctx.session.renameFrom = undefined;
     if (source === undefined) return reply(503, "Send RNFR first");
-    const moved = await vfs.rename(source, vfs.normalize(ctx.session.cwd, path));
-    await ctx.services.transfers.quota.adjust(account.id, -moved.replaced);
+    await ctx.services.files.rename(ctx.session, source, path);
     return reply(250, "Renamed");
   },
 });

@@ -1,7 +1,6 @@
 import { OperationError } from "../../../core/errors.ts";
 import { reply } from "../replies.ts";
-import { storedLength } from "./_upload.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /**
  * SIZE: a file's size in bytes (RFC 3659; the same in TYPE A, which sends
@@ -15,9 +14,7 @@ export const size = defineVerb({
   arg: "required",
   feat: () => ["SIZE"],
   async handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const length = await storedLength(ctx, target);
+    const { path: target, length } = await ctx.services.files.storedLength(ctx.session, path);
     if (length === null) {
       throw new OperationError("not_found", `Cannot size "${target}": not found`);
     }

@@ -24,7 +24,7 @@ export const stat = defineVerb({
       return reply(
         211,
         "ftpx FTP server status:",
-        `Connected from ${session.peerAddress}`,
+        `Connected from ${session.address}`,
         `Logged in as ${account.name}`,
         `TYPE: ${
           session.type === "I" ? "BINARY" : "ASCII (sent unchanged)"

@@ -1,5 +1,5 @@
 import { startUpload } from "./_upload.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /** STOR: receive a file; after REST, resume at that byte (of an interrupted upload or the file). */
 export const stor = defineVerb({
@@ -9,9 +9,8 @@ export const stor = defineVerb({
   arg: "required",
   data: true,
   handler(ctx, path) {
-    const { vfs } = loggedIn(ctx);
     const offset = ctx.session.restartOffset;
     ctx.session.restartOffset = 0;
-    return startUpload(ctx, "STOR", vfs.normalize(ctx.session.cwd, path), offset);
+    return startUpload(ctx, "STOR", path, offset);
   },
 });

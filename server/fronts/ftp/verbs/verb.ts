@@ -8,7 +8,8 @@
 
 import type { Account } from "../../../core/accounts.ts";
 import type { Services } from "../../../core/services.ts";
-import type { Vfs } from "../../../storage/local/vfs.ts";
+import type { TransferSubject } from "../../../core/transfer/mod.ts";
+import { signedIn, type UserSession } from "../../../core/session.ts";
 import type { DataConn, TlsMaterial } from "../data_channel.ts";
 import type { FtpReply } from "../replies.ts";
 
@@ -30,9 +31,8 @@ export interface TransferJob {
   description: string;
   /** Text of the 150 reply. */
   opening: string;
-  /** Bytes already in place (a resume) and the expected total, for `who`. */
-  start?: number;
-  total?: number | undefined;
+  /** What moves, for `who` and the transfer's log line. */
+  subject: TransferSubject;
   /**
    * Moves the data, calling `report` with the bytes moved so far (for STAT,
    * `who` and stall detection); returns the final reply (226 when undefined).
@@ -42,22 +42,12 @@ export interface TransferJob {
   end?(): Promise<void> | void;
 }
 
-/** The part of an FTP session verbs see and change. */
-export interface FtpSessionState {
-  /** Id in the session registry. */
-  readonly id: number;
-  /** `address:port` of the client, for logs. */
-  readonly peer: string;
-  /** Client address of the control connection. */
-  readonly peerAddress: string;
+/** The part of an FTP session verbs see and change: the front-neutral session, plus these. */
+export interface FtpSessionState extends UserSession {
   /** Local address the client reached. */
   readonly localAddress: string;
   /** User named by USER, waiting for PASS. */
   pendingUser: string | undefined;
-  account: Account | undefined;
-  vfs: Vfs | undefined;
-  cwd: string;
-  loginFailures: number;
   /** Source of a rename, set by RNFR for the next command. */
   renameFrom: string | undefined;
   /** Offset set by REST for the next transfer. */
@@ -72,8 +62,6 @@ export interface FtpSessionState {
   epsvAll: boolean;
   /** MLST/MLSD facts selected with `OPTS MLST`. */
   mlstFacts: ReadonlySet<string>;
-  /** Closes the connection after the current reply. */
-  closeAfterReply: boolean;
   /** True once the control connection uses TLS. */
   readonly tls: boolean;
   /** True while a transfer runs. */
@@ -132,9 +120,7 @@ export function defineVerb(verb: Verb): Verb {
   return verb;
 }
 
-/** The session's account and jail; dispatch guarantees them for `auth: "user"` verbs. */
-export function loggedIn(ctx: VerbContext): { account: Account; vfs: Vfs } {
-  const { account, vfs } = ctx.session;
-  if (!account || !vfs) throw new Error("Verb requires login but session has none");
-  return { account, vfs };
+/** The session's account; dispatch guarantees it for `auth: "user"` verbs. */
+export function loggedIn(ctx: VerbContext): { account: Account } {
+  return { account: signedIn(ctx.session).account };
 }

@@ -1,5 +1,4 @@
-import { fileDigest } from "../../../core/transfer/mod.ts";
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `checksum`: the sha256 of a whole file (cached by file identity). */
 export const checksum = defineOperation({
@@ -8,9 +7,7 @@ export const checksum = defineOperation({
   auth: "user",
   args: { path: "path" },
   async handler(ctx, { path }) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const { sha256, identity } = await fileDigest(vfs, ctx.services.transfers.hashes, target);
+    const { path: target, sha256, identity } = await ctx.services.files.checksum(ctx.session, path);
     return { message: sha256, path: target, ...identity, sha256 };
   },
 });

@@ -1,5 +1,5 @@
-import { openDownload, TransferActivity } from "../../../core/transfer/mod.ts";
-import { defineOperation, loggedIn } from "./operation.ts";
+import { TransferRecord } from "../../../core/transfer/mod.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `get`: send a byte range of a file as the reply's body, with the file's identity. */
 export const get = defineOperation({
@@ -8,40 +8,34 @@ export const get = defineOperation({
   auth: "user",
   args: { path: "path", offset: "int?", length: "int?", tag: "string?" },
   async handler(ctx, { path, offset, length, tag }) {
-    const { vfs, account } = loggedIn(ctx);
     const { services, session } = ctx;
-    const target = vfs.normalize(session.cwd, path);
-    const download = await openDownload(vfs, services.transfers.hashes, target, {
+    const download = await services.files.download(session, path, {
       ...(offset !== undefined ? { offset } : {}),
       ...(length !== undefined ? { length } : {}),
       ...(tag !== undefined ? { tag } : {}),
     });
-    const activity = new TransferActivity(services.sessions, session.id, {
-      label: `get ${target}`,
-      start: download.offset,
+    const record = new TransferRecord(services, session, {
+      direction: "download",
+      path: download.path,
+      offset: download.offset,
       total: download.identity.size,
     });
     try {
       await ctx.sendReply({
-        message: `Sending ${download.length} bytes of "${target}" from byte ${download.offset}`,
-        path: target,
+        message:
+          `Sending ${download.length} bytes of "${download.path}" from byte ${download.offset}`,
+        path: download.path,
         ...download.identity,
         offset: download.offset,
         ...(download.sha256 !== null ? { sha256: download.sha256 } : {}),
         body: download.length,
       });
-      const started = performance.now();
-      const sent = await download.sendTo(ctx.sink, { onProgress: (n) => activity.update(n) });
-      services.log.info("download", {
-        peer: session.peer,
-        user: account.name,
-        path: target,
-        offset: download.offset,
-        bytes: sent,
-        ms: Math.round(performance.now() - started),
-      });
+      await download.sendTo(ctx.sink, { onProgress: (n) => record.progress(n) });
+      record.end("complete");
+    } catch (error) {
+      record.end("aborted");
+      throw error;
     } finally {
-      activity.end();
       download.close();
     }
     return {};

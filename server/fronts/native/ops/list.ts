@@ -1,6 +1,6 @@
 import { writeAll } from "../../../../protocol/frame_writer.ts";
 import { MAX_HEADER_BYTES } from "../../../../protocol/limits.ts";
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** Room left in a reply header for everything but the entries. */
 const HEADER_SLACK_BYTES = 1024;
@@ -17,15 +17,14 @@ export const ls = defineOperation({
   auth: "user",
   args: { path: "path?" },
   async handler(ctx, { path }) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path ?? ".");
-    const entries = await vfs.list(target);
+    const listed = await ctx.services.files.list(ctx.session, path ?? ".");
+    const { entries } = listed;
     const message = `${entries.length} entries`;
     const json = encoder.encode(JSON.stringify(entries));
     if (json.length + HEADER_SLACK_BYTES <= MAX_HEADER_BYTES) {
-      return { message, path: target, entries };
+      return { message, path: listed.path, entries };
     }
-    await ctx.sendReply({ message, path: target, count: entries.length, body: json.length });
+    await ctx.sendReply({ message, path: listed.path, count: entries.length, body: json.length });
     await writeAll(ctx.sink, json);
     return {};
   },

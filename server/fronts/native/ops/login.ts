@@ -1,5 +1,5 @@
 import { OperationError } from "../../../core/errors.ts";
-import { logIn, LoginRefusedError } from "../../../core/auth/login.ts";
+import { logIn } from "../../../core/auth/login.ts";
 import { defineOperation } from "./operation.ts";
 
 /** `login`: authenticate with name and password. */
@@ -11,24 +11,11 @@ export const login = defineOperation({
   async handler(ctx, { user, password }) {
     const { session, services } = ctx;
     if (session.account) throw new OperationError("bad_request", "Already logged in");
-    try {
-      ({ account: session.account, vfs: session.vfs } = await logIn(
-        services,
-        session,
-        user,
-        password,
-      ));
-    } catch (error) {
-      if (error instanceof LoginRefusedError && error.closeConnection) {
-        session.closeAfterReply = true;
-      }
-      throw error;
-    }
-    session.cwd = "/";
+    const account = await logIn(services, session, user, password);
     return {
-      message: `Logged in as ${session.account.name}`,
-      user: session.account.name,
-      admin: session.account.admin,
+      message: `Logged in as ${account.name}`,
+      user: account.name,
+      admin: account.admin,
       cwd: "/",
     };
   },

@@ -1,4 +1,4 @@
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `mkdir`: create a directory, with `parents` like `mkdir -p`. */
 export const mkdir = defineOperation({
@@ -7,14 +7,13 @@ export const mkdir = defineOperation({
   auth: "user",
   args: { path: "path", parents: "boolean?" },
   async handler(ctx, { path, parents }) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    await vfs.mkdir(target, { parents: parents ?? false });
+    const { files } = ctx.services;
+    const target = await files.mkdir(ctx.session, path, { parents: parents ?? false });
     return {
       status: 201,
       message: `Created "${target}"`,
       path: target,
-      entry: await vfs.stat(target),
+      entry: (await files.stat(ctx.session, target)).entry,
     };
   },
 });

@@ -1,4 +1,4 @@
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `mv`: rename or move an entry; into `to` when it is a directory. */
 export const mv = defineOperation({
@@ -7,11 +7,7 @@ export const mv = defineOperation({
   auth: "user",
   args: { from: "path", to: "path" },
   async handler(ctx, { from, to }) {
-    const { vfs, account } = loggedIn(ctx);
-    const source = vfs.normalize(ctx.session.cwd, from);
-    const destination = vfs.normalize(ctx.session.cwd, to);
-    const moved = await vfs.rename(source, destination);
-    await ctx.services.transfers.quota.adjust(account.id, -moved.replaced);
-    return { message: `Moved "${source}" to "${moved.to}"`, from: source, to: moved.to };
+    const moved = await ctx.services.files.rename(ctx.session, from, to);
+    return { message: `Moved "${moved.from}" to "${moved.to}"`, ...moved };
   },
 });

@@ -1,4 +1,4 @@
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `pwd`: the current virtual directory. */
 export const pwd = defineOperation({
@@ -18,10 +18,7 @@ export const cd = defineOperation({
   auth: "user",
   args: { path: "path?" },
   async handler(ctx, { path }) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path ?? "/");
-    await vfs.requireDirectory(target);
-    ctx.session.cwd = target;
+    const target = await ctx.services.files.changeDirectory(ctx.session, path ?? "/");
     return { message: target, cwd: target };
   },
 });

@@ -9,9 +9,9 @@ import type { ByteSink } from "../../../../protocol/frame_writer.ts";
 import type { FrameHeader } from "../../../../protocol/frame.ts";
 import type { FrameReader } from "../../../../protocol/frame_reader.ts";
 import type { Account } from "../../../core/accounts.ts";
+import { signedIn, type UserSession } from "../../../core/session.ts";
 import type { Services } from "../../../core/services.ts";
 import type { Upload } from "../../../core/transfer/mod.ts";
-import type { Vfs } from "../../../storage/local/vfs.ts";
 
 /** Who may call an operation: anyone, a logged-in user, or an administrator. */
 export type AuthLevel = "none" | "user" | "admin";
@@ -30,28 +30,12 @@ export type ArgsOf<S extends ArgSpec> =
   & { [K in keyof S as S[K] extends `${string}?` ? never : K]: ValueOf<S[K]> }
   & { [K in keyof S as S[K] extends `${string}?` ? K : never]?: ValueOf<S[K]> };
 
-/** The part of a session operations see and change. */
-export interface SessionState {
-  /** Id in the session registry. */
-  readonly id: number;
-  /** `host:port` of the client. */
-  readonly peer: string;
-  /** The client's IP address (no port). */
-  readonly address: string;
+/** The part of a session operations see and change: the front-neutral session, plus these. */
+export interface SessionState extends UserSession {
   /** True when the connection is TLS. */
   readonly secure: boolean;
   /** Set by `hello`. */
   helloDone: boolean;
-  /** Set by `login`. */
-  account: Account | undefined;
-  /** The user's jail, set with `account`. */
-  vfs: Vfs | undefined;
-  /** Current virtual directory. */
-  cwd: string;
-  /** Failed logins on this connection. */
-  loginFailures: number;
-  /** When set, the session closes after sending the current reply. */
-  closeAfterReply: boolean;
   /** An upload received by `put` and waiting for `put_commit`; aborted when the session ends. */
   upload: Upload | undefined;
 }
@@ -98,9 +82,7 @@ export function defineOperation<S extends ArgSpec>(operation: Operation<S>): Ope
   return operation as unknown as Operation;
 }
 
-/** The session a handler runs in, once logged in: account and jail are set. */
-export function loggedIn(ctx: OpContext): { account: Account; vfs: Vfs } {
-  const { account, vfs } = ctx.session;
-  if (!account || !vfs) throw new Error("Operation requires login but session has none");
-  return { account, vfs };
+/** The account a handler runs for, once logged in (`auth: "user"` or `"admin"`). */
+export function loggedIn(ctx: OpContext): { account: Account } {
+  return { account: signedIn(ctx.session).account };
 }

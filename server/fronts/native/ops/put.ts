@@ -1,13 +1,8 @@
 import { FrameError } from "../../../../protocol/frame.ts";
 import type { FrameReader } from "../../../../protocol/frame_reader.ts";
 import { OperationError } from "../../../core/errors.ts";
-import {
-  beginUpload,
-  TransferActivity,
-  type Upload,
-  uploadOffset,
-} from "../../../core/transfer/mod.ts";
-import { defineOperation, loggedIn, type OpContext } from "./operation.ts";
+import { TransferRecord, type Upload } from "../../../core/transfer/mod.ts";
+import { defineOperation, type OpContext } from "./operation.ts";
 
 /** `put_offset`: where an upload of this file would resume, after checking it would fit. */
 export const putOffset = defineOperation({
@@ -16,13 +11,10 @@ export const putOffset = defineOperation({
   auth: "user",
   args: { path: "path", size: "int", source: "string?" },
   async handler(ctx, { path, size, source }) {
-    const { vfs, account } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const offset = await uploadOffset(
-      ctx.services.transfers,
-      { vfs, userId: account.id, path: target },
-      { size, ...(source !== undefined ? { source } : {}) },
-    );
+    const { path: target, offset } = await ctx.services.files.uploadOffset(ctx.session, path, {
+      size,
+      ...(source !== undefined ? { source } : {}),
+    });
     return {
       message: offset > 0 ? `Resume at byte ${offset}` : "Start at byte 0",
       path: target,
@@ -45,9 +37,7 @@ export const put = defineOperation({
   body: true,
   args: { path: "path", size: "int", offset: "int?", source: "string?", sha256: "string?" },
   async handler(ctx, { path, size, offset = 0, source, sha256 }) {
-    const { vfs, account } = loggedIn(ctx);
     const { services, session, reader } = ctx;
-    const target = vfs.normalize(session.cwd, path);
     await endPendingUpload(ctx);
     let upload: Upload;
     try {
@@ -57,7 +47,7 @@ export const put = defineOperation({
           `Body of "put" must be size - offset = ${size - offset} bytes`,
         );
       }
-      upload = await beginUpload(services.transfers, { vfs, userId: account.id, path: target }, {
+      upload = await services.files.upload(session, path, {
         offset,
         size,
         ...(source !== undefined ? { source } : {}),
@@ -67,33 +57,26 @@ export const put = defineOperation({
       throw error;
     }
     session.upload = upload;
-    const activity = new TransferActivity(services.sessions, session.id, {
-      label: `put ${target}`,
-      start: offset,
+    const target = upload.path;
+    const record = new TransferRecord(services, session, {
+      direction: "upload",
+      path: target,
+      offset,
       total: size,
     });
-    const started = performance.now();
     try {
       await upload.receive(bodySource(reader), {
         length: size - offset,
-        onProgress: (n) => activity.update(n),
+        onProgress: (n) => record.progress(n),
       });
+      record.end("complete");
     } catch (error) {
+      record.end(error instanceof OperationError ? "failed" : "aborted");
       session.upload = undefined;
       await upload.abort();
       if (error instanceof OperationError) await reader.skipBody();
       throw error;
-    } finally {
-      activity.end();
     }
-    services.log.info("upload", {
-      peer: session.peer,
-      user: account.name,
-      path: target,
-      offset,
-      bytes: size - offset,
-      ms: Math.round(performance.now() - started),
-    });
     if (sha256 === undefined) {
       return {
         message: `Received "${target}": send put_commit with its sha256`,
@@ -114,8 +97,7 @@ export const putCommit = defineOperation({
   auth: "user",
   args: { path: "path", sha256: "string" },
   async handler(ctx, { path, sha256 }) {
-    const { vfs } = loggedIn(ctx);
-    return await commitUpload(ctx, vfs.normalize(ctx.session.cwd, path), sha256);
+    return await commitUpload(ctx, ctx.services.files.path(ctx.session, path), sha256);
   },
 });
 

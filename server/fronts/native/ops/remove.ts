@@ -1,4 +1,4 @@
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `rm`: remove a file or symlink. */
 export const rm = defineOperation({
@@ -7,11 +7,8 @@ export const rm = defineOperation({
   auth: "user",
   args: { path: "path" },
   async handler(ctx, { path }) {
-    const { vfs, account } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const freed = await vfs.removeFile(target);
-    await ctx.services.transfers.quota.adjust(account.id, -freed);
-    return { message: `Removed "${target}"`, path: target, freed };
+    const removed = await ctx.services.files.removeFile(ctx.session, path);
+    return { message: `Removed "${removed.path}"`, ...removed };
   },
 });
 
@@ -22,10 +19,9 @@ export const rmdir = defineOperation({
   auth: "user",
   args: { path: "path", recursive: "boolean?" },
   async handler(ctx, { path, recursive }) {
-    const { vfs, account } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const freed = await vfs.removeDirectory(target, { recursive: recursive ?? false });
-    await ctx.services.transfers.quota.adjust(account.id, -freed);
-    return { message: `Removed "${target}"`, path: target, freed };
+    const removed = await ctx.services.files.removeDirectory(ctx.session, path, {
+      recursive: recursive ?? false,
+    });
+    return { message: `Removed "${removed.path}"`, ...removed };
   },
 });

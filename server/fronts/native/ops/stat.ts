@@ -1,4 +1,4 @@
-import { defineOperation, loggedIn } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 /** `stat`: describe one path. */
 export const stat = defineOperation({
@@ -7,9 +7,7 @@ export const stat = defineOperation({
   auth: "user",
   args: { path: "path" },
   async handler(ctx, { path }) {
-    const { vfs } = loggedIn(ctx);
-    const target = vfs.normalize(ctx.session.cwd, path);
-    const entry = await vfs.stat(target);
+    const { path: target, entry } = await ctx.services.files.stat(ctx.session, path);
     return { message: `${entry.type} ${target}`, path: target, entry };
   },
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { measureTree } from "./usage.ts";
+import { measureTree } from "./measure.ts";
 
 Deno.test("measureTree() adds file sizes in nested dirs, partial uploads included", async () => {
   const root = await Deno.makeTempDir({ prefix: "ftpx-usage-" });
