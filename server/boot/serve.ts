@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { AccountStore } from "../core/accounts.ts";
 import type { ServerConfig } from "../core/config.ts";
-import { ensureInitialAdmin } from "./initial_admin.ts";
+import { ensureInitialAdmin, initialAdminNotice } from "./initial_admin.ts";
 import { answerScryptRequests } from "../core/auth/scrypt_channel.ts";
 import { Logger } from "../core/log.ts";
 import { SessionRegistry } from "../store/sqlite/session_registry.ts";
@@ -51,9 +51,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
     const admin = await ensureInitialAdmin(accounts);
     if (admin) {
-      console.log(
-        `Created administrator "admin" with password ${admin.password} (also in ${admin.file})`,
-      );
+      console.log(initialAdminNotice(admin, Deno.stdout.isTerminal()));
       log.info("initial admin created", { user: "admin" });
     }
   } finally {
