@@ -34,6 +34,11 @@ export interface ServerConfig {
   tlsKey: string | null;
   /** With TLS on, the plaintext listener (if any) refuses every session. */
   requireTls: boolean;
+  /**
+   * With TLS on, FTP data commands need PROT P (data connections in TLS);
+   * "auto" follows {@linkcode ServerConfig.requireTls}. See {@linkcode protRequired}.
+   */
+  requireProtP: boolean | "auto";
   /** Extra plaintext port when TLS is on; null: none. */
   plainPort: number | null;
   /** Largest request header accepted, in bytes (at most the protocol's hard cap). */
@@ -123,6 +128,24 @@ export function boolean(raw: string): boolean {
   throw new RangeError("expected true or false");
 }
 
+/** `auto`, or a boolean as {@linkcode boolean} reads it. */
+function booleanOrAuto(raw: string): boolean | "auto" {
+  if (raw.toLowerCase() === "auto") return "auto";
+  try {
+    return boolean(raw);
+  } catch {
+    throw new RangeError("expected auto, true or false");
+  }
+}
+
+/**
+ * Whether FTP data connections must use TLS (PROT P) on a server with TLS:
+ * `require_prot_p`, where "auto" means the same as `require_tls`.
+ */
+export function protRequired(config: Pick<ServerConfig, "requireTls" | "requireProtP">): boolean {
+  return config.requireProtP === "auto" ? config.requireTls : config.requireProtP;
+}
+
 const DURATION_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Parses a duration in seconds: `90`, `90s`, `15m`, `12h`, `7d`; at least one minute. */
@@ -193,6 +216,7 @@ export const CONFIG_TABLE: ConfigTable = {
   tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
   tlsKey: { key: "tls_key", parse: optionalPath, default: null },
   requireTls: { key: "require_tls", parse: boolean, default: true },
+  requireProtP: { key: "require_prot_p", parse: booleanOrAuto, default: "auto" },
   plainPort: { key: "plain_port", parse: optionalInteger(0, 65535), default: null },
   maxHeaderSize: {
     key: "max_header_size",

@@ -13,10 +13,12 @@ import type { Account } from "../../core/accounts.ts";
 import { plainAddress } from "../../core/net/address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
 import { admitConnection } from "../../core/net/admission.ts";
+import { protRequired } from "../../core/config.ts";
 import type { Vfs } from "../../storage/local/vfs.ts";
 import {
   closeQuietly,
   connectActive,
+  DATA_CONNECT_TIMEOUT_MS,
   DataChannelError,
   type DataConn,
   PassiveListener,
@@ -32,6 +34,9 @@ import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./v
 
 /** How long a client may take to complete the TLS handshake after AUTH TLS. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+/** The 521 reply to a data command without PROT P when `require_prot_p` applies. */
+export const PROT_P_REQUIRED =
+  "Data connections must be encrypted on this server: send PBSZ 0 and PROT P first";
 /** Longest piece of a command line written to the debug log. */
 const MAX_LOGGED_COMMAND = 200;
 
@@ -212,6 +217,12 @@ class FtpSession implements FtpSessionState {
     });
     const ctx: VerbContext = { session: this, services: this.#services, verbs: VERBS };
     let answer: FtpReply | undefined;
+    if (verb?.data && this.account && !this.protectData && this.#dataMustBeProtected()) {
+      // require_prot_p: nothing goes over a data connection in clear, however it was prepared.
+      await this.dropDataChannel();
+      await this.#send(reply(521, PROT_P_REQUIRED));
+      return;
+    }
     try {
       answer = await dispatchVerb(ctx, command);
     } catch (error) {
@@ -220,6 +231,11 @@ class FtpSession implements FtpSessionState {
       if (verb?.data) await this.dropDataChannel();
     }
     if (answer) await this.#send(answer);
+  }
+
+  /** True when `require_prot_p` (resolved: "auto" follows `require_tls`) applies. */
+  #dataMustBeProtected(): boolean {
+    return this.#services.tls !== undefined && protRequired(this.#services.config);
   }
 
   #errorReply(error: unknown, verb: string): FtpReply {
@@ -284,6 +300,14 @@ class FtpSession implements FtpSessionState {
           peer: this.peer,
           from: address,
         }),
+      onSecond: (address) =>
+        log.warn("second data connection refused", {
+          peer: this.peer,
+          user: this.account?.name,
+          from: address,
+          port: this.#passive?.port,
+        }),
+      timeoutMs: DATA_CONNECT_TIMEOUT_MS,
     });
     return this.#passive.port;
   }
