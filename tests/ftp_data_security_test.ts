@@ -106,3 +106,80 @@ Deno.test("a second data connection from the client's own address is refused, lo
   assert.equal(await readAll(data), "secret contents");
   assert.match(await victim.readReply(), /^226 /);
 });
+
+/** A few consecutive free ports for a small pasv_ports range. */
+function freeRange(count: number): { first: number; last: number } {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20000 + Math.floor(Math.random() * 30000);
+    const probes: Deno.Listener[] = [];
+    try {
+      for (let port = first; port < first + count; port++) {
+        probes.push(Deno.listen({ hostname: "127.0.0.1", port }));
+      }
+      return { first, last: first + count - 1 };
+    } catch {
+      // One is taken: try elsewhere.
+    } finally {
+      probes.forEach((probe) => probe.close());
+    }
+  }
+  throw new Error("No free port range found");
+}
+
+Deno.test("passive ports are capped per user and per address, so one user cannot take the range", async () => {
+  const { first, last } = freeRange(4);
+  await using server = await startFtpServer({
+    ini: `pasv_ports = ${first}-${last}\npasv_ports_per_user = 2\npasv_ports_per_address = 3\n`,
+  });
+  await server.addUser("alice", "alice-secret");
+  await server.addUser("bob", "bob-secret");
+  await using a1 = await loggedIn(server.ftpPort);
+  await using a2 = await loggedIn(server.ftpPort);
+  await using a3 = await loggedIn(server.ftpPort);
+  await using b1 = await loggedIn(server.ftpPort, "bob");
+  await using b2 = await loggedIn(server.ftpPort, "bob");
+  assert.match(await a1.command("EPSV"), /^229 /);
+  assert.match(await a2.command("PASV"), /^227 /);
+  assert.equal(
+    await a3.command("EPSV"),
+    "425 Too many passive ports open for alice: 2, the limit; finish or abort a transfer first",
+  );
+  // Another user still gets a port, up to the cap of the address they share.
+  assert.match(await b1.command("EPSV"), /^229 /);
+  assert.equal(
+    await b2.command("EPSV"),
+    "425 Too many passive ports open from 127.0.0.1: 3, the limit; finish or abort a transfer first",
+  );
+  // A port given back (a new PASV replaces the old one; a session ends) counts no more.
+  assert.match(await a1.command("EPSV"), /^229 /);
+  a2.close();
+  await server.waitForLog(/disconnect .*user=alice/);
+  assert.match(await a3.command("EPSV"), /^229 /);
+  await server.stop();
+  assert.match(server.log, /passive port refused .*user=alice reason=user held=2/);
+});
+
+Deno.test("a passive port not used within pasv_accept_timeout is freed for others", async () => {
+  const { first } = freeRange(1);
+  await using server = await startFtpServer({
+    ini: `pasv_ports = ${first}-${first}\npasv_accept_timeout = 1\n`,
+  });
+  await server.addUser("alice", "alice-secret");
+  await server.addUser("bob", "bob-secret");
+  await using alice = await loggedIn(server.ftpPort);
+  await using bob = await loggedIn(server.ftpPort, "bob");
+  assert.equal(epsvPort(await alice.command("EPSV")), first);
+  assert.equal(await bob.command("EPSV"), "425 No free passive port; try again later");
+  await failAfter(
+    30_000,
+    "the passive port never expired",
+    () => server.waitForLog(/passive port expired .*user=alice seconds=1/),
+  );
+  assert.equal(epsvPort(await bob.command("EPSV")), first);
+  await alice.sendRaw("NLST\r\n");
+  assert.match(await alice.readReply(), /^150 /);
+  assert.equal(
+    await alice.readReply(),
+    "425 No data connection came within 1s; send PASV again",
+  );
+});

@@ -69,6 +69,12 @@ export interface ServerConfig {
   pasvAddress: string;
   /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
   activeMode: boolean;
+  /** Seconds a passive port stays open without its transfer starting. */
+  pasvAcceptTimeout: number;
+  /** Passive ports one user may hold at once, all sessions and threads together. */
+  pasvPortsPerUser: number;
+  /** Passive ports one client address may hold at once. */
+  pasvPortsPerAddress: number;
 }
 
 /** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
@@ -252,6 +258,9 @@ export const CONFIG_TABLE: ConfigTable = {
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
   activeMode: { key: "active_mode", parse: boolean, default: false },
+  pasvAcceptTimeout: { key: "pasv_accept_timeout", parse: integer(1, 3600), default: 10 },
+  pasvPortsPerUser: { key: "pasv_ports_per_user", parse: integer(1, 65535), default: 16 },
+  pasvPortsPerAddress: { key: "pasv_ports_per_address", parse: integer(1, 65535), default: 32 },
 };
 
 /** Default location of the INI file, relative to the current directory. */

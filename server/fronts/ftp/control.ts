@@ -14,11 +14,15 @@ import { plainAddress } from "../../core/net/address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
 import { admitConnection } from "../../core/net/admission.ts";
 import { protRequired } from "../../core/config.ts";
+import {
+  isLeaseRefusal,
+  type LeaseRefusal,
+  type PassiveLease,
+} from "../../core/net/passive_leases.ts";
 import type { Vfs } from "../../storage/local/vfs.ts";
 import {
   closeQuietly,
   connectActive,
-  DATA_CONNECT_TIMEOUT_MS,
   DataChannelError,
   type DataConn,
   PassiveListener,
@@ -290,7 +294,31 @@ class FtpSession implements FtpSessionState {
   async openPassive(): Promise<number> {
     await this.dropDataChannel();
     const { config, log } = this.#services;
-    this.#passive = PassiveListener.open({
+    const lease = this.#services.passiveLeases.acquire(
+      { userId: this.account?.id ?? 0, address: this.peerAddress },
+      { perUser: config.pasvPortsPerUser, perAddress: config.pasvPortsPerAddress },
+    );
+    if (isLeaseRefusal(lease)) {
+      log.warn("passive port refused", {
+        peer: this.peer,
+        user: this.account?.name,
+        reason: lease.full,
+        held: lease.count,
+      });
+      throw new DataChannelError(leaseRefusalMessage(lease, this.account?.name, this.peerAddress));
+    }
+    try {
+      this.#passive = this.#openListener(lease);
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
+    return this.#passive.port;
+  }
+
+  #openListener(lease: PassiveLease): PassiveListener {
+    const { config, log } = this.#services;
+    return PassiveListener.open({
       hostname: this.localAddress,
       ports: config.pasvPorts,
       peerAddress: this.peerAddress,
@@ -307,9 +335,15 @@ class FtpSession implements FtpSessionState {
           from: address,
           port: this.#passive?.port,
         }),
-      timeoutMs: DATA_CONNECT_TIMEOUT_MS,
+      onStopped: () => lease.release(),
+      onExpired: () =>
+        log.info("passive port expired", {
+          peer: this.peer,
+          user: this.account?.name,
+          seconds: config.pasvAcceptTimeout,
+        }),
+      timeoutMs: config.pasvAcceptTimeout * 1000,
     });
-    return this.#passive.port;
   }
 
   async setActiveTarget(hostname: string, port: number): Promise<void> {
@@ -496,6 +530,20 @@ class FtpSession implements FtpSessionState {
     this.#conn.close();
     this.#services.sessions.close(this.id);
     await Promise.all([dropped, transfer?.done]);
+  }
+}
+
+/** Why PASV/EPSV got no port: which cap, and how many ports are held. */
+function leaseRefusalMessage(refusal: LeaseRefusal, user: string | undefined, address: string) {
+  switch (refusal.full) {
+    case "user":
+      return `Too many passive ports open for ${user}: ${refusal.count}, the limit; ` +
+        "finish or abort a transfer first";
+    case "address":
+      return `Too many passive ports open from ${address}: ${refusal.count}, the limit; ` +
+        "finish or abort a transfer first";
+    case "table":
+      return "No free passive port; try again later";
   }
 }
 

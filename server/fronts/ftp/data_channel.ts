@@ -64,6 +64,8 @@ export interface PassiveOptions {
   onSecond?: (address: string) => void;
   /** Called once when the port is no longer listened on (taken, timed out or closed). */
   onStopped?: () => void;
+  /** Called when `timeoutMs` passed before the transfer started, once the port is free again. */
+  onExpired?: () => void;
   /** How long the port stays open without its transfer starting (`pasv_accept_timeout`). */
   timeoutMs: number;
 }
@@ -101,7 +103,10 @@ export class PassiveListener {
     });
     // A connection nobody asks for is closed by close(); its rejection is not an error.
     this.#connection.catch(() => {});
-    this.#timer = setTimeout(() => this.#stopListening(), options.timeoutMs);
+    this.#timer = setTimeout(() => {
+      this.#stopListening();
+      this.#released.then(() => options.onExpired?.());
+    }, options.timeoutMs);
     this.#released = this.#acceptLoop();
   }
 

@@ -9,6 +9,7 @@
 import type { Account } from "../../../core/accounts.ts";
 import type { Services } from "../../native/ops/operation.ts";
 import type { Vfs } from "../../../storage/local/vfs.ts";
+import type { PassiveLeases } from "../../../core/net/passive_leases.ts";
 import type { DataConn, TlsMaterial } from "../data_channel.ts";
 import type { FtpReply } from "../replies.ts";
 
@@ -22,6 +23,8 @@ export type VerbArgument = "none" | "optional" | "required";
 export interface FtpServices extends Services {
   /** Set when `tls_cert` and `tls_key` are configured. */
   tls: TlsMaterial | undefined;
+  /** Passive ports held by every session of every thread, for the per-user and per-address caps. */
+  passiveLeases: PassiveLeases;
 }
 
 /** A transfer a verb hands to the session, which runs it over the data connection. */
