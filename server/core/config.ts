@@ -47,6 +47,12 @@ export interface ServerConfig {
   headerTimeout: number;
   /** Seconds one read or write of a transfer may make no progress before the session is closed. */
   transferTimeout: number;
+  /** Seconds from connecting to a successful login, on both protocols. */
+  loginTimeout: number;
+  /** Bytes a second a transfer must average over {@linkcode ServerConfig.minRateWindow}; 0: off. */
+  minRate: number;
+  /** Seconds spent waiting on the client that {@linkcode ServerConfig.minRate} is measured over. */
+  minRateWindow: number;
   /** Sessions open at once, all threads and protocols together. */
   maxSessions: number;
   /** Sessions open at once from one client address. */
@@ -231,6 +237,9 @@ export const CONFIG_TABLE: ConfigTable = {
   },
   headerTimeout: { key: "header_timeout", parse: integer(1, 3600), default: 30 },
   transferTimeout: { key: "transfer_timeout", parse: integer(1, 86400), default: 120 },
+  loginTimeout: { key: "login_timeout", parse: integer(1, 3600), default: 30 },
+  minRate: { key: "min_rate", parse: size(0, 1024 ** 3), default: 1024 },
+  minRateWindow: { key: "min_rate_window", parse: integer(1, 3600), default: 60 },
   maxSessions: { key: "max_sessions", parse: integer(1, 1_000_000), default: 10_000 },
   maxSessionsPerAddress: {
     key: "max_sessions_per_address",

@@ -32,6 +32,7 @@ import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
 import { type ByteConn, SocketConn } from "./socket_conn.ts";
 import { StallGuard } from "../../core/net/stall_guard.ts";
+import { RateGuard, readCount } from "../../core/net/rate_guard.ts";
 import { TransferActivity } from "../../core/transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
 import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
@@ -96,6 +97,8 @@ interface RunningTransfer {
   aborted: boolean;
   /** Set when the data connection made no progress for `transfer_timeout`. */
   stalled: boolean;
+  /** Set when the data connection moved slower than `min_rate` over `min_rate_window`. */
+  slow: boolean;
   data: DataConn | undefined;
   cancelConnect: () => void;
   done: Promise<void>;
@@ -135,6 +138,11 @@ class FtpSession implements FtpSessionState {
   #activeTarget: { hostname: string; port: number } | undefined;
   #transfer: RunningTransfer | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends a session not logged in within `login_timeout`. */
+  #loginTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The login deadline passed while a command ran: decide once it is answered. */
+  #loginOverdue = false;
+  #executing = false;
   #closed = false;
 
   constructor(conn: SocketConn, services: FtpServices, id: number) {
@@ -152,6 +160,26 @@ class FtpSession implements FtpSessionState {
         this.#close();
       },
     });
+    this.#loginTimer = setTimeout(
+      () => this.#onLoginDeadline(),
+      services.config.loginTimeout * 1000,
+    );
+  }
+
+  /** `login_timeout` passed: a session still not logged in is closed (after a PASS being checked). */
+  #onLoginDeadline(): void {
+    this.#loginTimer = undefined;
+    if (this.account || this.#closed) return;
+    if (this.#executing) {
+      this.#loginOverdue = true;
+      return;
+    }
+    this.#loginOverdue = false;
+    const seconds = this.#services.config.loginTimeout;
+    this.#services.log.info("login timeout", { peer: this.peer, seconds, protocol: "ftp" });
+    this.#send(reply(421, `Not logged in within ${seconds}s: closing connection`))
+      .catch(() => {})
+      .finally(() => this.#close());
   }
 
   get tls(): boolean {
@@ -182,7 +210,13 @@ class FtpSession implements FtpSessionState {
           await this.#send(reply(500, "Command line too long"));
           continue;
         }
-        await this.#execute(parseCommand(line.text));
+        this.#executing = true;
+        try {
+          await this.#execute(parseCommand(line.text));
+        } finally {
+          this.#executing = false;
+        }
+        if (this.#loginOverdue) this.#onLoginDeadline();
       }
     } catch (error) {
       if (!isDisconnect(error) && !this.#closed) {
@@ -266,6 +300,18 @@ class FtpSession implements FtpSessionState {
       user: this.account?.name,
       direction,
       seconds: this.#services.config.transferTimeout,
+      protocol: "ftp",
+    });
+  }
+
+  /** A data connection moving slower than `min_rate` over `min_rate_window`. */
+  #logSlow(direction: "sending" | "receiving"): void {
+    this.#services.log.info("transfer too slow", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      min_rate: this.#services.config.minRate,
+      seconds: this.#services.config.minRateWindow,
       protocol: "ftp",
     });
   }
@@ -365,6 +411,7 @@ class FtpSession implements FtpSessionState {
       bytes: 0,
       aborted: false,
       stalled: false,
+      slow: false,
       data: undefined,
       cancelConnect: source.cancel,
       done: Promise.resolve(),
@@ -434,6 +481,16 @@ class FtpSession implements FtpSessionState {
         if (transfer.data) closeQuietly(transfer.data);
       },
     });
+    // ... and all of them together must average min_rate over min_rate_window.
+    const rate = new RateGuard({
+      minRate: this.#services.config.minRate,
+      windowMs: this.#services.config.minRateWindow * 1000,
+      onSlow: () => {
+        transfer.slow = true;
+        this.#logSlow(direction);
+        if (transfer.data) closeQuietly(transfer.data);
+      },
+    });
     try {
       await this.#send(reply(150, job.opening));
       transfer.data = await source.connect();
@@ -442,9 +499,9 @@ class FtpSession implements FtpSessionState {
       const watched: ByteConn = {
         read: (buffer) => {
           direction = "receiving";
-          return guard.watch(data.read(buffer));
+          return guard.watch(rate.measure(data.read(buffer), readCount));
         },
-        write: (bytes) => guard.watch(data.write(bytes)),
+        write: (bytes) => guard.watch(rate.measure(data.write(bytes), Number)),
         closeWrite: () => guard.watch(data.closeWrite()),
         close: () => data.close(),
       };
@@ -484,6 +541,13 @@ class FtpSession implements FtpSessionState {
 
   #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
     if (transfer.aborted) return reply(426, "Transfer aborted");
+    if (transfer.slow) {
+      const { minRate, minRateWindow } = this.#services.config;
+      return reply(
+        426,
+        `Transfer slower than ${minRate} bytes/s over ${minRateWindow}s: transfer aborted`,
+      );
+    }
     if (transfer.stalled) {
       return reply(
         426,
@@ -519,6 +583,7 @@ class FtpSession implements FtpSessionState {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#loginTimer);
     this.#replyGuard[Symbol.dispose]();
     const dropped = this.dropDataChannel();
     const transfer = this.#transfer;
