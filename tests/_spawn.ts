@@ -114,7 +114,7 @@ export class TestServer implements AsyncDisposable {
   /** The FTP port when started with `--ftp-port` (or `ftp_port`); null otherwise. */
   readonly ftpPort: number | null;
   readonly dataDir: string;
-  /** The first-start admin password, as printed. */
+  /** The first-start admin password, read from the file the server named ("" on a later start). */
   readonly adminPassword: string;
   /** With TLS and `plain_port`, the plaintext port the server printed. */
   readonly plainPort: number | null;
@@ -182,7 +182,6 @@ export class TestServer implements AsyncDisposable {
     }).spawn();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
-    let adminPassword = "";
     while (true) {
       const { value, done } = await lines.read();
       if (done) {
@@ -191,13 +190,17 @@ export class TestServer implements AsyncDisposable {
         throw new Error(`Server exited before listening:\n${seen}\n${stderr}`);
       }
       seen += value;
-      adminPassword = /with password (\S+)/.exec(seen)?.[1] ?? adminPassword;
       const listening = /ftpx listening on \S+:(\d+), data (.+)\n/.exec(seen);
       if (listening) {
         // Keep draining stdout so the server never blocks on a full pipe.
         (async () => {
           while (!(await lines.read()).done) { /* discard */ }
         })();
+        // The server prints the password only on a terminal; otherwise the file holding it.
+        const passwordFile = /administrator "admin"; its password is in (.+) \(readable/.exec(seen);
+        const adminPassword = passwordFile
+          ? (await Deno.readTextFile(passwordFile[1]!)).trim()
+          : "";
         const ftp = /FTP on \S+:(\d+) /.exec(seen);
         return new TestServer(child, root, {
           port: Number(listening[1]),

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ftpxCommand, tempDir, TestServer } from "./_spawn.ts";
+import { runInTerminal } from "./_terminal.ts";
 
 /** Runs `ftpx serve ARGS` until it exits, or kills it once it says it listens (code -1). */
 async function serveUntilListeningOrExit(args: string[]) {
@@ -100,4 +101,35 @@ Deno.test("in a data dir others may read, the account database and its journal a
     const info = await Deno.stat(join(dataDir, name));
     assert.equal(info.mode! & 0o777, 0o600, name);
   }
+});
+
+Deno.test("the first admin password is not printed when stdout is not a terminal, only its file", async () => {
+  await using dir = await tempDir();
+  const dataDir = join(dir.path, "data");
+  const result = await serveUntilListeningOrExit(["--port", "0", "--data", dataDir]);
+  assert.equal(result.code, -1, result.stderr);
+  const file = join(dataDir, "initial-admin-password");
+  const password = (await Deno.readTextFile(file)).trim();
+  assert.ok(password.length >= 20);
+  assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+  assert.ok(!result.stdout.includes(password), result.stdout);
+  assert.ok(!result.stderr.includes(password), result.stderr);
+  assert.match(
+    result.stdout,
+    new RegExp(`Created administrator "admin"; its password is in ${file} \\(readable only`),
+  );
+});
+
+Deno.test("on a terminal, the first start shows the admin password", async () => {
+  await using dir = await tempDir();
+  const dataDir = join(dir.path, "data");
+  const result = await runInTerminal(["serve", "--port", "0", "--data", dataDir], {
+    // Ctrl-C on the terminal stops the server (SIGINT), as an operator would.
+    steps: [{ expect: "ftpx listening on", send: "\x03" }],
+  });
+  const password = (await Deno.readTextFile(join(dataDir, "initial-admin-password"))).trim();
+  assert.ok(
+    result.output.includes(`Created administrator "admin" with password ${password} (also in `),
+    result.output,
+  );
 });

@@ -1,7 +1,10 @@
 /**
  * First start on an empty data dir: nobody could log in, so create an
  * `admin` account with a random password and leave the password where the
- * operator will find it (printed once, and in a 0600 file).
+ * operator will find it: in a 0600 file, and printed once only when
+ * standard output is a terminal. A service manager (systemd, Docker) keeps
+ * whatever a service prints in a journal other users and backups may read,
+ * so a non-terminal output names the file, never the password.
  */
 
 import { Buffer } from "node:buffer";
@@ -29,4 +32,12 @@ export async function ensureInitialAdmin(accounts: Accounts): Promise<InitialAdm
   await Deno.writeTextFile(file, password + "\n", { mode: 0o600 });
   await Deno.chmod(file, 0o600);
   return { password, file };
+}
+
+/** The line printed on first start: the password itself only for a terminal. */
+export function initialAdminNotice(admin: InitialAdmin, terminal: boolean): string {
+  if (terminal) {
+    return `Created administrator "${INITIAL_ADMIN}" with password ${admin.password} (also in ${admin.file})`;
+  }
+  return `Created administrator "${INITIAL_ADMIN}"; its password is in ${admin.file} (readable only by this user)`;
 }

@@ -7,9 +7,10 @@
 import { resolve } from "node:path";
 import { Accounts } from "../core/accounts.ts";
 import type { ServerConfig } from "../core/config.ts";
-import { ensureInitialAdmin } from "./initial_admin.ts";
+import { ensureInitialAdmin, initialAdminNotice } from "./initial_admin.ts";
 import { answerScryptRequests } from "../core/auth/scrypt_channel.ts";
 import { Logger } from "../core/log.ts";
+import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "../core/tls/tls.ts";
 import { recoverReservations, removeStalePartials } from "../core/transfer/mod.ts";
 import { measureUnmeasured } from "../core/usage.ts";
@@ -50,9 +51,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
     const admin = await ensureInitialAdmin(accounts);
     if (admin) {
-      console.log(
-        `Created administrator "admin" with password ${admin.password} (also in ${admin.file})`,
-      );
+      console.log(initialAdminNotice(admin, Deno.stdout.isTerminal()));
       log.info("initial admin created", { user: "admin" });
     }
   } finally {
@@ -187,6 +186,8 @@ async function startWorkers(
   let port = config.port;
   let plainPort = tls === null ? null : config.plainPort;
   let ftpPort = config.ftpPort;
+  // One table of passive ports for all threads, so the caps hold across them.
+  const passiveLeases = PassiveLeases.createBuffer();
   try {
     for (let index = 0; index < count; index++) {
       const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
@@ -203,6 +204,7 @@ async function startWorkers(
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
         hashing: channel.port2,
+        passiveLeases,
       }));
       // Once listening, a thread that stops (a crash, or its accept loop failing) stops the
       // server: better a clean exit a supervisor restarts than a port that silently stalls.

@@ -14,6 +14,7 @@ import { FileService } from "../core/files.ts";
 import type { Services } from "../core/services.ts";
 import { useScryptBackend } from "../core/auth/password.ts";
 import { ScryptClient } from "../core/auth/scrypt_channel.ts";
+import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { runSession, type SessionConn } from "../fronts/native/session.ts";
 import { describeTlsListenError, plaintextRefusal } from "../core/tls/tls.ts";
 import { transferStores } from "../core/transfer/mod.ts";
@@ -33,6 +34,8 @@ export interface WorkerStart {
   tls: { cert: string; key: string } | null;
   /** Where to send password hashes: the main thread answers (`scrypt_channel.ts`). */
   hashing: MessagePort;
+  /** The passive FTP ports held, shared by every thread (`passive_leases.ts`). */
+  passiveLeases: SharedArrayBuffer;
 }
 
 /** Sent back by a worker. */
@@ -54,7 +57,7 @@ scope.onmessage = (event) => {
 };
 
 async function start(
-  { config, port, plainPort, ftpPort, reusePort, tls, hashing }: WorkerStart,
+  { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases }: WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
   useScryptBackend(new ScryptClient(hashing).derive);
@@ -83,14 +86,15 @@ async function start(
     transfers,
     files: new FileService(transfers),
   };
-  const ftp = ftpPort === null
-    ? null
-    : await listenFtp({ ...services, tls: ftpTls }, { hostname, port: ftpPort, reusePort })
-      .catch((error) => {
-        listener.close();
-        plain?.close();
-        throw error;
-      });
+  const ftp = ftpPort === null ? null : await listenFtp(
+    { ...services, tls: ftpTls, passiveLeases: new PassiveLeases(passiveLeases) },
+    { hostname, port: ftpPort, reusePort },
+  )
+    .catch((error) => {
+      listener.close();
+      plain?.close();
+      throw error;
+    });
   scope.postMessage({
     type: "listening",
     port: listener.addr.port,

@@ -34,6 +34,11 @@ export interface ServerConfig {
   tlsKey: string | null;
   /** With TLS on, the plaintext listener (if any) refuses every session. */
   requireTls: boolean;
+  /**
+   * With TLS on, FTP data commands need PROT P (data connections in TLS);
+   * "auto" follows {@linkcode ServerConfig.requireTls}. See {@linkcode protRequired}.
+   */
+  requireProtP: boolean | "auto";
   /** Extra plaintext port when TLS is on; null: none. */
   plainPort: number | null;
   /** Largest request header accepted, in bytes (at most the protocol's hard cap). */
@@ -42,6 +47,12 @@ export interface ServerConfig {
   headerTimeout: number;
   /** Seconds one read or write of a transfer may make no progress before the session is closed. */
   transferTimeout: number;
+  /** Seconds from connecting to a successful login, on both protocols. */
+  loginTimeout: number;
+  /** Bytes a second a transfer must average over {@linkcode ServerConfig.minRateWindow}; 0: off. */
+  minRate: number;
+  /** Seconds spent waiting on the client that {@linkcode ServerConfig.minRate} is measured over. */
+  minRateWindow: number;
   /** Sessions open at once, all threads and protocols together. */
   maxSessions: number;
   /** Sessions open at once from one client address. */
@@ -64,6 +75,12 @@ export interface ServerConfig {
   pasvAddress: string;
   /** Allow active-mode FTP (PORT/EPRT), only towards the client's own address. */
   activeMode: boolean;
+  /** Seconds a passive port stays open without its transfer starting. */
+  pasvAcceptTimeout: number;
+  /** Passive ports one user may hold at once, all sessions and threads together. */
+  pasvPortsPerUser: number;
+  /** Passive ports one client address may hold at once. */
+  pasvPortsPerAddress: number;
 }
 
 /** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
@@ -121,6 +138,24 @@ export function boolean(raw: string): boolean {
   if (["true", "yes", "on", "1"].includes(value)) return true;
   if (["false", "no", "off", "0"].includes(value)) return false;
   throw new RangeError("expected true or false");
+}
+
+/** `auto`, or a boolean as {@linkcode boolean} reads it. */
+function booleanOrAuto(raw: string): boolean | "auto" {
+  if (raw.toLowerCase() === "auto") return "auto";
+  try {
+    return boolean(raw);
+  } catch {
+    throw new RangeError("expected auto, true or false");
+  }
+}
+
+/**
+ * Whether FTP data connections must use TLS (PROT P) on a server with TLS:
+ * `require_prot_p`, where "auto" means the same as `require_tls`.
+ */
+export function protRequired(config: Pick<ServerConfig, "requireTls" | "requireProtP">): boolean {
+  return config.requireProtP === "auto" ? config.requireTls : config.requireProtP;
 }
 
 const DURATION_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
@@ -193,6 +228,7 @@ export const CONFIG_TABLE: ConfigTable = {
   tlsCert: { key: "tls_cert", parse: optionalPath, default: null },
   tlsKey: { key: "tls_key", parse: optionalPath, default: null },
   requireTls: { key: "require_tls", parse: boolean, default: true },
+  requireProtP: { key: "require_prot_p", parse: booleanOrAuto, default: "auto" },
   plainPort: { key: "plain_port", parse: optionalInteger(0, 65535), default: null },
   maxHeaderSize: {
     key: "max_header_size",
@@ -201,6 +237,9 @@ export const CONFIG_TABLE: ConfigTable = {
   },
   headerTimeout: { key: "header_timeout", parse: integer(1, 3600), default: 30 },
   transferTimeout: { key: "transfer_timeout", parse: integer(1, 86400), default: 120 },
+  loginTimeout: { key: "login_timeout", parse: integer(1, 3600), default: 30 },
+  minRate: { key: "min_rate", parse: size(0, 1024 ** 3), default: 1024 },
+  minRateWindow: { key: "min_rate_window", parse: integer(1, 3600), default: 60 },
   maxSessions: { key: "max_sessions", parse: integer(1, 1_000_000), default: 10_000 },
   maxSessionsPerAddress: {
     key: "max_sessions_per_address",
@@ -228,6 +267,9 @@ export const CONFIG_TABLE: ConfigTable = {
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
   activeMode: { key: "active_mode", parse: boolean, default: false },
+  pasvAcceptTimeout: { key: "pasv_accept_timeout", parse: integer(1, 3600), default: 10 },
+  pasvPortsPerUser: { key: "pasv_ports_per_user", parse: integer(1, 65535), default: 16 },
+  pasvPortsPerAddress: { key: "pasv_ports_per_address", parse: integer(1, 65535), default: 32 },
 };
 
 /** Default location of the INI file, relative to the current directory. */

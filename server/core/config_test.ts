@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parse as parseIni } from "ini";
 import { UsageError } from "../../cli/errors.ts";
-import { CONFIG_TABLE, ConfigError, defaultConfig, loadConfig } from "./config.ts";
+import { CONFIG_TABLE, ConfigError, defaultConfig, loadConfig, protRequired } from "./config.ts";
 
 const SHIPPED_INI = fileURLToPath(new URL("../../conf/server.ini", import.meta.url));
 
@@ -129,4 +129,18 @@ Deno.test("the shipped conf/server.ini names every option of CONFIG_TABLE, each 
     while (index > 0 && /^[a-z_]+ =/.test(lines[index - 1]!)) index--;
     assert.match(lines[index - 1] ?? "", /^;/, `${key} has no comment above it`);
   }
+});
+
+Deno.test("require_prot_p is auto, true or false; auto follows require_tls", async () => {
+  const cases: [string, boolean][] = [
+    ["", true],
+    ["require_tls = false\n", false],
+    ["require_prot_p = auto\nrequire_tls = false\n", false],
+    ["require_prot_p = true\nrequire_tls = false\n", true],
+    ["require_prot_p = off\n", false],
+  ];
+  for (const [ini, required] of cases) {
+    assert.equal(protRequired(await loadWith(ini)), required, ini);
+  }
+  await assertConfigError("require_prot_p = maybe\n", /"require_prot_p": expected auto, true/);
 });

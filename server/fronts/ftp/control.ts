@@ -14,6 +14,12 @@ import { plainAddress } from "../../core/net/address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
 import { admitConnection } from "../../core/net/admission.ts";
 import type { HomeStorage } from "../../storage/mod.ts";
+import { protRequired } from "../../core/config.ts";
+import {
+  isLeaseRefusal,
+  type LeaseRefusal,
+  type PassiveLease,
+} from "../../core/net/passive_leases.ts";
 import {
   closeQuietly,
   connectActive,
@@ -26,12 +32,16 @@ import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
 import { type ByteConn, SocketConn } from "./socket_conn.ts";
 import { StallGuard } from "../../core/net/stall_guard.ts";
+import { RateGuard, readCount } from "../../core/net/rate_guard.ts";
 import { TransferRecord } from "../../core/transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
 import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
 
 /** How long a client may take to complete the TLS handshake after AUTH TLS. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+/** The 521 reply to a data command without PROT P when `require_prot_p` applies. */
+export const PROT_P_REQUIRED =
+  "Data connections must be encrypted on this server: send PBSZ 0 and PROT P first";
 /** Longest piece of a command line written to the debug log. */
 const MAX_LOGGED_COMMAND = 200;
 
@@ -87,6 +97,8 @@ interface RunningTransfer {
   aborted: boolean;
   /** Set when the data connection made no progress for `transfer_timeout`. */
   stalled: boolean;
+  /** Set when the data connection moved slower than `min_rate` over `min_rate_window`. */
+  slow: boolean;
   data: DataConn | undefined;
   cancelConnect: () => void;
   done: Promise<void>;
@@ -127,6 +139,11 @@ class FtpSession implements FtpSessionState {
   #activeTarget: { hostname: string; port: number } | undefined;
   #transfer: RunningTransfer | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends a session not logged in within `login_timeout`. */
+  #loginTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The login deadline passed while a command ran: decide once it is answered. */
+  #loginOverdue = false;
+  #executing = false;
   #closed = false;
 
   constructor(conn: SocketConn, services: FtpServices, id: number) {
@@ -144,6 +161,26 @@ class FtpSession implements FtpSessionState {
         this.#close();
       },
     });
+    this.#loginTimer = setTimeout(
+      () => this.#onLoginDeadline(),
+      services.config.loginTimeout * 1000,
+    );
+  }
+
+  /** `login_timeout` passed: a session still not logged in is closed (after a PASS being checked). */
+  #onLoginDeadline(): void {
+    this.#loginTimer = undefined;
+    if (this.account || this.#closed) return;
+    if (this.#executing) {
+      this.#loginOverdue = true;
+      return;
+    }
+    this.#loginOverdue = false;
+    const seconds = this.#services.config.loginTimeout;
+    this.#services.log.info("login timeout", { peer: this.peer, seconds, protocol: "ftp" });
+    this.#send(reply(421, `Not logged in within ${seconds}s: closing connection`))
+      .catch(() => {})
+      .finally(() => this.#close());
   }
 
   get tls(): boolean {
@@ -174,7 +211,13 @@ class FtpSession implements FtpSessionState {
           await this.#send(reply(500, "Command line too long"));
           continue;
         }
-        await this.#execute(parseCommand(line.text));
+        this.#executing = true;
+        try {
+          await this.#execute(parseCommand(line.text));
+        } finally {
+          this.#executing = false;
+        }
+        if (this.#loginOverdue) this.#onLoginDeadline();
       }
     } catch (error) {
       if (!isDisconnect(error) && !this.#closed) {
@@ -213,6 +256,12 @@ class FtpSession implements FtpSessionState {
     });
     const ctx: VerbContext = { session: this, services: this.#services, verbs: VERBS };
     let answer: FtpReply | undefined;
+    if (verb?.data && this.account && !this.protectData && this.#dataMustBeProtected()) {
+      // require_prot_p: nothing goes over a data connection in clear, however it was prepared.
+      await this.dropDataChannel();
+      await this.#send(reply(521, PROT_P_REQUIRED));
+      return;
+    }
     try {
       answer = await dispatchVerb(ctx, command);
     } catch (error) {
@@ -221,6 +270,11 @@ class FtpSession implements FtpSessionState {
       if (verb?.data) await this.dropDataChannel();
     }
     if (answer) await this.#send(answer);
+  }
+
+  /** True when `require_prot_p` (resolved: "auto" follows `require_tls`) applies. */
+  #dataMustBeProtected(): boolean {
+    return this.#services.tls !== undefined && protRequired(this.#services.config);
   }
 
   #errorReply(error: unknown, verb: string): FtpReply {
@@ -251,6 +305,18 @@ class FtpSession implements FtpSessionState {
     });
   }
 
+  /** A data connection moving slower than `min_rate` over `min_rate_window`. */
+  #logSlow(direction: "sending" | "receiving"): void {
+    this.#services.log.info("transfer too slow", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      min_rate: this.#services.config.minRate,
+      seconds: this.#services.config.minRateWindow,
+      protocol: "ftp",
+    });
+  }
+
   async startTls(answer: FtpReply): Promise<void> {
     const tls = this.#services.tls;
     if (!tls) throw new Error("startTls called without TLS material");
@@ -275,7 +341,31 @@ class FtpSession implements FtpSessionState {
   async openPassive(): Promise<number> {
     await this.dropDataChannel();
     const { config, log } = this.#services;
-    this.#passive = PassiveListener.open({
+    const lease = this.#services.passiveLeases.acquire(
+      { userId: this.account?.id ?? 0, address: this.address },
+      { perUser: config.pasvPortsPerUser, perAddress: config.pasvPortsPerAddress },
+    );
+    if (isLeaseRefusal(lease)) {
+      log.warn("passive port refused", {
+        peer: this.peer,
+        user: this.account?.name,
+        reason: lease.full,
+        held: lease.count,
+      });
+      throw new DataChannelError(leaseRefusalMessage(lease, this.account?.name, this.address));
+    }
+    try {
+      this.#passive = this.#openListener(lease);
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
+    return this.#passive.port;
+  }
+
+  #openListener(lease: PassiveLease): PassiveListener {
+    const { config, log } = this.#services;
+    return PassiveListener.open({
       hostname: this.localAddress,
       ports: config.pasvPorts,
       peerAddress: this.address,
@@ -285,8 +375,22 @@ class FtpSession implements FtpSessionState {
           peer: this.peer,
           from: address,
         }),
+      onSecond: (address) =>
+        log.warn("second data connection refused", {
+          peer: this.peer,
+          user: this.account?.name,
+          from: address,
+          port: this.#passive?.port,
+        }),
+      onStopped: () => lease.release(),
+      onExpired: () =>
+        log.info("passive port expired", {
+          peer: this.peer,
+          user: this.account?.name,
+          seconds: config.pasvAcceptTimeout,
+        }),
+      timeoutMs: config.pasvAcceptTimeout * 1000,
     });
-    return this.#passive.port;
   }
 
   async setActiveTarget(hostname: string, port: number): Promise<void> {
@@ -308,6 +412,7 @@ class FtpSession implements FtpSessionState {
       bytes: 0,
       aborted: false,
       stalled: false,
+      slow: false,
       data: undefined,
       cancelConnect: source.cancel,
       done: Promise.resolve(),
@@ -374,6 +479,16 @@ class FtpSession implements FtpSessionState {
         if (transfer.data) closeQuietly(transfer.data);
       },
     });
+    // ... and all of them together must average min_rate over min_rate_window.
+    const rate = new RateGuard({
+      minRate: this.#services.config.minRate,
+      windowMs: this.#services.config.minRateWindow * 1000,
+      onSlow: () => {
+        transfer.slow = true;
+        this.#logSlow(direction);
+        if (transfer.data) closeQuietly(transfer.data);
+      },
+    });
     try {
       await this.#send(reply(150, job.opening));
       transfer.data = await source.connect();
@@ -382,9 +497,9 @@ class FtpSession implements FtpSessionState {
       const watched: ByteConn = {
         read: (buffer) => {
           direction = "receiving";
-          return guard.watch(data.read(buffer));
+          return guard.watch(rate.measure(data.read(buffer), readCount));
         },
-        write: (bytes) => guard.watch(data.write(bytes)),
+        write: (bytes) => guard.watch(rate.measure(data.write(bytes), Number)),
         closeWrite: () => guard.watch(data.closeWrite()),
         close: () => data.close(),
       };
@@ -420,6 +535,13 @@ class FtpSession implements FtpSessionState {
 
   #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
     if (transfer.aborted) return reply(426, "Transfer aborted");
+    if (transfer.slow) {
+      const { minRate, minRateWindow } = this.#services.config;
+      return reply(
+        426,
+        `Transfer slower than ${minRate} bytes/s over ${minRateWindow}s: transfer aborted`,
+      );
+    }
     if (transfer.stalled) {
       return reply(
         426,
@@ -455,6 +577,7 @@ class FtpSession implements FtpSessionState {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#loginTimer);
     this.#replyGuard[Symbol.dispose]();
     const dropped = this.dropDataChannel();
     const transfer = this.#transfer;
@@ -471,6 +594,20 @@ class FtpSession implements FtpSessionState {
       });
     });
     await Promise.all([dropped, transfer?.done]);
+  }
+}
+
+/** Why PASV/EPSV got no port: which cap, and how many ports are held. */
+function leaseRefusalMessage(refusal: LeaseRefusal, user: string | undefined, address: string) {
+  switch (refusal.full) {
+    case "user":
+      return `Too many passive ports open for ${user}: ${refusal.count}, the limit; ` +
+        "finish or abort a transfer first";
+    case "address":
+      return `Too many passive ports open from ${address}: ${refusal.count}, the limit; ` +
+        "finish or abort a transfer first";
+    case "table":
+      return "No free passive port; try again later";
   }
 }
 

@@ -1,13 +1,24 @@
 /**
  * FTP data connections. Passive: a listener on a port from the configured
- * range, bound to the address the client reached, accepting one connection
- * and only from the control connection's client address (anyone else is
- * turned away: data-connection theft); it closes as soon as it has its
- * connection or its time is up. Active (PORT/EPRT, off by default): the
- * server connects, only to the client's own address. Under PROT P the data
- * connection is TLS: `Deno.listenTls` for passive ones, `node:tls` for
- * active ones. Plain passive connections are bare `Deno.Conn`s, the
- * fastest path Deno has.
+ * range, bound to the address the client reached, that hands exactly one
+ * connection to the transfer, and only one from the control connection's
+ * client address (anyone else is turned away: data-connection theft). It
+ * keeps listening until the transfer starts, so that a second connection
+ * from that address is seen: it is closed and logged, and the transfer is
+ * refused, since the first one may be a thief's (someone else on the same
+ * host, or behind the same NAT). It stops listening when the transfer
+ * starts, when `pasv_accept_timeout` passes, or when the session drops it.
+ * Active (PORT/EPRT, off by default): the server connects, only to the
+ * client's own address. Under PROT P the data connection is TLS:
+ * `Deno.listenTls` for passive ones, `node:tls` for active ones. Plain
+ * passive connections are bare `Deno.Conn`s, the fastest path Deno has.
+ *
+ * Not done, because Deno cannot: checking that a TLS data connection
+ * resumes the control connection's TLS session (vsftpd's
+ * `require_ssl_reuse`). `Deno.listenTls` reports nothing about resumption,
+ * and `node:tls` only says whether *some* session of this process was
+ * resumed, never which one, so a thief resuming their own session would
+ * pass (see docs/ftp.md).
  */
 
 import { connect as netConnect } from "node:net";
@@ -26,7 +37,7 @@ export interface TlsMaterial {
   context: SecureContext;
 }
 
-/** How long a passive listener waits for its connection, and an active connect may take. */
+/** How long an active connect, or a TLS handshake on a data connection, may take. */
 export const DATA_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Why no data connection could be had; the message is safe to send. */
@@ -49,8 +60,14 @@ export interface PassiveOptions {
   tls?: TlsMaterial | undefined;
   /** Told about each refused connection from another address. */
   onForeign?: (address: string) => void;
-  /** Overrides {@linkcode DATA_CONNECT_TIMEOUT_MS}. */
-  timeoutMs?: number;
+  /** Told about each refused connection from the client's address after the first one. */
+  onSecond?: (address: string) => void;
+  /** Called once when the port is no longer listened on (taken, timed out or closed). */
+  onStopped?: () => void;
+  /** Called when `timeoutMs` passed before the transfer started, once the port is free again. */
+  onExpired?: () => void;
+  /** How long the port stays open without its transfer starting (`pasv_accept_timeout`). */
+  timeoutMs: number;
 }
 
 type Listener = Deno.Listener<Deno.Conn, Deno.NetAddr> | Deno.TlsListener;
@@ -60,24 +77,37 @@ export class PassiveListener {
   readonly port: number;
   readonly tls: boolean;
   readonly #listener: Listener;
+  readonly #options: PassiveOptions;
+  /** The first connection from the client's address. */
   readonly #connection: Promise<Deno.Conn>;
+  #resolveConnection: (conn: Deno.Conn) => void = () => {};
+  #rejectConnection: (error: Error) => void = () => {};
   /** Settles once the listening socket is released (its pending accept has ended). */
   readonly #released: Promise<unknown>;
   readonly #timer: ReturnType<typeof setTimeout>;
+  #first: Deno.Conn | undefined;
+  /** A second connection came from the client's address before the transfer started. */
+  #contested = false;
+  #listening = true;
   #closed = false;
   #taken = false;
 
   private constructor(listener: Listener, options: PassiveOptions) {
     this.#listener = listener;
+    this.#options = options;
     this.port = (listener.addr as Deno.NetAddr).port;
     this.tls = options.tls !== undefined;
-    this.#timer = setTimeout(
-      () => this.#stopListening(),
-      options.timeoutMs ?? DATA_CONNECT_TIMEOUT_MS,
-    );
-    this.#connection = this.#acceptFrom(options.peerAddress, options.onForeign);
+    this.#connection = new Promise((resolve, reject) => {
+      this.#resolveConnection = resolve;
+      this.#rejectConnection = reject;
+    });
     // A connection nobody asks for is closed by close(); its rejection is not an error.
-    this.#released = this.#connection.catch(() => {});
+    this.#connection.catch(() => {});
+    this.#timer = setTimeout(() => {
+      this.#stopListening();
+      this.#released.then(() => options.onExpired?.());
+    }, options.timeoutMs);
+    this.#released = this.#acceptLoop();
   }
 
   /**
@@ -98,9 +128,11 @@ export class PassiveListener {
   }
 
   /**
-   * The accepted connection (TLS handshake done under PROT P). Can be taken once.
+   * The accepted connection (TLS handshake done under PROT P). Can be taken
+   * once; the port is no longer listened on afterwards.
    *
-   * @throws {DataChannelError} when no connection came in time or the handshake failed
+   * @throws {DataChannelError} when no connection came in time, a second one
+   * came from the client's address, or the handshake failed
    */
   async take(): Promise<DataConn> {
     if (this.#taken) throw new DataChannelError("Data connection already used; send PASV again");
@@ -109,7 +141,16 @@ export class PassiveListener {
     try {
       conn = await this.#connection;
     } catch {
-      throw new DataChannelError("No data connection came in time; send PASV again");
+      const seconds = Math.round(this.#options.timeoutMs / 1000);
+      throw new DataChannelError(`No data connection came within ${seconds}s; send PASV again`);
+    }
+    this.#stopListening();
+    if (this.#contested) {
+      closeQuietly(conn);
+      throw new DataChannelError(
+        "Two data connections came from your address (another program may be trying to take " +
+          "your data): none is used; send PASV again",
+      );
     }
     if ("handshake" in conn) await handshake(conn as Deno.TlsConn);
     return conn;
@@ -124,35 +165,48 @@ export class PassiveListener {
     if (!this.#closed) {
       this.#closed = true;
       this.#stopListening();
-      if (!this.#taken) this.#connection.then((conn) => closeQuietly(conn), () => {});
+      if (!this.#taken && this.#first) closeQuietly(this.#first);
     }
     return this.#released.then(() => {});
   }
 
-  async #acceptFrom(peer: string, onForeign?: (address: string) => void): Promise<Deno.Conn> {
+  async #acceptLoop(): Promise<void> {
+    const peer = plainAddress(this.#options.peerAddress);
     try {
       while (true) {
         const conn = await this.#listener.accept();
         const address = plainAddress((conn.remoteAddr as Deno.NetAddr).hostname);
-        if (address === plainAddress(peer)) {
+        if (address !== peer) {
+          closeQuietly(conn);
+          this.#options.onForeign?.(address);
+        } else if (this.#first === undefined) {
           if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-          return conn;
+          this.#first = conn;
+          this.#resolveConnection(conn);
+        } else {
+          closeQuietly(conn);
+          this.#contested = true;
+          this.#options.onSecond?.(address);
         }
-        closeQuietly(conn);
-        onForeign?.(address);
       }
+    } catch {
+      // The listener was closed.
     } finally {
       this.#stopListening();
     }
   }
 
   #stopListening(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
     clearTimeout(this.#timer);
     try {
       this.#listener.close();
     } catch {
       // Already closed.
     }
+    if (this.#first === undefined) this.#rejectConnection(new DataChannelError("No connection"));
+    this.#options.onStopped?.();
   }
 }
 

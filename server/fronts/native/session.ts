@@ -16,7 +16,8 @@ import { closeGracefully } from "../../core/net/linger.ts";
 import { dispatch, lookupOperation } from "./ops/mod.ts";
 import type { Services } from "../../core/services.ts";
 import type { OpContext, Reply, SessionState } from "./ops/operation.ts";
-import { guardSink, StallGuard } from "../../core/net/stall_guard.ts";
+import { StallGuard } from "../../core/net/stall_guard.ts";
+import { RateGuard, readCount } from "../../core/net/rate_guard.ts";
 import type { Upload } from "../../core/transfer/mod.ts";
 import type { HomeStorage } from "../../storage/mod.ts";
 
@@ -155,6 +156,14 @@ class Session implements SessionState {
   #sink: ByteSink;
   #readGuard: StallGuard;
   #writeGuard: StallGuard;
+  /** Body reads and writes must average `min_rate` over `min_rate_window`. */
+  #readRate: RateGuard;
+  #writeRate: RateGuard;
+  /** Ends a session not logged in within `login_timeout`. */
+  #loginTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The login deadline passed while a request was being handled: decide once it is answered. */
+  #loginOverdue = false;
+  #handling = false;
   /** Bounds the wait for a request's first byte (`idle_timeout`). */
   #idleGuard: StallGuard;
   /** Bounds the rest of a request header once its first byte came (`header_timeout`). */
@@ -174,7 +183,19 @@ class Session implements SessionState {
     const timeoutMs = services.config.transferTimeout * 1000;
     this.#readGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("receiving") });
     this.#writeGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("sending") });
-    this.#sink = guardSink(conn, this.#writeGuard);
+    const rate = {
+      minRate: services.config.minRate,
+      windowMs: services.config.minRateWindow * 1000,
+    };
+    this.#readRate = new RateGuard({ ...rate, onSlow: () => this.#onSlow("receiving") });
+    this.#writeRate = new RateGuard({ ...rate, onSlow: () => this.#onSlow("sending") });
+    this.#sink = {
+      write: (data) => this.#writeGuard.watch(this.#writeRate.measure(conn.write(data), Number)),
+    };
+    this.#loginTimer = setTimeout(
+      () => this.#onLoginDeadline(),
+      services.config.loginTimeout * 1000,
+    );
     this.#idleGuard = new StallGuard({
       timeoutMs: services.config.idleTimeout * 1000,
       onStall: () => this.#onIdle(),
@@ -204,8 +225,15 @@ class Session implements SessionState {
       while (!this.closeAfterReply) {
         const request = await this.#nextRequest();
         if (request === null) break;
-        const response = await this.#handle(request);
+        this.#handling = true;
+        let response: FrameHeader | null;
+        try {
+          response = await this.#handle(request);
+        } finally {
+          this.#handling = false;
+        }
         if (response) await this.#send(response);
+        if (this.#loginOverdue) this.#onLoginDeadline();
       }
       if (this.closeAfterReply && !this.#closed) {
         await this.#linger();
@@ -337,7 +365,7 @@ class Session implements SessionState {
     return {
       read: (buffer) =>
         this.#reader.bodyRemaining > 0
-          ? this.#readGuard.watch(this.#conn.read(buffer))
+          ? this.#readGuard.watch(this.#readRate.measure(this.#conn.read(buffer), readCount))
           : this.#conn.read(buffer),
     };
   }
@@ -357,6 +385,36 @@ class Session implements SessionState {
     } else {
       this.#close();
     }
+  }
+
+  /** A transfer moved, but slower than `min_rate` over `min_rate_window`. */
+  #onSlow(direction: "sending" | "receiving"): void {
+    const { minRate, minRateWindow } = this.#services.config;
+    this.#services.log.info("transfer too slow", {
+      peer: this.peer,
+      user: this.account?.name,
+      direction,
+      min_rate: minRate,
+      seconds: minRateWindow,
+    });
+    const message =
+      `Transfer slower than ${minRate} bytes/s over ${minRateWindow}s: closing connection`;
+    if (direction === "receiving") this.#sendAndClose(408, message);
+    else this.#close();
+  }
+
+  /** `login_timeout` passed: a session still not logged in is closed (after a login being checked). */
+  #onLoginDeadline(): void {
+    this.#loginTimer = undefined;
+    if (this.account || this.#closed) return;
+    if (this.#handling) {
+      this.#loginOverdue = true;
+      return;
+    }
+    this.#loginOverdue = false;
+    const seconds = this.#services.config.loginTimeout;
+    this.#services.log.info("login timeout", { peer: this.peer, seconds });
+    this.#sendAndClose(408, `Not logged in within ${seconds}s: closing connection`);
   }
 
   /** A broken frame or a dead socket: say why if the socket still works, then close. */
@@ -426,6 +484,7 @@ class Session implements SessionState {
       this.#services.log.error("upload abort failed", { peer: this.peer, detail: String(error) });
     });
     this.#release();
+    clearTimeout(this.#loginTimer);
     this.#idleGuard[Symbol.dispose]();
     this.#headerGuard[Symbol.dispose]();
     this.#readGuard[Symbol.dispose]();

@@ -1,3 +1,4 @@
+import { protRequired } from "../../../core/config.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -8,13 +9,16 @@ export const prot = defineVerb({
   auth: "none",
   arg: "required",
   feat: ({ services }) => services.tls ? ["PROT"] : [],
-  handler({ session }, level) {
+  handler({ session, services }, level) {
     if (!session.tls) return Promise.resolve(reply(503, "PROT needs AUTH TLS first"));
     switch (level.trim().toUpperCase()) {
       case "P":
         session.protectData = true;
         return Promise.resolve(reply(200, "Data connections will use TLS"));
       case "C":
+        if (protRequired(services.config)) {
+          return Promise.resolve(reply(534, "Data connections must be encrypted here: use PROT P"));
+        }
         session.protectData = false;
         return Promise.resolve(reply(200, "Data connections will be in clear text"));
       case "S":

@@ -10,6 +10,7 @@ import type { Account } from "../../../core/accounts.ts";
 import type { Services } from "../../../core/services.ts";
 import type { TransferSubject } from "../../../core/transfer/mod.ts";
 import { signedIn, type UserSession } from "../../../core/session.ts";
+import type { PassiveLeases } from "../../../core/net/passive_leases.ts";
 import type { DataConn, TlsMaterial } from "../data_channel.ts";
 import type { FtpReply } from "../replies.ts";
 
@@ -23,6 +24,8 @@ export type VerbArgument = "none" | "optional" | "required";
 export interface FtpServices extends Services {
   /** Set when `tls_cert` and `tls_key` are configured. */
   tls: TlsMaterial | undefined;
+  /** Passive ports held by every session of every thread, for the per-user and per-address caps. */
+  passiveLeases: PassiveLeases;
 }
 
 /** A transfer a verb hands to the session, which runs it over the data connection. */
