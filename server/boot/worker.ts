@@ -17,6 +17,7 @@ import { runSession, type SessionConn } from "../fronts/native/session.ts";
 import { SessionRegistry } from "../store/sqlite/session_registry.ts";
 import { describeTlsListenError, plaintextRefusal } from "../core/tls/tls.ts";
 import { transferStores } from "../core/transfer/mod.ts";
+import { useHomeLockTable } from "../storage/local/home_lock.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -33,6 +34,8 @@ export interface WorkerStart {
   tls: { cert: string; key: string } | null;
   /** Where to send password hashes: the main thread answers (`scrypt_channel.ts`). */
   hashing: MessagePort;
+  /** The home locks all threads share (`home_lock.ts`). */
+  homeLocks: SharedArrayBuffer;
 }
 
 /** Sent back by a worker. */
@@ -54,9 +57,10 @@ scope.onmessage = (event) => {
 };
 
 async function start(
-  { config, port, plainPort, ftpPort, reusePort, tls, hashing }: WorkerStart,
+  { config, port, plainPort, ftpPort, reusePort, tls, hashing, homeLocks }: WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
+  useHomeLockTable(homeLocks);
   useScryptBackend(new ScryptClient(hashing).derive);
   // A bug in one session must not end every session of this thread: log it loudly, go on.
   globalThis.addEventListener("unhandledrejection", (event) => {

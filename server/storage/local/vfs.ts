@@ -6,6 +6,13 @@
  * by resolving symlinks on both the home and the target (or, for a name that
  * does not exist yet, its nearest existing parent) and comparing with a
  * trailing separator. Errors name virtual paths only, never real ones.
+ *
+ * Checking and using a path are two steps, so every public method that does
+ * both holds the home's lock (`home_lock.ts`), shared by all server threads:
+ * exclusively for changes of the namespace (renames, removals), shared for
+ * the rest, from before the check until after the use. A path checked under
+ * the lock cannot be redirected by another session before it is used.
+ * Creations are also checked where they landed, and undone if outside.
  */
 
 import { join } from "node:path";
@@ -13,6 +20,7 @@ import { setImmediate } from "node:timers";
 import type { Entry, EntryType } from "../../../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../protocol/limits.ts";
 import { fromFsError, OperationError } from "../../core/errors.ts";
+import { type HomeLock, homeLock } from "./home_lock.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /**
@@ -133,9 +141,11 @@ export class Vfs {
   readonly #root: string;
   readonly #maxPathBytes: number;
   readonly #maxListEntries: number;
+  readonly #lock: HomeLock;
 
   private constructor(root: string, limits: VfsLimits) {
     this.#root = root;
+    this.#lock = homeLock(root);
     this.#maxPathBytes = Math.min(limits.maxPathBytes ?? MAX_PATH_BYTES, MAX_PATH_BYTES);
     this.#maxListEntries = Math.min(limits.maxListEntries ?? MAX_LIST_ENTRIES, MAX_LIST_ENTRIES);
   }
@@ -153,7 +163,8 @@ export class Vfs {
   /**
    * Maps a normalized virtual path to a real path, following symlinks, and
    * refuses any that lands outside the home. A name that does not exist yet
-   * is checked through its nearest existing parent.
+   * is checked through its nearest existing parent. Takes no lock: a caller
+   * that acts on the result holds the home's lock around both.
    */
   async resolve(virtualPath: string): Promise<string> {
     const joined = this.#realJoin(virtualPath);
@@ -189,12 +200,12 @@ export class Vfs {
 
   /** Describes one path. */
   stat(virtualPath: string): Promise<Entry> {
-    return this.#describe(virtualPath, "stat");
+    return this.#lock.shared(() => this.#describe(virtualPath, "stat"));
   }
 
   /** Throws unless the path is an existing directory (errors say "Cannot enter"). */
   async requireDirectory(virtualPath: string): Promise<void> {
-    const entry = await this.#describe(virtualPath, "enter");
+    const entry = await this.#lock.shared(() => this.#describe(virtualPath, "enter"));
     if (entry.type !== "dir") {
       throw new OperationError("not_a_directory", `Cannot enter "${virtualPath}": not a directory`);
     }
@@ -215,7 +226,11 @@ export class Vfs {
    * leading outside the home is shown as a `link` and nothing about its
    * target is revealed.
    */
-  async list(virtualPath: string): Promise<Entry[]> {
+  list(virtualPath: string): Promise<Entry[]> {
+    return this.#lock.shared(() => this.#list(virtualPath));
+  }
+
+  async #list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
     const joined = this.#realJoin(virtualPath);
     const names: string[] = [];
@@ -250,27 +265,58 @@ export class Vfs {
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Creates a directory. */
+  /**
+   * Creates a directory; with `parents`, each missing one on the path, one
+   * at a time from the top, so each is checked where it landed.
+   */
   async mkdir(virtualPath: string, options: MkdirOptions = {}): Promise<void> {
     if (virtualPath === "/") {
       if (options.parents) return;
       throw new OperationError("exists", `Cannot create "/": already exists`);
     }
-    const real = await this.resolve(virtualPath);
-    try {
-      await Deno.mkdir(real, { recursive: options.parents ?? false });
-    } catch (error) {
-      throw fromFsError(error, "create", virtualPath);
-    }
+    await this.#lock.shared(async () => {
+      if (!options.parents) return await this.#createDirectory(virtualPath, virtualPath, false);
+      const names = virtualPath.slice(1).split("/");
+      for (let depth = 1; depth <= names.length; depth++) {
+        await this.#createDirectory(`/${names.slice(0, depth).join("/")}`, virtualPath, true);
+      }
+    });
   }
 
+  /**
+   * Creates one directory of `asked` (the path the client asked for), and
+   * undoes it if it landed outside the home. With `existingOk` (`mkdir -p`)
+   * a directory already there is fine.
+   */
+  async #createDirectory(virtualPath: string, asked: string, existingOk: boolean): Promise<void> {
+    const real = await this.resolve(virtualPath);
+    try {
+      await Deno.mkdir(real);
+    } catch (error) {
+      if (existingOk && error instanceof Deno.errors.AlreadyExists) {
+        // `real` is resolved: a symlink there leads to a directory inside, or was refused.
+        if ((await Deno.stat(real).catch(() => null))?.isDirectory) return;
+        if (virtualPath === asked) throw fromFsError(error, "create", asked);
+        throw new OperationError(
+          "not_a_directory",
+          `Cannot create "${asked}": "${virtualPath}" is not a directory`,
+        );
+      }
+      throw fromFsError(error, "create", asked);
+    }
+    await this.#landedInside(real, asked, (landed) => Deno.remove(landed));
+  }
   /**
    * Opens an existing regular file for reading (at any offset), with its
    * current info. If the path names another file by the time the open is
    * checked, the open is tried again: a file replaced by an upload at that
    * moment is no attack, and the new version is opened.
    */
-  async openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+  openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+    return this.#lock.shared(() => this.#openFile(virtualPath));
+  }
+
+  async #openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
     for (let attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
       const opened = await this.#openChecked(virtualPath);
       if (opened) return opened;
@@ -312,7 +358,11 @@ export class Vfs {
   }
 
   /** The file or directory at a path, following symlinks inside the home; null if missing. */
-  async statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
+  statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
+    return this.#lock.shared(() => this.#statOrNull(virtualPath));
+  }
+
+  async #statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
     const real = await this.resolve(virtualPath);
     try {
       return await statResolved(this.#realJoin(virtualPath), real);
@@ -371,8 +421,12 @@ export class Vfs {
    * to it). Copied from the file {@linkcode Vfs.openFile} opened and checked,
    * not by path: a path may lead elsewhere by the time it is copied.
    */
-  async copyToPartial(virtualPath: string, name: string): Promise<void> {
-    const { file } = await this.openFile(virtualPath);
+  copyToPartial(virtualPath: string, name: string): Promise<void> {
+    return this.#lock.shared(() => this.#copyToPartial(virtualPath, name));
+  }
+
+  async #copyToPartial(virtualPath: string, name: string): Promise<void> {
+    const { file } = await this.#openFile(virtualPath);
     let partial: Deno.FsFile;
     try {
       partial = await Deno.open(await this.partialFile(name), {
@@ -399,17 +453,27 @@ export class Vfs {
    */
   async commitPartial(name: string, virtualPath: string): Promise<{ replaced: number }> {
     if (virtualPath === "/") throw new OperationError("is_a_directory", `Cannot write "/"`);
-    const real = await this.resolve(virtualPath);
-    const existing = await Deno.lstat(real).catch(() => null);
-    if (existing?.isDirectory) {
-      throw new OperationError("is_a_directory", `Cannot write "${virtualPath}": is a directory`);
-    }
-    try {
-      await Deno.rename(await this.partialFile(name), real);
-    } catch (error) {
-      throw fromFsError(error, "write", virtualPath);
-    }
-    return { replaced: existing?.isFile ? existing.size : 0 };
+    const partial = await this.partialFile(name);
+    return await this.#lock.shared(async () => {
+      const real = await this.resolve(virtualPath);
+      const existing = await Deno.lstat(real).catch(() => null);
+      if (existing?.isDirectory) {
+        throw new OperationError("is_a_directory", `Cannot write "${virtualPath}": is a directory`);
+      }
+      try {
+        await Deno.rename(partial, real);
+      } catch (error) {
+        throw fromFsError(error, "write", virtualPath);
+      }
+      // Undone by taking it back as the partial: the upload can be committed again.
+      await this.#landedInside(
+        real,
+        virtualPath,
+        (landed) => Deno.rename(landed, partial),
+        "write",
+      );
+      return { replaced: existing?.isFile ? existing.size : 0 };
+    });
   }
 
   /** Removes a file or symlink (never a directory); returns the bytes of content freed. */
@@ -417,6 +481,10 @@ export class Vfs {
     if (virtualPath === "/") {
       throw new OperationError("is_a_directory", `Cannot remove "/": it is your home`);
     }
+    return await this.#lock.exclusive(() => this.#removeFile(virtualPath));
+  }
+
+  async #removeFile(virtualPath: string): Promise<number> {
     const real = await this.resolveEntry(virtualPath);
     try {
       const info = await Deno.lstat(real);
@@ -434,7 +502,11 @@ export class Vfs {
   }
 
   /** Throws unless something (a symlink counts) exists at the path. */
-  async requireEntry(virtualPath: string): Promise<void> {
+  requireEntry(virtualPath: string): Promise<void> {
+    return this.#lock.shared(() => this.#requireEntry(virtualPath));
+  }
+
+  async #requireEntry(virtualPath: string): Promise<void> {
     const real = await this.resolveEntry(virtualPath);
     try {
       await Deno.lstat(real);
@@ -454,6 +526,10 @@ export class Vfs {
     if (virtualPath === "/") {
       throw new OperationError("forbidden", `Cannot remove "/": it is your home`);
     }
+    return await this.#lock.exclusive(() => this.#removeDirectory(virtualPath, options));
+  }
+
+  async #removeDirectory(virtualPath: string, options: { recursive?: boolean }): Promise<number> {
     const real = await this.resolveEntry(virtualPath);
     try {
       const info = await Deno.lstat(real);
@@ -478,6 +554,10 @@ export class Vfs {
    */
   async rename(from: string, to: string): Promise<{ to: string; replaced: number }> {
     if (from === "/") throw new OperationError("forbidden", `Cannot move "/": it is your home`);
+    return await this.#lock.exclusive(() => this.#rename(from, to));
+  }
+
+  async #rename(from: string, to: string): Promise<{ to: string; replaced: number }> {
     const source = await this.resolveEntry(from);
     try {
       await Deno.lstat(source);
@@ -485,7 +565,7 @@ export class Vfs {
       throw fromFsError(error, "move", from);
     }
     let target = to;
-    if ((await this.statOrNull(to))?.isDirectory) {
+    if ((await this.#statOrNull(to))?.isDirectory) {
       target = to === "/" ? `/${baseName(from)}` : `${to}/${baseName(from)}`;
     }
     if (target === from) return { to: target, replaced: 0 };
@@ -593,6 +673,28 @@ export class Vfs {
 
   #realJoin(virtualPath: string): string {
     return virtualPath === "/" ? this.#root : this.#root + virtualPath;
+  }
+
+  /**
+   * Checks where something just created at `real` landed: if a symlink
+   * leading out was swapped onto its path meanwhile (the home's lock keeps
+   * the server's own sessions from doing so; this is the second line), the
+   * creation is undone and refused.
+   */
+  async #landedInside(
+    real: string,
+    virtualPath: string,
+    undo: (landed: string) => Promise<void>,
+    action = "create",
+  ): Promise<void> {
+    const landed = await Deno.realPath(real).catch(() => null);
+    if (landed !== null && this.#isInside(landed)) return;
+    if (landed !== null) await undo(landed).catch(() => {});
+    throw new OperationError("forbidden", `Cannot ${action} "${virtualPath}": outside your home`);
+  }
+
+  #isInside(real: string): boolean {
+    return real === this.#root || real.startsWith(this.#root + "/");
   }
 
   #insideOrThrow(real: string, virtualPath: string): string {
