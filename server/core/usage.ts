@@ -4,8 +4,8 @@
  * the incrementally tracked figure (`users.used_bytes`) with it (`ftpx du`).
  */
 
-import { join } from "node:path";
 import type { AccountStore } from "./accounts.ts";
+import { walkFiles } from "../storage/local/deep_tree.ts";
 
 /** What a walk of a home found. */
 export interface TreeSize {
@@ -17,36 +17,16 @@ export interface TreeSize {
 /**
  * Adds up the apparent size of every regular file under `root`, without
  * following symlinks (a link out of the home must not count what it points
- * to). Entries that vanish during the walk are skipped; a missing root is
- * empty.
+ * to), at any depth, even beyond what one path can name (`deep_tree.ts`).
+ * Entries that vanish during the walk are skipped; a missing root is empty.
  */
 export async function measureTree(root: string): Promise<TreeSize> {
   const size: TreeSize = { bytes: 0, files: 0 };
-  const pending = [root];
-  while (pending.length > 0) {
-    const dir = pending.pop()!;
-    try {
-      for await (const entry of Deno.readDir(dir)) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory) pending.push(path);
-        else if (entry.isFile) await addFile(size, path);
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-  return size;
-}
-
-async function addFile(size: TreeSize, path: string): Promise<void> {
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isFile) return;
+  await walkFiles(root, (info) => {
     size.bytes += info.size;
     size.files++;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
+  });
+  return size;
 }
 
 /** An account whose used space was measured at start because it had never been. */

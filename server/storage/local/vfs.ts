@@ -20,6 +20,7 @@ import { setImmediate } from "node:timers";
 import type { Entry, EntryType } from "../../../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../protocol/limits.ts";
 import { fromFsError, OperationError } from "../../core/errors.ts";
+import { hasPathLongerThan, removeLeftovers, removeTree } from "./deep_tree.ts";
 import { type HomeLock, homeLock } from "./home_lock.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
@@ -34,6 +35,8 @@ export const RESERVED_PREFIX = ".ftpx-";
 
 /** Hidden directory in each home holding partial uploads (named by {@linkcode Vfs.partialFile}). */
 export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
+/** Hidden directory in each home where `rmdir -r` moves directories too deep to name (`deep_tree.ts`). */
+const REMOVING_DIR = `${RESERVED_PREFIX}removing`;
 const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
 /** Longest a listing holds the event loop with synchronous stats before yielding. */
 const SYNC_SLICE_MS = 4;
@@ -539,9 +542,14 @@ export class Vfs {
           `Cannot remove "${virtualPath}": not a directory (use rm)`,
         );
       }
-      const freed = options.recursive ? await treeBytes(real) : 0;
-      await Deno.remove(real, { recursive: options.recursive ?? false });
-      return freed;
+      if (!options.recursive) {
+        await Deno.remove(real);
+        return 0;
+      }
+      const staging = join(this.#root, REMOVING_DIR);
+      // What a removal the server was stopped in left behind goes first (and was charged).
+      const left = await removeLeftovers(staging);
+      return left + await removeTree(real, staging);
     } catch (error) {
       throw fromFsError(error, "remove", virtualPath);
     }
@@ -573,6 +581,7 @@ export class Vfs {
       throw new OperationError("bad_request", `Cannot move "${from}" into itself`);
     }
     const destination = await this.resolveEntry(target);
+    await this.#refuseTooDeep(source, from, target);
     const existing = await Deno.lstat(destination).catch(() => null);
     try {
       await Deno.rename(source, destination);
@@ -671,6 +680,24 @@ export class Vfs {
     return there.dev === opened.dev && there.ino === opened.ino;
   }
 
+  /**
+   * Refuses to move a directory where the paths inside it would outgrow the
+   * path limit: the user could not name them, and the tree could grow past
+   * what one system call can name (PATH_MAX). A move up or across never
+   * lengthens them, so only a move deeper reads the tree, no deeper than the
+   * limit allows.
+   */
+  async #refuseTooDeep(source: string, from: string, target: string): Promise<void> {
+    const gained = byteLength(target) - byteLength(from);
+    if (gained <= 0 || !(await Deno.lstat(source)).isDirectory) return;
+    const budget = this.#maxPathBytes - byteLength(target);
+    if (budget >= 0 && !await hasPathLongerThan(source, budget)) return;
+    throw new OperationError(
+      "too_large",
+      `Cannot move "${from}" to "${target}": paths inside would be longer than ${this.#maxPathBytes} bytes`,
+    );
+  }
+
   #realJoin(virtualPath: string): string {
     return virtualPath === "/" ? this.#root : this.#root + virtualPath;
   }
@@ -745,13 +772,6 @@ function toEntry(name: string, info: Deno.FileInfo): Entry {
   };
 }
 
-/** Total size of the regular files under a real directory, not following symlinks. */
-async function treeBytes(real: string): Promise<number> {
-  let total = 0;
-  for await (const item of Deno.readDir(real)) {
-    const child = join(real, item.name);
-    if (item.isDirectory) total += await treeBytes(child);
-    else if (item.isFile) total += (await Deno.lstat(child)).size;
-  }
-  return total;
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
 }
