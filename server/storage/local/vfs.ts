@@ -421,31 +421,35 @@ export class Vfs {
 
   /**
    * Starts a partial upload as a copy of the file at `virtualPath` (to append
-   * to it). Copied from the file {@linkcode Vfs.openFile} opened and checked,
-   * not by path: a path may lead elsewhere by the time it is copied.
+   * to it). The file is checked by {@linkcode Vfs.openFile}, then copied by
+   * path with `Deno.copyFile` (`copy_file_range` on Linux: the kernel copies,
+   * nothing crosses into the process, and a copy-on-write file system such
+   * as XFS or Btrfs shares the blocks instead), all under the home's lock, so
+   * no rename can redirect the path meanwhile; an upload's commit may still
+   * replace the file, so the copy is kept only if the path still names the
+   * file checked, at the size checked.
    */
   copyToPartial(virtualPath: string, name: string): Promise<void> {
     return this.#lock.shared(() => this.#copyToPartial(virtualPath, name));
   }
 
   async #copyToPartial(virtualPath: string, name: string): Promise<void> {
-    const { file } = await this.#openFile(virtualPath);
-    let partial: Deno.FsFile;
+    const { file, info } = await this.#openFile(virtualPath);
+    file.close();
+    const partial = await this.partialFile(name);
     try {
-      partial = await Deno.open(await this.partialFile(name), {
-        write: true,
-        create: true,
-        truncate: true,
-        mode: 0o600,
-      });
+      const real = await this.resolve(virtualPath);
+      await Deno.copyFile(real, partial);
+      await Deno.chmod(partial, 0o600);
+      const [now, copy] = [await Deno.stat(real), await Deno.stat(partial)];
+      if (now.dev !== info.dev || now.ino !== info.ino || copy.size !== info.size) {
+        throw new OperationError(
+          "changed",
+          `Cannot append to "${virtualPath}": it was replaced while being copied`,
+        );
+      }
     } catch (error) {
-      file.close();
-      throw error;
-    }
-    try {
-      // Each stream closes its file when done or failed.
-      await file.readable.pipeTo(partial.writable);
-    } catch (error) {
+      await this.removePartial(name).catch(() => {});
       throw fromFsError(error, "copy", virtualPath);
     }
   }
