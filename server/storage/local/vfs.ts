@@ -22,6 +22,7 @@ import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../proto
 import { fromFsError, OperationError } from "../../core/errors.ts";
 import { hasPathLongerThan, removeLeftovers, removeTree } from "./deep_tree.ts";
 import { type HomeLock, homeLock } from "./home_lock.ts";
+import { LARGE_DIRECTORY_BYTES, LARGE_LISTING_ENTRIES, largeListings } from "./list_gate.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /**
@@ -233,9 +234,31 @@ export class Vfs {
     return this.#lock.shared(() => this.#list(virtualPath));
   }
 
+  /** Resolves and stats the directory, then lists it, waiting its turn if it is large (`list_gate.ts`). */
   async #list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
     const joined = this.#realJoin(virtualPath);
+    let info: Deno.FileInfo;
+    try {
+      // Taken before the read: a change made during it makes the next listing a stranger's.
+      info = await statResolved(joined, real);
+    } catch (error) {
+      throw fromFsError(error, "list", virtualPath);
+    }
+    const stamp = directoryStamp(info);
+    const known = syncFs.listedEntries(joined, stamp);
+    const large = info.size >= LARGE_DIRECTORY_BYTES || (known ?? 0) >= LARGE_LISTING_ENTRIES;
+    const read = (gated: boolean) => this.#readListing(virtualPath, real, joined, stamp, gated);
+    return large ? await largeListings.run(() => read(true)) : await read(false);
+  }
+
+  async #readListing(
+    virtualPath: string,
+    real: string,
+    joined: string,
+    stamp: string,
+    gated: boolean,
+  ): Promise<Entry[]> {
     const names: string[] = [];
     let seen = 0;
     const add = (item: Deno.DirEntry) => {
@@ -249,10 +272,7 @@ export class Vfs {
       }
       names.push(item.name);
     };
-    let stamp: string;
     try {
-      // Taken before the read: a change made during it makes the next listing a stranger's.
-      stamp = directoryStamp(await statResolved(joined, real));
       // The asynchronous reader costs one round trip through the thread pool per entry.
       const known = syncFs.listedEntries(joined, stamp);
       if (known !== null && known <= SYNC_READ_DIR_MAX_ENTRIES && syncFs.isHot(joined)) {
@@ -264,7 +284,10 @@ export class Vfs {
       throw fromFsError(error, "list", virtualPath);
     }
     syncFs.listed(joined, seen, stamp);
-    const entries = await this.#describeAll(real, names);
+    // Large after all (a file system whose directory sizes tell little): wait to describe it.
+    const entries = gated || names.length < LARGE_LISTING_ENTRIES
+      ? await this.#describeAll(real, names)
+      : await largeListings.run(() => this.#describeAll(real, names));
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
