@@ -14,6 +14,7 @@ import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "../core/tls/tls.ts";
 import { recoverReservations, removeStalePartials } from "../core/transfer/mod.ts";
 import { measureUnmeasured } from "../core/usage.ts";
+import { homeLockBuffer } from "../storage/local/home_lock.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -205,6 +206,8 @@ async function startWorkers(
         tls: tls && { cert: tls.cert, key: tls.key },
         hashing: channel.port2,
         passiveLeases,
+        // One table of home locks for every thread (and this one): see home_lock.ts.
+        homeLocks: homeLockBuffer(),
       }));
       // Once listening, a thread that stops (a crash, or its accept loop failing) stops the
       // server: better a clean exit a supervisor restarts than a port that silently stalls.

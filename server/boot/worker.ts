@@ -18,6 +18,7 @@ import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { runSession, type SessionConn } from "../fronts/native/session.ts";
 import { describeTlsListenError, plaintextRefusal } from "../core/tls/tls.ts";
 import { transferStores } from "../core/transfer/mod.ts";
+import { useHomeLockTable } from "../storage/local/home_lock.ts";
 
 /** Sent by the main thread to start a worker. */
 export interface WorkerStart {
@@ -36,6 +37,8 @@ export interface WorkerStart {
   hashing: MessagePort;
   /** The passive FTP ports held, shared by every thread (`passive_leases.ts`). */
   passiveLeases: SharedArrayBuffer;
+  /** The home locks all threads share (`home_lock.ts`). */
+  homeLocks: SharedArrayBuffer;
 }
 
 /** Sent back by a worker. */
@@ -57,9 +60,11 @@ scope.onmessage = (event) => {
 };
 
 async function start(
-  { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases }: WorkerStart,
+  { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases, homeLocks }:
+    WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
+  useHomeLockTable(homeLocks);
   useScryptBackend(new ScryptClient(hashing).derive);
   // A bug in one session must not end every session of this thread: log it loudly, go on.
   globalThis.addEventListener("unhandledrejection", (event) => {

@@ -57,7 +57,12 @@ export interface UploadOptions {
 export interface CommitResult {
   path: string;
   identity: FileIdentity;
-  sha256: string;
+  /**
+   * The file's sha256; null for an append of undeclared size (FTP `APPE`)
+   * onto a copy of the stored file, whose hash would cost reading the whole
+   * file again (it is computed on demand, by a checksum request).
+   */
+  sha256: string | null;
 }
 
 /** Options for {@linkcode Upload.receive}. */
@@ -135,8 +140,10 @@ export async function beginUpload(
       source: options.source ?? null,
     });
     const file = await home.openPartial(name, offset);
-    const hash = createHash("sha256");
-    if (offset > 0) await hashPrefix(file, offset, hash);
+    // An FTP append onto the stored file costs what it appends: its prefix is not hashed
+    // (nothing asks that upload for its sha256), as it was not read to be copied.
+    const hash = copied > 0 && options.size === undefined ? null : createHash("sha256");
+    if (offset > 0 && hash !== null) await hashPrefix(file, offset, hash);
     return new Upload({ stores, target, name, file, hash, reservation, size: options.size });
   } catch (error) {
     await stores.quota.settle(reservation, 0);
@@ -153,7 +160,7 @@ export class Upload {
   readonly #target: UploadTarget;
   readonly #name: string;
   readonly #file: PartialWriter;
-  readonly #hash: Hash;
+  readonly #hash: Hash | null;
   readonly #reservation: Reservation;
   readonly #size: number | undefined;
   #length: number;
@@ -166,7 +173,7 @@ export class Upload {
     target: UploadTarget;
     name: string;
     file: PartialWriter;
-    hash: Hash;
+    hash: Hash | null;
     reservation: Reservation;
     size: number | undefined;
   }) {
@@ -207,7 +214,7 @@ export class Upload {
       const step = Math.max(RESERVATION_STEP_BYTES, written - this.#reservation.reserved);
       await this.#extend(step, written - this.#reservation.reserved);
     }
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     try {
       await writeAll(this.#file, chunk);
       this.#length += chunk.length;
@@ -260,6 +267,9 @@ export class Upload {
 
   /** sha256 of the whole partial file; no more writes after this. */
   digest(): string {
+    if (this.#hash === null) {
+      throw new Error(`Upload of "${this.path}" appends to a copy: its sha256 is not computed`);
+    }
     this.#digest ??= this.#hash.digest("hex");
     return this.#digest;
   }
@@ -277,7 +287,7 @@ export class Upload {
         `Cannot finish "${this.path}": ${this.#length} of ${this.#size} bytes received`,
       );
     }
-    const sha256 = this.digest();
+    const sha256 = this.#hash === null && options.sha256 === undefined ? null : this.digest();
     if (options.sha256 !== undefined && options.sha256.toLowerCase() !== sha256) {
       await this.abort({ keep: false });
       throw new OperationError(
@@ -298,7 +308,7 @@ export class Upload {
     await this.#stores.quota.settle(this.#reservation, this.#length - this.offset - replaced);
     await this.#stores.partials.delete(userId, this.path);
     const info = await home.statOrNull(this.path);
-    if (info?.isFile) await this.#stores.hashes.set(fileVersion(info), sha256);
+    if (info?.isFile && sha256 !== null) await this.#stores.hashes.set(fileVersion(info), sha256);
     return {
       path: this.path,
       identity: info ? fileIdentity(info) : { size: this.#length, mtime: 0, tag: "" },

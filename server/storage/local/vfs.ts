@@ -6,6 +6,13 @@
  * by resolving symlinks on both the home and the target (or, for a name that
  * does not exist yet, its nearest existing parent) and comparing with a
  * trailing separator. Errors name virtual paths only, never real ones.
+ *
+ * Checking and using a path are two steps, so every public method that does
+ * both holds the home's lock (`home_lock.ts`), shared by all server threads:
+ * exclusively for changes of the namespace (renames, removals), shared for
+ * the rest, from before the check until after the use. A path checked under
+ * the lock cannot be redirected by another session before it is used.
+ * Creations are also checked where they landed, and undone if outside.
  */
 
 import { join } from "node:path";
@@ -23,6 +30,9 @@ import type {
   StoredFile,
 } from "../mod.ts";
 import { LocalFileReader, LocalPartialWriter, storedFile } from "./local_file.ts";
+import { hasPathLongerThan, removeLeftovers, removeTree } from "./deep_tree.ts";
+import { type HomeLock, homeLock } from "./home_lock.ts";
+import { LARGE_DIRECTORY_BYTES, LARGE_LISTING_ENTRIES, largeListings } from "./list_gate.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /**
@@ -36,6 +46,8 @@ export const RESERVED_PREFIX = ".ftpx-";
 
 /** Hidden directory in each home holding partial uploads (named by {@linkcode Vfs.partialFile}). */
 export const PARTIAL_DIR = `${RESERVED_PREFIX}partial`;
+/** Hidden directory in each home where `rmdir -r` moves directories too deep to name (`deep_tree.ts`). */
+const REMOVING_DIR = `${RESERVED_PREFIX}removing`;
 const PARTIAL_NAME_PATTERN = /^[0-9a-f]{16,64}$/;
 /** Longest a listing holds the event loop with synchronous stats before yielding. */
 const SYNC_SLICE_MS = 4;
@@ -129,9 +141,11 @@ export class Vfs implements HomeStorage {
   readonly #root: string;
   readonly #maxPathBytes: number;
   readonly #maxListEntries: number;
+  readonly #lock: HomeLock;
 
   private constructor(root: string, limits: HomeLimits) {
     this.#root = root;
+    this.#lock = homeLock(root);
     this.#maxPathBytes = Math.min(limits.maxPathBytes ?? MAX_PATH_BYTES, MAX_PATH_BYTES);
     this.#maxListEntries = Math.min(limits.maxListEntries ?? MAX_LIST_ENTRIES, MAX_LIST_ENTRIES);
   }
@@ -149,7 +163,8 @@ export class Vfs implements HomeStorage {
   /**
    * Maps a normalized virtual path to a real path, following symlinks, and
    * refuses any that lands outside the home. A name that does not exist yet
-   * is checked through its nearest existing parent.
+   * is checked through its nearest existing parent. Takes no lock: a caller
+   * that acts on the result holds the home's lock around both.
    */
   async resolve(virtualPath: string): Promise<string> {
     const joined = this.#realJoin(virtualPath);
@@ -185,12 +200,12 @@ export class Vfs implements HomeStorage {
 
   /** Describes one path. */
   stat(virtualPath: string): Promise<Entry> {
-    return this.#describe(virtualPath, "stat");
+    return this.#lock.shared(() => this.#describe(virtualPath, "stat"));
   }
 
   /** Throws unless the path is an existing directory (errors say "Cannot enter"). */
   async requireDirectory(virtualPath: string): Promise<void> {
-    const entry = await this.#describe(virtualPath, "enter");
+    const entry = await this.#lock.shared(() => this.#describe(virtualPath, "enter"));
     if (entry.type !== "dir") {
       throw new OperationError("not_a_directory", `Cannot enter "${virtualPath}": not a directory`);
     }
@@ -211,9 +226,35 @@ export class Vfs implements HomeStorage {
    * leading outside the home is shown as a `link` and nothing about its
    * target is revealed.
    */
-  async list(virtualPath: string): Promise<Entry[]> {
+  list(virtualPath: string): Promise<Entry[]> {
+    return this.#lock.shared(() => this.#list(virtualPath));
+  }
+
+  /** Resolves and stats the directory, then lists it, waiting its turn if it is large (`list_gate.ts`). */
+  async #list(virtualPath: string): Promise<Entry[]> {
     const real = await this.resolve(virtualPath);
     const joined = this.#realJoin(virtualPath);
+    let info: Deno.FileInfo;
+    try {
+      // Taken before the read: a change made during it makes the next listing a stranger's.
+      info = await statResolved(joined, real);
+    } catch (error) {
+      throw fromFsError(error, "list", virtualPath);
+    }
+    const stamp = directoryStamp(info);
+    const known = syncFs.listedEntries(joined, stamp);
+    const large = info.size >= LARGE_DIRECTORY_BYTES || (known ?? 0) >= LARGE_LISTING_ENTRIES;
+    const read = (gated: boolean) => this.#readListing(virtualPath, real, joined, stamp, gated);
+    return large ? await largeListings.run(() => read(true)) : await read(false);
+  }
+
+  async #readListing(
+    virtualPath: string,
+    real: string,
+    joined: string,
+    stamp: string,
+    gated: boolean,
+  ): Promise<Entry[]> {
     const names: string[] = [];
     let seen = 0;
     const add = (item: Deno.DirEntry) => {
@@ -227,10 +268,7 @@ export class Vfs implements HomeStorage {
       }
       names.push(item.name);
     };
-    let stamp: string;
     try {
-      // Taken before the read: a change made during it makes the next listing a stranger's.
-      stamp = directoryStamp(await statResolved(joined, real));
       // The asynchronous reader costs one round trip through the thread pool per entry.
       const known = syncFs.listedEntries(joined, stamp);
       if (known !== null && known <= SYNC_READ_DIR_MAX_ENTRIES && syncFs.isHot(joined)) {
@@ -242,24 +280,54 @@ export class Vfs implements HomeStorage {
       throw fromFsError(error, "list", virtualPath);
     }
     syncFs.listed(joined, seen, stamp);
-    const entries = await this.#describeAll(real, names);
+    // Large after all (a file system whose directory sizes tell little): wait to describe it.
+    const entries = gated || names.length < LARGE_LISTING_ENTRIES
+      ? await this.#describeAll(real, names)
+      : await largeListings.run(() => this.#describeAll(real, names));
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Creates a directory. */
+  /**
+   * Creates a directory; with `parents`, each missing one on the path, one
+   * at a time from the top, so each is checked where it landed.
+   */
   async mkdir(virtualPath: string, options: MkdirOptions = {}): Promise<void> {
     if (virtualPath === "/") {
       if (options.parents) return;
       throw new OperationError("exists", `Cannot create "/": already exists`);
     }
-    const real = await this.resolve(virtualPath);
-    try {
-      await Deno.mkdir(real, { recursive: options.parents ?? false });
-    } catch (error) {
-      throw fromFsError(error, "create", virtualPath);
-    }
+    await this.#lock.shared(async () => {
+      if (!options.parents) return await this.#createDirectory(virtualPath, virtualPath, false);
+      const names = virtualPath.slice(1).split("/");
+      for (let depth = 1; depth <= names.length; depth++) {
+        await this.#createDirectory(`/${names.slice(0, depth).join("/")}`, virtualPath, true);
+      }
+    });
   }
 
+  /**
+   * Creates one directory of `asked` (the path the client asked for), and
+   * undoes it if it landed outside the home. With `existingOk` (`mkdir -p`)
+   * a directory already there is fine.
+   */
+  async #createDirectory(virtualPath: string, asked: string, existingOk: boolean): Promise<void> {
+    const real = await this.resolve(virtualPath);
+    try {
+      await Deno.mkdir(real);
+    } catch (error) {
+      if (existingOk && error instanceof Deno.errors.AlreadyExists) {
+        // `real` is resolved: a symlink there leads to a directory inside, or was refused.
+        if ((await Deno.stat(real).catch(() => null))?.isDirectory) return;
+        if (virtualPath === asked) throw fromFsError(error, "create", asked);
+        throw new OperationError(
+          "not_a_directory",
+          `Cannot create "${asked}": "${virtualPath}" is not a directory`,
+        );
+      }
+      throw fromFsError(error, "create", asked);
+    }
+    await this.#landedInside(real, asked, (landed) => Deno.remove(landed));
+  }
   /**
    * Opens an existing regular file for reading (at any offset), with its
    * current info. If the path names another file by the time the open is
@@ -267,11 +335,10 @@ export class Vfs implements HomeStorage {
    * moment is no attack, and the new version is opened.
    */
   async openFile(virtualPath: string): Promise<{ file: FileReader; info: StoredFile }> {
-    const { file, info } = await this.#openFile(virtualPath);
+    const { file, info } = await this.#lock.shared(() => this.#openFile(virtualPath));
     return { file: new LocalFileReader(file), info: storedFile(info) };
   }
 
-  /** {@linkcode Vfs.openFile}, with the local file system's types. */
   async #openFile(virtualPath: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
     for (let attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
       const opened = await this.#openChecked(virtualPath);
@@ -315,9 +382,14 @@ export class Vfs implements HomeStorage {
 
   /** The file or directory at a path, following symlinks inside the home; null if missing. */
   async statOrNull(virtualPath: string): Promise<StoredFile | null> {
+    const info = await this.#lock.shared(() => this.#statOrNull(virtualPath));
+    return info && storedFile(info);
+  }
+
+  async #statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
     const real = await this.resolve(virtualPath);
     try {
-      return storedFile(await statResolved(this.#realJoin(virtualPath), real));
+      return await statResolved(this.#realJoin(virtualPath), real);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       throw fromFsError(error, "stat", virtualPath);
@@ -370,27 +442,35 @@ export class Vfs implements HomeStorage {
 
   /**
    * Starts a partial upload as a copy of the file at `virtualPath` (to append
-   * to it). Copied from the file {@linkcode Vfs.openFile} opened and checked,
-   * not by path: a path may lead elsewhere by the time it is copied.
+   * to it). The file is checked by {@linkcode Vfs.openFile}, then copied by
+   * path with `Deno.copyFile` (`copy_file_range` on Linux: the kernel copies,
+   * nothing crosses into the process, and a copy-on-write file system such
+   * as XFS or Btrfs shares the blocks instead), all under the home's lock, so
+   * no rename can redirect the path meanwhile; an upload's commit may still
+   * replace the file, so the copy is kept only if the path still names the
+   * file checked, at the size checked.
    */
-  async copyToPartial(virtualPath: string, name: string): Promise<void> {
-    const { file } = await this.#openFile(virtualPath);
-    let partial: Deno.FsFile;
+  copyToPartial(virtualPath: string, name: string): Promise<void> {
+    return this.#lock.shared(() => this.#copyToPartial(virtualPath, name));
+  }
+
+  async #copyToPartial(virtualPath: string, name: string): Promise<void> {
+    const { file, info } = await this.#openFile(virtualPath);
+    file.close();
+    const partial = await this.partialFile(name);
     try {
-      partial = await Deno.open(await this.partialFile(name), {
-        write: true,
-        create: true,
-        truncate: true,
-        mode: 0o600,
-      });
+      const real = await this.resolve(virtualPath);
+      await Deno.copyFile(real, partial);
+      await Deno.chmod(partial, 0o600);
+      const [now, copy] = [await Deno.stat(real), await Deno.stat(partial)];
+      if (now.dev !== info.dev || now.ino !== info.ino || copy.size !== info.size) {
+        throw new OperationError(
+          "changed",
+          `Cannot append to "${virtualPath}": it was replaced while being copied`,
+        );
+      }
     } catch (error) {
-      file.close();
-      throw error;
-    }
-    try {
-      // Each stream closes its file when done or failed.
-      await file.readable.pipeTo(partial.writable);
-    } catch (error) {
+      await this.removePartial(name).catch(() => {});
       throw fromFsError(error, "copy", virtualPath);
     }
   }
@@ -401,17 +481,27 @@ export class Vfs implements HomeStorage {
    */
   async commitPartial(name: string, virtualPath: string): Promise<{ replaced: number }> {
     if (virtualPath === "/") throw new OperationError("is_a_directory", `Cannot write "/"`);
-    const real = await this.resolve(virtualPath);
-    const existing = await Deno.lstat(real).catch(() => null);
-    if (existing?.isDirectory) {
-      throw new OperationError("is_a_directory", `Cannot write "${virtualPath}": is a directory`);
-    }
-    try {
-      await Deno.rename(await this.partialFile(name), real);
-    } catch (error) {
-      throw fromFsError(error, "write", virtualPath);
-    }
-    return { replaced: existing?.isFile ? existing.size : 0 };
+    const partial = await this.partialFile(name);
+    return await this.#lock.shared(async () => {
+      const real = await this.resolve(virtualPath);
+      const existing = await Deno.lstat(real).catch(() => null);
+      if (existing?.isDirectory) {
+        throw new OperationError("is_a_directory", `Cannot write "${virtualPath}": is a directory`);
+      }
+      try {
+        await Deno.rename(partial, real);
+      } catch (error) {
+        throw fromFsError(error, "write", virtualPath);
+      }
+      // Undone by taking it back as the partial: the upload can be committed again.
+      await this.#landedInside(
+        real,
+        virtualPath,
+        (landed) => Deno.rename(landed, partial),
+        "write",
+      );
+      return { replaced: existing?.isFile ? existing.size : 0 };
+    });
   }
 
   /** Removes a file or symlink (never a directory); returns the bytes of content freed. */
@@ -419,6 +509,10 @@ export class Vfs implements HomeStorage {
     if (virtualPath === "/") {
       throw new OperationError("is_a_directory", `Cannot remove "/": it is your home`);
     }
+    return await this.#lock.exclusive(() => this.#removeFile(virtualPath));
+  }
+
+  async #removeFile(virtualPath: string): Promise<number> {
     const real = await this.resolveEntry(virtualPath);
     try {
       const info = await Deno.lstat(real);
@@ -436,7 +530,11 @@ export class Vfs implements HomeStorage {
   }
 
   /** Throws unless something (a symlink counts) exists at the path. */
-  async requireEntry(virtualPath: string): Promise<void> {
+  requireEntry(virtualPath: string): Promise<void> {
+    return this.#lock.shared(() => this.#requireEntry(virtualPath));
+  }
+
+  async #requireEntry(virtualPath: string): Promise<void> {
     const real = await this.resolveEntry(virtualPath);
     try {
       await Deno.lstat(real);
@@ -456,6 +554,10 @@ export class Vfs implements HomeStorage {
     if (virtualPath === "/") {
       throw new OperationError("forbidden", `Cannot remove "/": it is your home`);
     }
+    return await this.#lock.exclusive(() => this.#removeDirectory(virtualPath, options));
+  }
+
+  async #removeDirectory(virtualPath: string, options: { recursive?: boolean }): Promise<number> {
     const real = await this.resolveEntry(virtualPath);
     try {
       const info = await Deno.lstat(real);
@@ -465,9 +567,14 @@ export class Vfs implements HomeStorage {
           `Cannot remove "${virtualPath}": not a directory (use rm)`,
         );
       }
-      const freed = options.recursive ? await treeBytes(real) : 0;
-      await Deno.remove(real, { recursive: options.recursive ?? false });
-      return freed;
+      if (!options.recursive) {
+        await Deno.remove(real);
+        return 0;
+      }
+      const staging = join(this.#root, REMOVING_DIR);
+      // What a removal the server was stopped in left behind goes first (and was charged).
+      const left = await removeLeftovers(staging);
+      return left + await removeTree(real, staging);
     } catch (error) {
       throw fromFsError(error, "remove", virtualPath);
     }
@@ -480,6 +587,10 @@ export class Vfs implements HomeStorage {
    */
   async rename(from: string, to: string): Promise<{ to: string; replaced: number }> {
     if (from === "/") throw new OperationError("forbidden", `Cannot move "/": it is your home`);
+    return await this.#lock.exclusive(() => this.#rename(from, to));
+  }
+
+  async #rename(from: string, to: string): Promise<{ to: string; replaced: number }> {
     const source = await this.resolveEntry(from);
     try {
       await Deno.lstat(source);
@@ -487,7 +598,7 @@ export class Vfs implements HomeStorage {
       throw fromFsError(error, "move", from);
     }
     let target = to;
-    if ((await this.statOrNull(to))?.isDirectory) {
+    if ((await this.#statOrNull(to))?.isDirectory) {
       target = to === "/" ? `/${baseName(from)}` : `${to}/${baseName(from)}`;
     }
     if (target === from) return { to: target, replaced: 0 };
@@ -495,6 +606,7 @@ export class Vfs implements HomeStorage {
       throw new OperationError("bad_request", `Cannot move "${from}" into itself`);
     }
     const destination = await this.resolveEntry(target);
+    await this.#refuseTooDeep(source, from, target);
     const existing = await Deno.lstat(destination).catch(() => null);
     try {
       await Deno.rename(source, destination);
@@ -593,8 +705,48 @@ export class Vfs implements HomeStorage {
     return there.dev === opened.dev && there.ino === opened.ino;
   }
 
+  /**
+   * Refuses to move a directory where the paths inside it would outgrow the
+   * path limit: the user could not name them, and the tree could grow past
+   * what one system call can name (PATH_MAX). A move up or across never
+   * lengthens them, so only a move deeper reads the tree, no deeper than the
+   * limit allows.
+   */
+  async #refuseTooDeep(source: string, from: string, target: string): Promise<void> {
+    const gained = byteLength(target) - byteLength(from);
+    if (gained <= 0 || !(await Deno.lstat(source)).isDirectory) return;
+    const budget = this.#maxPathBytes - byteLength(target);
+    if (budget >= 0 && !await hasPathLongerThan(source, budget)) return;
+    throw new OperationError(
+      "too_large",
+      `Cannot move "${from}" to "${target}": paths inside would be longer than ${this.#maxPathBytes} bytes`,
+    );
+  }
+
   #realJoin(virtualPath: string): string {
     return virtualPath === "/" ? this.#root : this.#root + virtualPath;
+  }
+
+  /**
+   * Checks where something just created at `real` landed: if a symlink
+   * leading out was swapped onto its path meanwhile (the home's lock keeps
+   * the server's own sessions from doing so; this is the second line), the
+   * creation is undone and refused.
+   */
+  async #landedInside(
+    real: string,
+    virtualPath: string,
+    undo: (landed: string) => Promise<void>,
+    action = "create",
+  ): Promise<void> {
+    const landed = await Deno.realPath(real).catch(() => null);
+    if (landed !== null && this.#isInside(landed)) return;
+    if (landed !== null) await undo(landed).catch(() => {});
+    throw new OperationError("forbidden", `Cannot ${action} "${virtualPath}": outside your home`);
+  }
+
+  #isInside(real: string): boolean {
+    return real === this.#root || real.startsWith(this.#root + "/");
   }
 
   #insideOrThrow(real: string, virtualPath: string): string {
@@ -645,13 +797,6 @@ function toEntry(name: string, info: Deno.FileInfo): Entry {
   };
 }
 
-/** Total size of the regular files under a real directory, not following symlinks. */
-async function treeBytes(real: string): Promise<number> {
-  let total = 0;
-  for await (const item of Deno.readDir(real)) {
-    const child = join(real, item.name);
-    if (item.isDirectory) total += await treeBytes(child);
-    else if (item.isFile) total += (await Deno.lstat(child)).size;
-  }
-  return total;
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
 }
