@@ -14,7 +14,7 @@ import {
   USERNAME_PATTERN,
 } from "../../protocol/limits.ts";
 import type { AccountChanges, AccountRecord, Stores } from "../store/mod.ts";
-import { openStores } from "../store/open.ts";
+import { openStores, type OpenStoresOptions } from "../store/open.ts";
 import { OperationError } from "./errors.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./auth/password.ts";
 
@@ -107,14 +107,17 @@ export class Accounts {
     this.stores = stores;
   }
 
-  /** Opens the data dir's stores, creating the data dir (mode 0700) if needed. */
-  static async open(dataDir: string): Promise<Accounts> {
+  /**
+   * Opens the data dir's stores (or those `options.db` names), creating the
+   * data dir (mode 0700) if needed.
+   */
+  static async open(dataDir: string, options: OpenStoresOptions = {}): Promise<Accounts> {
     try {
       await Deno.mkdir(join(dataDir, HOME_DIR), { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new Error(`Cannot use data dir "${dataDir}": ${dataDirProblem(error)}`);
     }
-    return new Accounts(dataDir, openStores(dataDir));
+    return new Accounts(dataDir, await openStores(dataDir, options));
   }
 
   /** Closes the stores. */
