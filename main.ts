@@ -53,6 +53,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "Recompute used space from disk and fix drift (on the server host)",
     load: () => import("./server/commands/du.ts"),
   },
+  migrate: {
+    summary: "Create or upgrade the PostgreSQL schema (on a server host)",
+    load: () => import("./server/commands/migrate.ts"),
+  },
   cert: {
     summary: "Make a self-signed TLS certificate and key",
     load: () => import("./server/commands/cert.ts"),

@@ -15,7 +15,8 @@ export const CLI_PERMISSIONS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
-  "--allow-env=FTPX_HOME,FTPX_PASSWORD,HOME,NO_COLOR",
+  "--allow-env=FTPX_HOME,FTPX_PASSWORD,FTPX_DB_PASSWORD,PGPASSFILE,PGAPPNAME,HOME,NO_COLOR",
+  "--allow-sys=hostname",
 ];
 
 /** The command line that starts ftpx: `FTPX_BIN`, or `deno run ... main.ts`. */

@@ -6,7 +6,7 @@
 
 import { resolve } from "node:path";
 import { Accounts } from "../core/accounts.ts";
-import type { ServerConfig } from "../core/config.ts";
+import { type ServerConfig, storesOf } from "../core/config.ts";
 import { ensureInitialAdmin, initialAdminNotice } from "./initial_admin.ts";
 import { answerScryptRequests } from "../core/auth/scrypt_channel.ts";
 import { Logger } from "../core/log.ts";
@@ -42,7 +42,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   for (const listener of listenersOf(config)) assertCanListen(config.host, listener);
   const tls = await loadTlsMaterial(config);
   await warnAboutTls(config, tls, log);
-  const accounts = await Accounts.open(config.dataDir);
+  // A PostgreSQL schema is created or upgraded here, once, before any server thread opens it.
+  const accounts = await Accounts.open(config.dataDir, { ...storesOf(config), migrate: true });
   try {
     await accounts.stores.sessions.reset();
     await recoverReservations(accounts);
@@ -70,7 +71,7 @@ const JANITOR_INTERVAL_MS = 60 * 60 * 1000;
 function startJanitor(config: ServerConfig, log: Logger): ReturnType<typeof setInterval> {
   const timer = setInterval(async () => {
     try {
-      const accounts = await Accounts.open(config.dataDir);
+      const accounts = await Accounts.open(config.dataDir, storesOf(config));
       try {
         const removed = await removeStalePartials(accounts, config.partialMaxAge * 1000);
         if (removed > 0) log.info("stale partial uploads removed", { count: removed });

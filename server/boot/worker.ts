@@ -5,7 +5,7 @@
  */
 
 import { Accounts } from "../core/accounts.ts";
-import type { ServerConfig } from "../core/config.ts";
+import { type ServerConfig, storesOf } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
 import { ftpTlsMaterial } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
@@ -71,7 +71,7 @@ async function start(
     event.preventDefault();
     log.error("unhandled rejection", { detail: String(event.reason) });
   });
-  const accounts = await Accounts.open(config.dataDir);
+  const accounts = await Accounts.open(config.dataDir, storesOf(config));
   const ftpTls = ftpTlsMaterial(tls);
   const hostname = config.host;
   const listener = tls

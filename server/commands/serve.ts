@@ -2,7 +2,7 @@
 
 import { parseFlags, parsePort, stringFlag } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
-import { loadConfig } from "../core/config.ts";
+import { loadConfig, nodeIdOf } from "../core/config.ts";
 import { startServer } from "../boot/serve.ts";
 
 /** One line for `ftpx --help`. */
@@ -20,6 +20,9 @@ Options:
   --port PORT        Port to listen on; 0 picks a free one (default 2121)
   --ftp-port PORT    Also serve standard FTP on PORT; 0 picks a free one (default off)
   --data DIR         Data directory: accounts and homes (default ./ftpx-data)
+  --db URL           Keep accounts in PostgreSQL, postgres://USER@HOST:PORT/DB, shared
+                     by several nodes (default: SQLite in the data dir). The password
+                     comes from FTPX_DB_PASSWORD or .pgpass, never from the URL
   --config FILE      INI file (default conf/server.ini, if present)
   --log-level LEVEL  debug, info, warn or error (default info)
   --tls-cert FILE    Serve TLS with this certificate (PEM; see ftpx cert)
@@ -38,6 +41,7 @@ export async function run(args: string[]): Promise<number> {
     port: { type: "string" },
     "ftp-port": { type: "string" },
     data: { type: "string" },
+    db: { type: "string" },
     config: { type: "string" },
     "log-level": { type: "string" },
     "tls-cert": { type: "string" },
@@ -59,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
       port: port === undefined ? undefined : String(parsePort(port)),
       ftp_port: ftpPort === undefined ? undefined : String(parsePort(ftpPort, "FTP port")),
       data: stringFlag(parsed, "data"),
+      db: stringFlag(parsed, "db"),
       log_level: stringFlag(parsed, "log-level"),
       tls_cert: stringFlag(parsed, "tls-cert"),
       tls_key: stringFlag(parsed, "tls-key"),
@@ -80,6 +85,7 @@ export async function run(args: string[]): Promise<number> {
     const passive = first === 0 ? "any free port" : `${first}-${last}`;
     console.log(`FTP on ${config.host}:${server.ftpPort} (passive ports ${passive})`);
   }
+  if (config.db !== null) console.log(`accounts in ${config.db} (node ${nodeIdOf(config)})`);
   console.log(`ftpx listening on ${config.host}:${server.port}, data ${server.dataDir}`);
   const stopOn = (signal: Deno.Signal) =>
     Deno.addSignalListener(signal, () => {

@@ -13,7 +13,7 @@ import {
   USERNAME_PATTERN,
 } from "../../protocol/limits.ts";
 import type { AccountChanges, AccountRecord, Stores } from "../store/mod.ts";
-import { openStores } from "../store/open.ts";
+import { openStores, type OpenStoresOptions } from "../store/open.ts";
 import type { Storage } from "../storage/mod.ts";
 import { LocalStorage } from "../storage/local/mod.ts";
 import { OperationError } from "./errors.ts";
@@ -108,15 +108,18 @@ export class Accounts {
     this.storage = storage;
   }
 
-  /** Opens the data dir's stores, creating the data dir (mode 0700) if needed. */
-  static async open(dataDir: string): Promise<Accounts> {
+  /**
+   * Opens the data dir's stores (or those `options.db` names), creating the
+   * data dir (mode 0700) if needed.
+   */
+  static async open(dataDir: string, options: OpenStoresOptions = {}): Promise<Accounts> {
     const storage = new LocalStorage(dataDir);
     try {
       await storage.prepare();
     } catch (error) {
       throw new Error(`Cannot use data dir "${dataDir}": ${dataDirProblem(error)}`);
     }
-    return new Accounts(dataDir, openStores(dataDir), storage);
+    return new Accounts(dataDir, await openStores(dataDir, options), storage);
   }
 
   /** Closes the stores. */

@@ -9,6 +9,7 @@ import { parse as parseIni } from "ini";
 import { UsageError } from "../../cli/errors.ts";
 import { MAX_HEADER_BYTES, MAX_LIST_ENTRIES, MAX_PATH_BYTES } from "../../protocol/limits.ts";
 import { parseSize } from "../../protocol/size.ts";
+import { parseDbUrl, redactDbUrl } from "../store/postgres/url.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 /** The resolved configuration the server runs with. */
@@ -16,6 +17,10 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** `postgres://USER@HOST:PORT/DB` (several nodes on one database); null: SQLite in the data dir. */
+  db: string | null;
+  /** This node's name in a shared database; null: the host name and port (`nodeIdOf`). */
+  nodeId: string | null;
   logLevel: LogLevel;
   workers: number;
   defaultQuota: number;
@@ -96,6 +101,8 @@ interface OptionSpec<T> {
   key: string;
   parse: Parser<T>;
   default: T;
+  /** How a value is quoted in an error; default: as given (a secret in it must not be). */
+  show?: (raw: string) => string;
 }
 
 type ConfigTable = { [K in keyof ServerConfig]: OptionSpec<ServerConfig[K]> };
@@ -202,6 +209,22 @@ function optionalPath(raw: string): string | null {
   return raw === "" ? null : raw;
 }
 
+/** Empty (SQLite in the data dir), or a PostgreSQL URL without a password. */
+function optionalDbUrl(raw: string): string | null {
+  if (raw === "") return null;
+  parseDbUrl(raw);
+  return raw;
+}
+
+/** Empty, or a node name: letters, digits and `._:-`, at most 64. */
+function optionalNodeId(raw: string): string | null {
+  if (raw === "") return null;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(raw)) {
+    throw new RangeError("expected 1 to 64 of A-Z a-z 0-9 . _ : -");
+  }
+  return raw;
+}
+
 /** Empty, or a dotted IPv4 address (PASV replies can carry nothing else). */
 function optionalIpv4(raw: string): string {
   if (raw === "") return raw;
@@ -217,6 +240,8 @@ export const CONFIG_TABLE: ConfigTable = {
   host: { key: "host", parse: text, default: "127.0.0.1" },
   port: { key: "port", parse: integer(0, 65535), default: 2121 },
   dataDir: { key: "data", parse: text, default: "./ftpx-data" },
+  db: { key: "db", parse: optionalDbUrl, default: null, show: redactDbUrl },
+  nodeId: { key: "node_id", parse: optionalNodeId, default: null },
   logLevel: { key: "log_level", parse: oneOf(LOG_LEVELS), default: "info" },
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
@@ -364,7 +389,9 @@ function applyFlagValues(config: ServerConfig, values: Record<string, string | u
       setOption(config, key, raw);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      throw new UsageError(`Invalid --${key.replaceAll("_", "-")} "${raw}": ${error.message}`);
+      throw new UsageError(
+        `Invalid --${key.replaceAll("_", "-")} "${shown(key, raw)}": ${error.message}`,
+      );
     }
   }
 }
@@ -381,9 +408,28 @@ function applyValues(
       setOption(config, key, raw);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`${source}: invalid value "${raw}" for "${key}": ${reason}`);
+      throw new ConfigError(
+        `${source}: invalid value "${shown(key, raw)}" for "${key}": ${reason}`,
+      );
     }
   }
+}
+
+/** A raw value as an error may quote it. */
+function shown(key: string, raw: string): string {
+  const field = FIELD_BY_KEY.get(key);
+  const show = field === undefined ? undefined : (CONFIG_TABLE[field] as OptionSpec<unknown>).show;
+  return show ? show(raw) : raw;
+}
+
+/** The name this node goes by in a shared database: `node_id`, else `HOSTNAME:PORT`. */
+export function nodeIdOf(config: ServerConfig): string {
+  return config.nodeId ?? `${Deno.hostname()}:${config.port}`;
+}
+
+/** The account database `config` names, and this node's name in a shared one (for `Accounts.open`). */
+export function storesOf(config: ServerConfig): { db: string | null; node?: string } {
+  return config.db === null ? { db: null } : { db: config.db, node: nodeIdOf(config) };
 }
 
 /** Parses one option's value into `config`; a bad value throws with the reason. */

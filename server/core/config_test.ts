@@ -144,3 +144,36 @@ Deno.test("require_prot_p is auto, true or false; auto follows require_tls", asy
   }
   await assertConfigError("require_prot_p = maybe\n", /"require_prot_p": expected auto, true/);
 });
+
+Deno.test("loadConfig() takes db as a PostgreSQL URL, refusing one with a password without showing it", async () => {
+  assert.equal((await loadWith("")).db, null);
+  const url = "postgres://ftpx@db.example:5433/files";
+  assert.equal((await loadWith(`db = ${url}`)).db, url);
+  assert.equal((await loadWith("", { db: url })).db, url);
+  await assertConfigError(
+    "db = mysql://ftpx@db/files",
+    /"db": expected postgres:\/\/USER@HOST:PORT\/DB/,
+  );
+  await assertConfigError("db = postgres://db.example/files", /"db": the URL names no user/);
+  await assertConfigError("db = postgres://ftpx@db.example", /"db": the URL names no database/);
+  for (
+    const load of [
+      () => loadWith("db = postgres://ftpx:s3cret@db.example/files"),
+      () => loadWith("", { db: "postgres://ftpx:s3cret@db.example/files" }),
+    ]
+  ) {
+    await assert.rejects(load, (error: unknown) => {
+      assert.ok(error instanceof ConfigError || error instanceof UsageError, String(error));
+      assert.match(error.message, /a password in the URL is refused.*FTPX_DB_PASSWORD/);
+      assert.match(error.message, /postgres:\/\/ftpx:\*\*\*@db\.example\/files/);
+      assert.doesNotMatch(error.message, /s3cret/);
+      return true;
+    });
+  }
+});
+
+Deno.test("loadConfig() takes node_id as a short name", async () => {
+  assert.equal((await loadWith("")).nodeId, null);
+  assert.equal((await loadWith("node_id = files-1:2121")).nodeId, "files-1:2121");
+  await assertConfigError("node_id = two words", /"node_id": expected 1 to 64 of/);
+});

@@ -5,7 +5,8 @@
  * login attempts and bans, and registration attempts.
  *
  * A backend is a folder that implements {@linkcode Stores} (`sqlite/` is the
- * one in the data dir) and passes the contract tests in `store_test.ts`.
+ * one in the data dir, `postgres/` the one for several nodes) and passes the
+ * contract tests in `store_contract.ts`.
  * Every method that checks and changes (a quota reservation, a login attempt,
  * a session slot) is atomic in the backend, so server threads and nodes
  * acting at once cannot overshoot a limit. Nothing here knows about files,
