@@ -21,6 +21,8 @@
  * pass (see docs/ftp.md).
  */
 
+import { DATA_CONNECT_TIMEOUT_MS } from "../../core/limits.ts";
+import { closeQuietly } from "../../core/net/disconnect.ts";
 import { connect as netConnect } from "node:net";
 import type { SecureContext } from "node:tls";
 import type { PortRange } from "../../core/config.ts";
@@ -36,9 +38,6 @@ export interface TlsMaterial {
   key: string;
   context: SecureContext;
 }
-
-/** How long an active connect, or a TLS handshake on a data connection, may take. */
-export const DATA_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Why no data connection could be had; the message is safe to send. */
 export class DataChannelError extends Error {
@@ -279,14 +278,5 @@ async function handshake(conn: Deno.TlsConn): Promise<void> {
     throw new DataChannelError("TLS handshake on the data connection failed");
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Closes a connection that may already be closed. */
-export function closeQuietly(conn: { close(): void }): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
   }
 }

@@ -5,6 +5,8 @@
  * Errors are caught here, once, and turned into replies.
  */
 
+import { MAX_BAD_FRAMES, MAX_LINGER_MS, MAX_SKIPPED_BODY_BYTES } from "../../core/limits.ts";
+import { closeQuietly, isDisconnect } from "../../core/net/disconnect.ts";
 import { encodeFrame, FrameError, type FrameHeader } from "../../../protocol/frame.ts";
 import { type ByteSource, FrameReader } from "../../../protocol/frame_reader.ts";
 import { type ByteSink, writeAll, writeFrame } from "../../../protocol/frame_writer.ts";
@@ -21,17 +23,8 @@ import { RateGuard, readCount } from "../../core/net/rate_guard.ts";
 import type { Upload } from "../../core/transfer/mod.ts";
 import type { HomeStorage } from "../../storage/mod.ts";
 
-/** Unread bodies up to this size are skipped to keep the stream in sync; larger ones close it. */
-const MAX_SKIPPED_BODY_BYTES = 64 * 1024;
-
 /** Frame errors after which the stream is still in sync, so the session can go on. */
 const RECOVERABLE_FRAME_ERRORS = new Set(["bad_json", "not_an_object", "empty_header"]);
-
-/** Malformed frames one session may send before it is closed: each costs us a reply. */
-const MAX_BAD_FRAMES = 10;
-
-/** How long a connection being closed with a message may linger, at most. */
-const MAX_LINGER_MS = 5_000;
 
 /** A connection as the session needs it: plain TCP or TLS. */
 export type SessionConn = Deno.Conn | Deno.TlsConn;
@@ -122,14 +115,6 @@ async function refuseConnection(
 
 function lingerMs(services: Services): number {
   return Math.min(services.config.headerTimeout * 1000, MAX_LINGER_MS);
-}
-
-function closeQuietly(conn: SessionConn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }
 
 function errorText(error: unknown): string {
@@ -505,13 +490,4 @@ function responseFrame(id: number | undefined, reply: Reply): FrameHeader {
 /** The peer vanished: a failed read or write, or a request body cut short. */
 function isConnectionLost(error: unknown): boolean {
   return isDisconnect(error) || (error instanceof FrameError && error.code === "truncated");
-}
-
-function isDisconnect(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.Interrupted ||
-    error instanceof Deno.errors.UnexpectedEof ||
-    error instanceof Deno.errors.NotConnected;
 }
