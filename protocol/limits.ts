@@ -29,8 +29,14 @@ export const MAX_PASSWORD_BYTES = 1024;
 /** Shortest password accepted when an account is created or a password changed. */
 export const MIN_PASSWORD_LENGTH = 8;
 
-/** Account names: lowercase letters, digits, `_`, `.`, `-`; never starting with `.` or `-`. */
-export const USERNAME_PATTERN = /^[a-z0-9_][a-z0-9_.-]{0,31}$/;
+/** Longest account name, in characters. */
+export const MAX_USERNAME_CHARS = 32;
+
+/**
+ * Account names: 1 to {@linkcode MAX_USERNAME_CHARS} lowercase letters,
+ * digits, `_`, `.`, `-`; never starting with `.` or `-`.
+ */
+export const USERNAME_PATTERN = new RegExp(`^[a-z0-9_][a-z0-9_.-]{0,${MAX_USERNAME_CHARS - 1}}$`);
 
 /** Most entries a single directory listing returns. */
 export const MAX_LIST_ENTRIES = 100_000;

@@ -18,6 +18,7 @@
  * here knows about frames or FTP.
  */
 
+import { BASE_FAILURE_DELAY_MS, MAX_FAILURE_DELAY_MS, MAX_PENDING_WAIT_MS } from "../limits.ts";
 import type { ServerConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { LoginAttemptStore } from "../../store/mod.ts";
@@ -28,15 +29,8 @@ export type LoginPolicy = Pick<
   "loginAttemptsPerMinute" | "loginBanFailures" | "loginBanTime"
 >;
 
-/** How long a login waits at most for the address's pending attempts to be decided. */
-export const MAX_PENDING_WAIT_MS = 10_000;
 /** First re-check of a login waiting for pending attempts; it doubles up to 200 ms. */
 const PENDING_POLL_MS = 10;
-
-/** First delay after a failure; it doubles with each recent failure from the same address. */
-export const BASE_FAILURE_DELAY_MS = 400;
-/** The delay never grows past this, so a session is never held for long. */
-export const MAX_FAILURE_DELAY_MS = 10_000;
 
 const MINUTE_MS = 60_000;
 

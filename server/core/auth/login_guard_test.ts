@@ -3,7 +3,8 @@ import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../../store/sqlite/database.ts";
 import { SqliteLoginAttemptStore } from "../../store/sqlite/login_attempts.ts";
 import { Logger } from "../log.ts";
-import { LoginGuard, type LoginPolicy, MAX_FAILURE_DELAY_MS } from "./login_guard.ts";
+import { MAX_FAILURE_DELAY_MS } from "../limits.ts";
+import { LoginGuard, type LoginPolicy } from "./login_guard.ts";
 
 const POLICY: LoginPolicy = {
   loginAttemptsPerMinute: 1000,

@@ -6,6 +6,7 @@
  * thread ({@linkcode useScryptBackend}, `scrypt_channel.ts`).
  */
 
+import { MAX_CONCURRENT_HASHES } from "../limits.ts";
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { MAX_PASSWORD_BYTES } from "../../../protocol/limits.ts";
@@ -16,11 +17,6 @@ const PARAMS = { N: 2 ** 14, r: 8, p: 1 };
 const MAX_N = 2 ** 20;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
-/**
- * Hashes in flight per thread: on the thread pool (host commands) each takes 16 MiB; from a
- * server thread they bound what waits at the main thread, which hashes one at a time.
- */
-const MAX_CONCURRENT_HASHES = 2;
 
 const encoder = new TextEncoder();
 

@@ -7,6 +7,8 @@
  * bytes and time, then close. Protocol-neutral: the FTP front's 421 needs it too.
  */
 
+import { MAX_LINGER_BYTES } from "../limits.ts";
+
 /** What {@linkcode closeGracefully} needs of a connection. */
 export interface LingeringConn {
   read(buffer: Uint8Array): Promise<number | null>;
@@ -22,8 +24,6 @@ export interface LingerOptions {
   maxBytes?: number;
 }
 
-const DEFAULT_MAX_BYTES = 1024 * 1024;
-
 /** Half-closes `conn`, drains it until the peer closes (within limits), then closes it. */
 export async function closeGracefully(conn: LingeringConn, options: LingerOptions): Promise<void> {
   const close = () => {
@@ -37,7 +37,7 @@ export async function closeGracefully(conn: LingeringConn, options: LingerOption
   try {
     await conn.closeWrite();
     const scratch = new Uint8Array(16 * 1024);
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const maxBytes = options.maxBytes ?? MAX_LINGER_BYTES;
     for (let drained = 0; drained < maxBytes;) {
       const n = await conn.read(scratch);
       if (n === null) break;

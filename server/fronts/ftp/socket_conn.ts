@@ -8,12 +8,10 @@
  * plain `Deno.Conn`s or `Deno.listenTls` connections (faster, see docs/ftp.md).
  */
 
+import { FTP_SOCKET_HIGH_WATER_BYTES } from "../../core/limits.ts";
 import type { Socket } from "node:net";
 import { type SecureContext, TLSSocket } from "node:tls";
 import { plainAddress } from "../../core/net/address.ts";
-
-/** Bytes buffered from the socket before it is paused (backpressure). */
-const HIGH_WATER_BYTES = 64 * 1024;
 
 /** The part of `Deno.Conn` that FTP connections need. */
 export interface ByteConn {
@@ -78,7 +76,9 @@ export class SocketConn implements ByteConn {
     if (count === head.length) this.#queue.shift();
     else this.#queue[0] = head.subarray(count);
     this.#queued -= count;
-    if (this.#queued < HIGH_WATER_BYTES / 2 && this.#socket.isPaused()) this.#socket.resume();
+    if (this.#queued < FTP_SOCKET_HIGH_WATER_BYTES / 2 && this.#socket.isPaused()) {
+      this.#socket.resume();
+    }
     return count;
   }
 
@@ -149,7 +149,7 @@ export class SocketConn implements ByteConn {
     const onData = (chunk: Uint8Array) => {
       this.#queue.push(chunk);
       this.#queued += chunk.length;
-      if (this.#queued >= HIGH_WATER_BYTES) socket.pause();
+      if (this.#queued >= FTP_SOCKET_HIGH_WATER_BYTES) socket.pause();
       this.#wakeReader();
     };
     const onEnd = () => {

@@ -1,8 +1,6 @@
 import { OperationError } from "../../../core/errors.ts";
+import { BASE_FAILURE_DELAY_MS } from "../../../core/limits.ts";
 import { defineOperation, loggedIn } from "./operation.ts";
-
-/** A wrong current password costs as much time as a failed login, so guessing through here is no faster. */
-const FAILED_PASSWORD_DELAY_MS = 400;
 
 /** `passwd`: change one's own password, proving the current one. Other sessions of the account end. */
 export const passwd = defineOperation({
@@ -13,11 +11,12 @@ export const passwd = defineOperation({
   async handler(ctx, { current, password }) {
     const { session, services } = ctx;
     const { account } = loggedIn(ctx);
+    // A wrong current password costs as much time as a failed login: guessing here is no faster.
     const started = performance.now();
     const changed = await services.accounts.changePassword(account.name, current, password);
     if (!changed) {
       services.log.warn("password change refused", { peer: session.peer, user: account.name });
-      const wait = started + FAILED_PASSWORD_DELAY_MS - performance.now();
+      const wait = started + BASE_FAILURE_DELAY_MS - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       throw new OperationError("forbidden", "Current password is incorrect: password not changed");
     }
