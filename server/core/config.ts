@@ -158,6 +158,15 @@ function booleanOrAuto(raw: string): boolean | "auto" {
 }
 
 /**
+ * Whether every front must refuse a login that did not come over TLS:
+ * TLS is configured and `require_tls` is on (the native port then speaks
+ * TLS only; FTP needs AUTH TLS before USER).
+ */
+export function tlsRequired(config: Pick<ServerConfig, "tlsCert" | "requireTls">): boolean {
+  return config.tlsCert !== null && config.requireTls;
+}
+
+/**
  * Whether FTP data connections must use TLS (PROT P) on a server with TLS:
  * `require_prot_p`, where "auto" means the same as `require_tls`.
  */

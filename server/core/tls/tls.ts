@@ -5,7 +5,7 @@
  * FTP front can use the same files and the same rule.
  */
 
-import type { ServerConfig } from "../config.ts";
+import { type ServerConfig, tlsRequired } from "../config.ts";
 
 /** PEM text of a certificate chain and its private key, as `Deno.listenTls` takes them. */
 export interface TlsMaterial {
@@ -79,7 +79,7 @@ export function plaintextRefusal(
   config: Pick<ServerConfig, "tlsCert" | "requireTls">,
   tlsPort: number,
 ): string | null {
-  if (config.tlsCert === null || !config.requireTls) return null;
+  if (!tlsRequired(config)) return null;
   return `This server requires TLS: reconnect with "ftpx connect --tls -P ${tlsPort}" ` +
     `(and --ca FILE if its certificate is self-signed)`;
 }

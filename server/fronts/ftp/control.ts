@@ -8,6 +8,13 @@
  * generic 451 and is logged, never shown.
  */
 
+import { Code } from "./codes.ts";
+import {
+  MAX_LINGER_MS,
+  MAX_LOGGED_COMMAND_CHARS,
+  TLS_HANDSHAKE_TIMEOUT_MS,
+} from "../../core/limits.ts";
+import { closeQuietly, isDisconnect } from "../../core/net/disconnect.ts";
 import type { Socket } from "node:net";
 import type { Account } from "../../core/accounts.ts";
 import { plainAddress } from "../../core/net/address.ts";
@@ -20,13 +27,7 @@ import {
   type LeaseRefusal,
   type PassiveLease,
 } from "../../core/net/passive_leases.ts";
-import {
-  closeQuietly,
-  connectActive,
-  DataChannelError,
-  type DataConn,
-  PassiveListener,
-} from "./data_channel.ts";
+import { connectActive, DataChannelError, type DataConn, PassiveListener } from "./data_channel.ts";
 import { FtpLineReader } from "./line_reader.ts";
 import { MLST_FACTS } from "./listing.ts";
 import { formatReply, type FtpReply, reply } from "./replies.ts";
@@ -37,18 +38,11 @@ import { TransferRecord } from "../../core/transfer/mod.ts";
 import { dispatchVerb, type FtpCommand, parseCommand, VERBS } from "./verbs/mod.ts";
 import type { FtpServices, FtpSessionState, TransferJob, VerbContext } from "./verbs/verb.ts";
 
-/** How long a client may take to complete the TLS handshake after AUTH TLS. */
-const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 /** The 521 reply to a data command without PROT P when `require_prot_p` applies. */
 export const PROT_P_REQUIRED =
   "Data connections must be encrypted on this server: send PBSZ 0 and PROT P first";
-/** Longest piece of a command line written to the debug log. */
-const MAX_LOGGED_COMMAND = 200;
 
 const encoder = new TextEncoder();
-
-/** How long a refused connection may linger while its 421 reply is delivered. */
-const REFUSAL_LINGER_MS = 5_000;
 
 /** Serves one FTP control connection until it ends; never throws. */
 export async function runFtpSession(socket: Socket, services: FtpServices): Promise<void> {
@@ -74,7 +68,7 @@ export async function runFtpSession(socket: Socket, services: FtpServices): Prom
       });
       const code = ERROR_TABLE[admission.kind].ftp;
       socket.end(encoder.encode(`${code} ${admission.message}\r\n`));
-      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+      setTimeout(() => socket.destroy(), MAX_LINGER_MS);
       socket.resume(); // Read and drop what the client sends, so closing does not reset.
       return;
     }
@@ -178,7 +172,7 @@ class FtpSession implements FtpSessionState {
     this.#loginOverdue = false;
     const seconds = this.#services.config.loginTimeout;
     this.#services.log.info("login timeout", { peer: this.peer, seconds, protocol: "ftp" });
-    this.#send(reply(421, `Not logged in within ${seconds}s: closing connection`))
+    this.#send(reply(Code.SERVICE_CLOSING, `Not logged in within ${seconds}s: closing connection`))
       .catch(() => {})
       .finally(() => this.#close());
   }
@@ -203,12 +197,12 @@ class FtpSession implements FtpSessionState {
     const { log } = this.#services;
     log.info("connect", { peer: this.peer, protocol: "ftp" });
     try {
-      await this.#send(reply(220, "ftpx FTP server ready"));
+      await this.#send(reply(Code.READY, "ftpx FTP server ready"));
       while (!this.closeAfterReply && !this.#closed) {
         const line = await this.#nextLine();
         if (line === null) break;
         if (line.kind === "too_long") {
-          await this.#send(reply(500, "Command line too long"));
+          await this.#send(reply(Code.SYNTAX_ERROR, "Command line too long"));
           continue;
         }
         this.#executing = true;
@@ -259,7 +253,7 @@ class FtpSession implements FtpSessionState {
     if (verb?.data && this.account && !this.protectData && this.#dataMustBeProtected()) {
       // require_prot_p: nothing goes over a data connection in clear, however it was prepared.
       await this.dropDataChannel();
-      await this.#send(reply(521, PROT_P_REQUIRED));
+      await this.#send(reply(Code.PROTECTION_REQUIRED, PROT_P_REQUIRED));
       return;
     }
     try {
@@ -278,7 +272,7 @@ class FtpSession implements FtpSessionState {
   }
 
   #errorReply(error: unknown, verb: string): FtpReply {
-    if (error instanceof DataChannelError) return reply(425, error.message);
+    if (error instanceof DataChannelError) return reply(Code.CANNOT_OPEN_DATA, error.message);
     const mapped = toErrorReply(error);
     const fields = { peer: this.peer, user: this.account?.name, verb: verb.slice(0, 16) };
     if (mapped.internal) {
@@ -490,7 +484,7 @@ class FtpSession implements FtpSessionState {
       },
     });
     try {
-      await this.#send(reply(150, job.opening));
+      await this.#send(reply(Code.OPENING_DATA, job.opening));
       transfer.data = await source.connect();
       if (transfer.aborted) throw new DataChannelError("Transfer aborted");
       const data = transfer.data;
@@ -505,7 +499,7 @@ class FtpSession implements FtpSessionState {
       };
       const answer = await job.run(watched, report);
       await watched.closeWrite().catch(() => {});
-      final = answer ?? reply(226, "Transfer complete");
+      final = answer ?? reply(Code.TRANSFER_COMPLETE, "Transfer complete");
       record.end("complete");
     } catch (error) {
       final = this.#transferErrorReply(error, transfer);
@@ -534,7 +528,7 @@ class FtpSession implements FtpSessionState {
   }
 
   #transferErrorReply(error: unknown, transfer: RunningTransfer): FtpReply {
-    if (transfer.aborted) return reply(426, "Transfer aborted");
+    if (transfer.aborted) return reply(Code.TRANSFER_ABORTED, "Transfer aborted");
     if (transfer.slow) {
       const { minRate, minRateWindow } = this.#services.config;
       return reply(
@@ -548,9 +542,11 @@ class FtpSession implements FtpSessionState {
         `No data moved for ${this.#services.config.transferTimeout}s: transfer aborted`,
       );
     }
-    if (error instanceof DataChannelError) return reply(425, error.message);
+    if (error instanceof DataChannelError) return reply(Code.CANNOT_OPEN_DATA, error.message);
     if (error instanceof OperationError) return this.#errorReply(error, "transfer");
-    if (isDisconnect(error)) return reply(426, "Data connection closed; transfer aborted");
+    if (isDisconnect(error)) {
+      return reply(Code.TRANSFER_ABORTED, "Data connection closed; transfer aborted");
+    }
     return this.#errorReply(error, "transfer");
   }
 
@@ -566,7 +562,7 @@ class FtpSession implements FtpSessionState {
         return;
       }
       this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
-      this.#send(reply(421, `Idle for ${seconds}s: closing connection`))
+      this.#send(reply(Code.SERVICE_CLOSING, `Idle for ${seconds}s: closing connection`))
         .catch(() => {})
         .finally(() => this.#close());
     };
@@ -621,26 +617,5 @@ function describeCommand({ name, arg }: FtpCommand): string {
   if (name === "PASS") return "PASS ****";
   if (!VERBS.has(name)) return /^[A-Z]{3,4}$/.test(name) ? name : "(malformed)";
   const text = arg === "" ? name : `${name} ${arg}`;
-  return text.slice(0, MAX_LOGGED_COMMAND);
-}
-
-const DISCONNECT_CODES = new Set([
-  "ECONNRESET",
-  "EPIPE",
-  "ECONNABORTED",
-  "ECANCELED",
-  "ERR_STREAM_DESTROYED",
-]);
-
-function isDisconnect(error: unknown): boolean {
-  if (
-    error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted ||
-    error instanceof Deno.errors.UnexpectedEof || error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.ConnectionAborted
-  ) {
-    return true;
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && DISCONNECT_CODES.has(code);
+  return text.slice(0, MAX_LOGGED_COMMAND_CHARS);
 }

@@ -1,5 +1,6 @@
 /** Rules shared by PORT and EPRT: active mode only when enabled, only towards the client. */
 
+import { Code } from "../codes.ts";
 import { plainAddress } from "../../../core/net/address.ts";
 import { type FtpReply, reply } from "../replies.ts";
 import type { VerbContext } from "./verb.ts";
@@ -19,20 +20,29 @@ export async function setActiveTarget(
       peer: session.peer,
       target: address,
     });
-    return reply(501, "Data connections go only to your own address (no FXP or bounce)");
+    return reply(
+      Code.BAD_ARGUMENT,
+      "Data connections go only to your own address (no FXP or bounce)",
+    );
   }
   if (port < FIRST_UNPRIVILEGED_PORT || port > 65535) {
-    return reply(501, `Refusing data connection to port ${port}: use a port from 1024 to 65535`);
+    return reply(
+      Code.BAD_ARGUMENT,
+      `Refusing data connection to port ${port}: use a port from 1024 to 65535`,
+    );
   }
   await session.setActiveTarget(plainAddress(address), port);
-  return reply(200, "Active data connection target set");
+  return reply(Code.OK, "Active data connection target set");
 }
 
 /** The reply when active mode may not be used at all, or undefined when it may. */
 export function activeModeRefusal(ctx: VerbContext): FtpReply | undefined {
   if (!ctx.services.config.activeMode) {
-    return reply(502, "Active mode is off on this server: use passive mode (PASV or EPSV)");
+    return reply(
+      Code.NOT_IMPLEMENTED,
+      "Active mode is off on this server: use passive mode (PASV or EPSV)",
+    );
   }
-  if (ctx.session.epsvAll) return reply(503, "EPSV ALL is in effect: use EPSV");
+  if (ctx.session.epsvAll) return reply(Code.BAD_SEQUENCE, "EPSV ALL is in effect: use EPSV");
   return undefined;
 }

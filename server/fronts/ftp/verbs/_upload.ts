@@ -1,5 +1,6 @@
 /** What STOR and APPE share: an upload through the shared transfer machinery. */
 
+import { Code } from "../codes.ts";
 import { OperationError } from "../../../core/errors.ts";
 import { reply } from "../replies.ts";
 import type { VerbContext } from "./verb.ts";
@@ -39,7 +40,7 @@ export async function startUpload(
         throw new OperationError("bad_request", "Control connection lost during the upload");
       }
       const result = await upload.commit();
-      return reply(226, `Stored ${target} (${result.identity.size} bytes)`);
+      return reply(Code.TRANSFER_COMPLETE, `Stored ${target} (${result.identity.size} bytes)`);
     },
     end: () => upload.abort(),
   });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -11,9 +12,9 @@ export const abor = defineVerb({
   async handler({ session }) {
     if (!session.transferring) {
       await session.dropDataChannel();
-      return reply(225, "No transfer to abort");
+      return reply(Code.DATA_OPEN, "No transfer to abort");
     }
     await session.abortTransfer();
-    return reply(226, "Transfer aborted");
+    return reply(Code.TRANSFER_COMPLETE, "Transfer aborted");
   },
 });

@@ -1,5 +1,6 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
-import { defineVerb, loggedIn } from "./verb.ts";
+import { defineVerb } from "./verb.ts";
 
 /**
  * ALLO: nothing needs allocating, but a size that cannot fit in the quota
@@ -12,12 +13,11 @@ export const allo = defineVerb({
   auth: "user",
   arg: "required",
   async handler(ctx, arg) {
-    const { account } = loggedIn(ctx);
     const size = Number(arg.trim().split(/\s+/)[0]);
     if (!Number.isSafeInteger(size) || size < 0) {
-      return reply(501, "ALLO needs a size in bytes");
+      return reply(Code.BAD_ARGUMENT, "ALLO needs a size in bytes");
     }
-    await ctx.services.transfers.quota.check(account.id, size, `${size} bytes`);
-    return reply(202, "No storage allocation necessary");
+    await ctx.services.files.requireRoom(ctx.session, size);
+    return reply(Code.NOT_NEEDED, "No storage allocation necessary");
   },
 });

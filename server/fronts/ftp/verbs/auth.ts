@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -9,13 +10,16 @@ export const auth = defineVerb({
   arg: "required",
   feat: ({ services }) => services.tls ? ["AUTH TLS"] : [],
   async handler({ session, services }, mechanism) {
-    if (!services.tls) return reply(502, "TLS is not configured on this server");
-    if (session.tls) return reply(503, "TLS is already on");
-    if (session.account) return reply(503, "AUTH TLS must come before login");
+    if (!services.tls) return reply(Code.NOT_IMPLEMENTED, "TLS is not configured on this server");
+    if (session.tls) return reply(Code.BAD_SEQUENCE, "TLS is already on");
+    if (session.account) return reply(Code.BAD_SEQUENCE, "AUTH TLS must come before login");
     if (!["TLS", "TLS-C", "SSL", "TLS-P"].includes(mechanism.trim().toUpperCase())) {
-      return reply(504, "Unsupported security mechanism: use AUTH TLS");
+      return reply(
+        Code.NOT_IMPLEMENTED_FOR_PARAMETER,
+        "Unsupported security mechanism: use AUTH TLS",
+      );
     }
-    await session.startTls(reply(234, "Proceed with TLS negotiation"));
+    await session.startTls(reply(Code.AUTH_OK, "Proceed with TLS negotiation"));
     return undefined;
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { quotePath, reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -10,6 +11,6 @@ export const cdup = defineVerb({
   arg: "none",
   async handler(ctx) {
     const target = await ctx.services.files.changeDirectory(ctx.session, "..");
-    return reply(250, `Directory changed to ${quotePath(target)}`);
+    return reply(Code.FILE_ACTION_OK, `Directory changed to ${quotePath(target)}`);
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { quotePath, reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -12,6 +13,6 @@ export const cwd = defineVerb({
   feat: () => ["TVFS"],
   async handler(ctx, path) {
     const target = await ctx.services.files.changeDirectory(ctx.session, path);
-    return reply(250, `Directory changed to ${quotePath(target)}`);
+    return reply(Code.FILE_ACTION_OK, `Directory changed to ${quotePath(target)}`);
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -9,6 +10,6 @@ export const dele = defineVerb({
   arg: "required",
   async handler(ctx, path) {
     await ctx.services.files.removeFile(ctx.session, path);
-    return reply(250, "File deleted");
+    return reply(Code.FILE_ACTION_OK, "File deleted");
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { activeModeRefusal, setActiveTarget } from "./_active.ts";
 import { defineVerb } from "./verb.ts";
@@ -19,7 +20,9 @@ export const eprt = defineVerb({
     const valid = delimiter !== "" && empty === "" && end === "" && extra.length === 0 &&
       (family === "1" || family === "2") && /^\d+$/.test(portText);
     if (!valid) {
-      return Promise.resolve(reply(501, "EPRT needs |1|address|port| or |2|address|port|"));
+      return Promise.resolve(
+        reply(Code.BAD_ARGUMENT, "EPRT needs |1|address|port| or |2|address|port|"),
+      );
     }
     return setActiveTarget(ctx, address, port);
   },

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -12,13 +13,13 @@ export const epsv = defineVerb({
     const wanted = arg.trim().toUpperCase();
     if (wanted === "ALL") {
       session.epsvAll = true;
-      return reply(200, "EPSV ALL accepted");
+      return reply(Code.OK, "EPSV ALL accepted");
     }
     const family = session.localAddress.includes(":") ? "2" : "1";
     if (wanted !== "" && wanted !== family) {
-      return reply(522, `Network protocol not supported, use (${family})`);
+      return reply(Code.PROTOCOL_NOT_SUPPORTED, `Network protocol not supported, use (${family})`);
     }
     const port = await session.openPassive();
-    return reply(229, `Entering Extended Passive Mode (|||${port}|)`);
+    return reply(Code.EXTENDED_PASSIVE, `Entering Extended Passive Mode (|||${port}|)`);
   },
 });

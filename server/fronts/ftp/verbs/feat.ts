@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -12,6 +13,6 @@ export const feat = defineVerb({
     for (const verb of new Set(ctx.verbs.values())) {
       for (const line of verb.feat?.(ctx) ?? []) features.add(line);
     }
-    return Promise.resolve(reply(211, "Features:", ...[...features].sort(), "End"));
+    return Promise.resolve(reply(Code.SYSTEM_STATUS, "Features:", ...[...features].sort(), "End"));
   },
 });

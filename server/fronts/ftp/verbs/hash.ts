@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -13,6 +14,6 @@ export const hash = defineVerb({
   feat: () => ["HASH SHA-256*"],
   async handler(ctx, path) {
     const { path: target, sha256, identity } = await ctx.services.files.checksum(ctx.session, path);
-    return reply(213, `SHA-256 0-${identity.size} ${sha256} ${target}`);
+    return reply(Code.FILE_STATUS, `SHA-256 0-${identity.size} ${sha256} ${target}`);
   },
 });

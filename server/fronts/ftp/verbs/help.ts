@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -13,8 +14,12 @@ export const help = defineVerb({
     const wanted = arg.trim().toUpperCase();
     if (wanted !== "") {
       const verb = verbs.get(wanted);
-      if (!verb) return Promise.resolve(reply(502, `Unknown command "${wanted.slice(0, 32)}"`));
-      return Promise.resolve(reply(214, `Syntax: ${verb.syntax}`));
+      if (!verb) {
+        return Promise.resolve(
+          reply(Code.NOT_IMPLEMENTED, `Unknown command "${wanted.slice(0, 32)}"`),
+        );
+      }
+      return Promise.resolve(reply(Code.HELP, `Syntax: ${verb.syntax}`));
     }
     const names = [...verbs.keys()].sort();
     const rows: string[] = [];
@@ -25,7 +30,7 @@ export const help = defineVerb({
       );
     }
     return Promise.resolve(
-      reply(214, "The following commands are recognized:", ...rows, "Help OK"),
+      reply(Code.HELP, "The following commands are recognized:", ...rows, "Help OK"),
     );
   },
 });

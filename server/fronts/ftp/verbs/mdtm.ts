@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { OperationError } from "../../../core/errors.ts";
 import { formatTimeVal } from "../listing.ts";
 import { reply } from "../replies.ts";
@@ -15,6 +16,6 @@ export const mdtm = defineVerb({
     if (entry.type !== "file") {
       throw new OperationError("is_a_directory", `Cannot get the time of "${target}": not a file`);
     }
-    return reply(213, formatTimeVal(entry.mtime));
+    return reply(Code.FILE_STATUS, formatTimeVal(entry.mtime));
   },
 });

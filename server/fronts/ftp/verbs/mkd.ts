@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { quotePath, reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -10,6 +11,6 @@ export const mkd = defineVerb({
   arg: "required",
   async handler(ctx, path) {
     const target = await ctx.services.files.mkdir(ctx.session, path);
-    return reply(257, `${quotePath(target)} created`);
+    return reply(Code.PATH_CREATED, `${quotePath(target)} created`);
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { formatFacts, mlstFeature } from "../listing.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
@@ -11,6 +12,11 @@ export const mlst = defineVerb({
   feat: ({ session }) => [mlstFeature(session.mlstFacts)],
   async handler(ctx, arg) {
     const { path, entry } = await ctx.services.files.stat(ctx.session, arg || ".");
-    return reply(250, `Listing ${path}`, formatFacts(entry, ctx.session.mlstFacts, path), "End");
+    return reply(
+      Code.FILE_ACTION_OK,
+      `Listing ${path}`,
+      formatFacts(entry, ctx.session.mlstFacts, path),
+      "End",
+    );
   },
 });

@@ -6,6 +6,8 @@
  * exist (vsftpd's prelogin.c).
  */
 
+import { Code } from "../codes.ts";
+import { MAX_ECHOED_VERB_CHARS } from "../../../core/limits.ts";
 import { recheckSession } from "../../../core/auth/login.ts";
 import { type FtpReply, reply } from "../replies.ts";
 import { abor } from "./abor.ts";
@@ -101,9 +103,6 @@ export const VERBS: ReadonlyMap<string, Verb> = new Map(
 /** Verbs of RFC 959 and its extensions that this server knows but does not offer. */
 const NOT_IMPLEMENTED = new Set(["ACCT", "SMNT", "REIN", "STOU", "SITE", "CCC", "LPRT", "LPSV"]);
 
-/** Longest verb name echoed back in an error. */
-const MAX_ECHOED_VERB = 16;
-
 /** A command line split into its verb (upper case) and argument (verbatim). */
 export interface FtpCommand {
   name: string;
@@ -128,7 +127,7 @@ export async function dispatchVerb(
   if (session.account && verb?.name !== "QUIT") {
     // The account changed under the session (deleted, disabled, new password): it ends.
     const ended = await recheckSession(ctx.services, session);
-    if (ended) return reply(421, ended);
+    if (ended) return reply(Code.SERVICE_CLOSING, ended);
   }
   const refusal = checkRules(ctx, verb, command);
   if (refusal) return refusal;
@@ -140,20 +139,24 @@ function checkRules(
   verb: Verb | undefined,
   { name, arg }: FtpCommand,
 ): FtpReply | undefined {
-  const shown = name.slice(0, MAX_ECHOED_VERB);
+  const shown = name.slice(0, MAX_ECHOED_VERB_CHARS);
   if (!verb) {
-    if (name === "") return reply(500, "Empty command");
-    if (NOT_IMPLEMENTED.has(name)) return reply(502, `${shown} is not implemented`);
-    return reply(500, `Unknown command "${shown}"`);
+    if (name === "") return reply(Code.SYNTAX_ERROR, "Empty command");
+    if (NOT_IMPLEMENTED.has(name)) {
+      return reply(Code.NOT_IMPLEMENTED, `${shown} is not implemented`);
+    }
+    return reply(Code.SYNTAX_ERROR, `Unknown command "${shown}"`);
   }
   if (verb.auth === "user" && !session.account) {
-    return reply(530, "Log in with USER and PASS first");
+    return reply(Code.NOT_LOGGED_IN, "Log in with USER and PASS first");
   }
   const empty = arg.trim() === "";
-  if (verb.arg === "required" && empty) return reply(501, `Syntax: ${verb.syntax}`);
-  if (verb.arg === "none" && !empty) return reply(501, `${verb.name} takes no argument`);
+  if (verb.arg === "required" && empty) return reply(Code.BAD_ARGUMENT, `Syntax: ${verb.syntax}`);
+  if (verb.arg === "none" && !empty) {
+    return reply(Code.BAD_ARGUMENT, `${verb.name} takes no argument`);
+  }
   if (verb.data && !session.dataReady) {
-    return reply(425, "No data connection: send PASV or EPSV first");
+    return reply(Code.CANNOT_OPEN_DATA, "No data connection: send PASV or EPSV first");
   }
   return undefined;
 }

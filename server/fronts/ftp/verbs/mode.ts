@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -10,7 +11,7 @@ export const mode = defineVerb({
   handler: (_ctx, arg) =>
     Promise.resolve(
       arg.trim().toUpperCase() === "S"
-        ? reply(200, "Mode set to S")
-        : reply(504, "Only MODE S is supported"),
+        ? reply(Code.OK, "Mode set to S")
+        : reply(Code.NOT_IMPLEMENTED_FOR_PARAMETER, "Only MODE S is supported"),
     ),
 });

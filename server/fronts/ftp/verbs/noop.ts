@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -8,5 +9,5 @@ export const noop = defineVerb({
   auth: "none",
   arg: "none",
   duringTransfer: true,
-  handler: () => Promise.resolve(reply(200, "OK")),
+  handler: () => Promise.resolve(reply(Code.OK, "OK")),
 });

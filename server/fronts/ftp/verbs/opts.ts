@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { MLST_FACTS } from "../listing.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
@@ -19,22 +20,26 @@ export const opts = defineVerb({
       case "UTF8":
       case "UTF-8":
         if (value.toUpperCase() === "ON" || value === "") {
-          return Promise.resolve(reply(200, "UTF8 mode is always on"));
+          return Promise.resolve(reply(Code.OK, "UTF8 mode is always on"));
         }
-        return Promise.resolve(reply(504, "UTF8 cannot be turned off"));
+        return Promise.resolve(
+          reply(Code.NOT_IMPLEMENTED_FOR_PARAMETER, "UTF8 cannot be turned off"),
+        );
       case "MLST": {
         const wanted = value.toLowerCase().split(";").filter((fact) => fact !== "");
         const known = wanted.filter((fact) => (MLST_FACTS as readonly string[]).includes(fact));
         session.mlstFacts = new Set(known);
-        return Promise.resolve(reply(200, `MLST OPTS ${known.map((f) => f + ";").join("")}`));
+        return Promise.resolve(reply(Code.OK, `MLST OPTS ${known.map((f) => f + ";").join("")}`));
       }
       case "HASH":
         if (value === "" || value.toUpperCase() === "SHA-256") {
-          return Promise.resolve(reply(200, "SHA-256"));
+          return Promise.resolve(reply(Code.OK, "SHA-256"));
         }
-        return Promise.resolve(reply(504, "Only SHA-256 is supported"));
+        return Promise.resolve(
+          reply(Code.NOT_IMPLEMENTED_FOR_PARAMETER, "Only SHA-256 is supported"),
+        );
       default:
-        return Promise.resolve(reply(501, `Unknown option "${option.slice(0, 32)}"`));
+        return Promise.resolve(reply(Code.BAD_ARGUMENT, `Unknown option "${option.slice(0, 32)}"`));
     }
   },
 });

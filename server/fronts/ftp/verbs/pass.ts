@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { ERROR_TABLE } from "../../../core/errors.ts";
 import { logIn, LoginRefusedError } from "../../../core/auth/login.ts";
 import { reply } from "../replies.ts";
@@ -10,13 +11,13 @@ export const pass = defineVerb({
   auth: "none",
   arg: "optional",
   async handler({ session, services }, password) {
-    if (session.account) return reply(503, "Already logged in");
+    if (session.account) return reply(Code.BAD_SEQUENCE, "Already logged in");
     const name = session.pendingUser;
-    if (name === undefined) return reply(503, "Send USER first");
+    if (name === undefined) return reply(Code.BAD_SEQUENCE, "Send USER first");
     session.pendingUser = undefined;
     try {
       const account = await logIn(services, session, name, password);
-      return reply(230, `Logged in as ${account.name}`);
+      return reply(Code.LOGGED_IN, `Logged in as ${account.name}`);
     } catch (error) {
       if (!(error instanceof LoginRefusedError)) throw error;
       return reply(ERROR_TABLE[error.kind].ftp, error.message);

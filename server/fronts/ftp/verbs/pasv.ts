@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -8,13 +9,13 @@ export const pasv = defineVerb({
   auth: "user",
   arg: "none",
   async handler({ session, services }) {
-    if (session.epsvAll) return reply(503, "EPSV ALL is in effect: use EPSV");
+    if (session.epsvAll) return reply(Code.BAD_SEQUENCE, "EPSV ALL is in effect: use EPSV");
     const address = services.config.pasvAddress || session.localAddress;
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) {
-      return reply(425, "PASV works over IPv4 only: use EPSV");
+      return reply(Code.CANNOT_OPEN_DATA, "PASV works over IPv4 only: use EPSV");
     }
     const port = await session.openPassive();
     const numbers = [...address.split("."), port >> 8, port & 0xff].join(",");
-    return reply(227, `Entering Passive Mode (${numbers})`);
+    return reply(Code.PASSIVE, `Entering Passive Mode (${numbers})`);
   },
 });

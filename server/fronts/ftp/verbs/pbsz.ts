@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -9,9 +10,11 @@ export const pbsz = defineVerb({
   arg: "required",
   feat: ({ services }) => services.tls ? ["PBSZ"] : [],
   handler({ session }, size) {
-    if (!session.tls) return Promise.resolve(reply(503, "PBSZ needs AUTH TLS first"));
-    if (!/^\d+$/.test(size.trim())) return Promise.resolve(reply(501, "PBSZ needs a number"));
+    if (!session.tls) return Promise.resolve(reply(Code.BAD_SEQUENCE, "PBSZ needs AUTH TLS first"));
+    if (!/^\d+$/.test(size.trim())) {
+      return Promise.resolve(reply(Code.BAD_ARGUMENT, "PBSZ needs a number"));
+    }
     session.bufferSizeSet = true;
-    return Promise.resolve(reply(200, "PBSZ=0"));
+    return Promise.resolve(reply(Code.OK, "PBSZ=0"));
   },
 });

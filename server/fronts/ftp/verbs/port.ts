@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { activeModeRefusal, setActiveTarget } from "./_active.ts";
 import { defineVerb } from "./verb.ts";
@@ -14,7 +15,7 @@ export const port = defineVerb({
     const numbers = arg.trim().split(",").map((part) => Number(part.trim()));
     const valid = numbers.length === 6 &&
       numbers.every((number) => Number.isInteger(number) && number >= 0 && number <= 255);
-    if (!valid) return Promise.resolve(reply(501, "PORT needs h1,h2,h3,h4,p1,p2"));
+    if (!valid) return Promise.resolve(reply(Code.BAD_ARGUMENT, "PORT needs h1,h2,h3,h4,p1,p2"));
     const address = numbers.slice(0, 4).join(".");
     return setActiveTarget(ctx, address, numbers[4]! * 256 + numbers[5]!);
   },

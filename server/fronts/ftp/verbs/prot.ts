@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { protRequired } from "../../../core/config.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
@@ -10,22 +11,28 @@ export const prot = defineVerb({
   arg: "required",
   feat: ({ services }) => services.tls ? ["PROT"] : [],
   handler({ session, services }, level) {
-    if (!session.tls) return Promise.resolve(reply(503, "PROT needs AUTH TLS first"));
+    if (!session.tls) return Promise.resolve(reply(Code.BAD_SEQUENCE, "PROT needs AUTH TLS first"));
     switch (level.trim().toUpperCase()) {
       case "P":
         session.protectData = true;
-        return Promise.resolve(reply(200, "Data connections will use TLS"));
+        return Promise.resolve(reply(Code.OK, "Data connections will use TLS"));
       case "C":
         if (protRequired(services.config)) {
-          return Promise.resolve(reply(534, "Data connections must be encrypted here: use PROT P"));
+          return Promise.resolve(
+            reply(Code.POLICY_DENIED, "Data connections must be encrypted here: use PROT P"),
+          );
         }
         session.protectData = false;
-        return Promise.resolve(reply(200, "Data connections will be in clear text"));
+        return Promise.resolve(reply(Code.OK, "Data connections will be in clear text"));
       case "S":
       case "E":
-        return Promise.resolve(reply(536, "Only PROT C and PROT P are supported"));
+        return Promise.resolve(
+          reply(Code.PROTECTION_LEVEL_NOT_SUPPORTED, "Only PROT C and PROT P are supported"),
+        );
       default:
-        return Promise.resolve(reply(504, "Unknown protection level: use C or P"));
+        return Promise.resolve(
+          reply(Code.NOT_IMPLEMENTED_FOR_PARAMETER, "Unknown protection level: use C or P"),
+        );
     }
   },
 });

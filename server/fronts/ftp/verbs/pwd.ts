@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { quotePath, reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -9,5 +10,5 @@ export const pwd = defineVerb({
   auth: "user",
   arg: "none",
   handler: ({ session }) =>
-    Promise.resolve(reply(257, `${quotePath(session.cwd)} is the current directory`)),
+    Promise.resolve(reply(Code.PATH_CREATED, `${quotePath(session.cwd)} is the current directory`)),
 });

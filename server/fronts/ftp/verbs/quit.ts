@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -11,6 +12,6 @@ export const quit = defineVerb({
   async handler({ session }) {
     if (session.transferring) await session.abortTransfer();
     session.closeAfterReply = true;
-    return reply(221, "Goodbye");
+    return reply(Code.CLOSING, "Goodbye");
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -11,9 +12,9 @@ export const rest = defineVerb({
   handler({ session }, arg) {
     const offset = Number(arg.trim());
     if (!/^\d+$/.test(arg.trim()) || !Number.isSafeInteger(offset)) {
-      return Promise.resolve(reply(501, "REST needs a byte offset (a whole number)"));
+      return Promise.resolve(reply(Code.BAD_ARGUMENT, "REST needs a byte offset (a whole number)"));
     }
     session.restartOffset = offset;
-    return Promise.resolve(reply(350, `Restarting at ${offset}; send RETR, STOR or APPE`));
+    return Promise.resolve(reply(Code.PENDING, `Restarting at ${offset}; send RETR, STOR or APPE`));
   },
 });

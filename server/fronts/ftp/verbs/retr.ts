@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -21,7 +22,7 @@ export const retr = defineVerb({
       subject: { direction: "download", path: target, offset, total: download.identity.size },
       run: async (data, report) => {
         const sent = await download.sendTo(data, { onProgress: report });
-        return reply(226, `Transfer complete (${sent} bytes)`);
+        return reply(Code.TRANSFER_COMPLETE, `Transfer complete (${sent} bytes)`);
       },
       end: () => download.close(),
     });

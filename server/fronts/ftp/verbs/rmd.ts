@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -10,6 +11,6 @@ export const rmd = defineVerb({
   arg: "required",
   async handler(ctx, path) {
     await ctx.services.files.removeDirectory(ctx.session, path);
-    return reply(250, "Directory removed");
+    return reply(Code.FILE_ACTION_OK, "Directory removed");
   },
 });

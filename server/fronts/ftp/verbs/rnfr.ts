@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -9,6 +10,6 @@ export const rnfr = defineVerb({
   arg: "required",
   async handler(ctx, path) {
     ctx.session.renameFrom = await ctx.services.files.renameSource(ctx.session, path);
-    return reply(350, "Ready for RNTO");
+    return reply(Code.PENDING, "Ready for RNTO");
   },
 });

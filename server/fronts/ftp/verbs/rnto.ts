@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -13,8 +14,8 @@ export const rnto = defineVerb({
   async handler(ctx, path) {
     const source = ctx.session.renameFrom;
     ctx.session.renameFrom = undefined;
-    if (source === undefined) return reply(503, "Send RNFR first");
+    if (source === undefined) return reply(Code.BAD_SEQUENCE, "Send RNFR first");
     await ctx.services.files.rename(ctx.session, source, path);
-    return reply(250, "Renamed");
+    return reply(Code.FILE_ACTION_OK, "Renamed");
   },
 });

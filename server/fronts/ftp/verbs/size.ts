@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { OperationError } from "../../../core/errors.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
@@ -18,6 +19,6 @@ export const size = defineVerb({
     if (length === null) {
       throw new OperationError("not_found", `Cannot size "${target}": not found`);
     }
-    return reply(213, String(length));
+    return reply(Code.FILE_STATUS, String(length));
   },
 });

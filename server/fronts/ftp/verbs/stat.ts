@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { formatListLine } from "../listing.ts";
 import { reply } from "../replies.ts";
 import { listTarget } from "./_list_target.ts";
@@ -17,7 +18,10 @@ export const stat = defineVerb({
     const { session } = ctx;
     const transfer = session.transferStatus();
     if (transfer) {
-      return reply(213, `Transferring: ${transfer.description}, ${transfer.bytes} bytes so far`);
+      return reply(
+        Code.FILE_STATUS,
+        `Transferring: ${transfer.description}, ${transfer.bytes} bytes so far`,
+      );
     }
     if (arg.trim() === "") {
       const { account } = loggedIn(ctx);
@@ -39,6 +43,6 @@ export const stat = defineVerb({
     const target = await listTarget(ctx, arg);
     const now = Date.now();
     const lines = target.entries.map((entry) => formatListLine(entry, account.name, now));
-    return reply(213, `Status of ${target.path}:`, ...lines, "End of status");
+    return reply(Code.FILE_STATUS, `Status of ${target.path}:`, ...lines, "End of status");
   },
 });

@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -10,7 +11,7 @@ export const stru = defineVerb({
   handler: (_ctx, arg) =>
     Promise.resolve(
       arg.trim().toUpperCase() === "F"
-        ? reply(200, "Structure set to F")
-        : reply(504, "Only STRU F is supported"),
+        ? reply(Code.OK, "Structure set to F")
+        : reply(Code.NOT_IMPLEMENTED_FOR_PARAMETER, "Only STRU F is supported"),
     ),
 });

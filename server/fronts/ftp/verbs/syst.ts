@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -7,5 +8,5 @@ export const syst = defineVerb({
   syntax: "SYST",
   auth: "none",
   arg: "none",
-  handler: () => Promise.resolve(reply(215, "UNIX Type: L8")),
+  handler: () => Promise.resolve(reply(Code.SYSTEM_TYPE, "UNIX Type: L8")),
 });

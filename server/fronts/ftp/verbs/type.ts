@@ -1,3 +1,4 @@
+import { Code } from "../codes.ts";
 import { reply } from "../replies.ts";
 import { defineVerb } from "./verb.ts";
 
@@ -14,12 +15,14 @@ export const type = defineVerb({
     const [code = "", format = ""] = arg.trim().toUpperCase().split(/\s+/);
     if (code === "I" || (code === "L" && format === "8")) {
       session.type = "I";
-      return Promise.resolve(reply(200, "Type set to I (binary)"));
+      return Promise.resolve(reply(Code.OK, "Type set to I (binary)"));
     }
     if (code === "A" && (format === "" || format === "N")) {
       session.type = "A";
-      return Promise.resolve(reply(200, "Type set to A (bytes are sent unchanged)"));
+      return Promise.resolve(reply(Code.OK, "Type set to A (bytes are sent unchanged)"));
     }
-    return Promise.resolve(reply(504, "Only TYPE A and TYPE I are supported"));
+    return Promise.resolve(
+      reply(Code.NOT_IMPLEMENTED_FOR_PARAMETER, "Only TYPE A and TYPE I are supported"),
+    );
   },
 });

@@ -11,14 +11,14 @@
  */
 
 import assert from "node:assert/strict";
-import type { FrameHeader } from "../protocol/frame.ts";
-import { MAX_PATH_BYTES } from "../protocol/limits.ts";
-import { OperationError } from "../server/core/errors.ts";
-import { lookupOperation, OPERATIONS } from "../server/fronts/native/ops/mod.ts";
-import type { Operation } from "../server/fronts/native/ops/operation.ts";
-import { validateArgs } from "../server/fronts/native/ops/validate.ts";
-import { normalizeVirtualPath, RESERVED_PREFIX } from "../server/storage/local/vfs.ts";
-import { fuzzIterations, fuzzSeed, Random } from "./_fuzz.ts";
+import type { FrameHeader } from "../../../../protocol/frame.ts";
+import { MAX_PATH_BYTES } from "../../../../protocol/limits.ts";
+import { OperationError } from "../../../core/errors.ts";
+import { lookupOperation, OPERATIONS } from "./mod.ts";
+import type { Operation } from "./operation.ts";
+import { validateArgs } from "./validate.ts";
+import { normalizeVirtualPath, RESERVED_PREFIX } from "../../../storage/local/vfs.ts";
+import { fuzzIterations, fuzzSeed, Random } from "../../../../tests/_fuzz.ts";
 
 const TRICKY_KEYS = [
   "__proto__",
