@@ -20,7 +20,12 @@ export { ftpxCommand };
 export const HELPER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
 
 /** Runs a script of this directory with Deno (for helper processes). */
-export function denoScript(script: string, args: string[], permissions: string[]): Deno.Command {
+export function denoScript(
+  script: string,
+  args: string[],
+  permissions: string[],
+  options: { stdin?: "piped" | "null" } = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -33,7 +38,7 @@ export function denoScript(script: string, args: string[], permissions: string[]
     ],
     stdout: "piped",
     stderr: "piped",
-    stdin: "null",
+    stdin: options.stdin ?? "null",
   });
 }
 
@@ -274,19 +279,78 @@ export interface NativeLogin {
 
 /**
  * Native gets of `paths` all at once, discarding, from two client processes
- * (one per core on the reference machine), each session logged in before
- * any get starts; returns MB/s over the gets.
+ * (one per core on the reference machine): every session of both logs in
+ * first, then all the gets start together; returns MB/s over the gets.
  */
 export async function concurrentGets(login: NativeLogin, paths: string[]): Promise<number> {
   const { port, user, password } = login;
   const half = Math.ceil(paths.length / 2);
-  const results = await Promise.all(
-    [paths.slice(0, half), paths.slice(half)].filter((part) => part.length > 0)
-      .map((part) => fetchHelper([String(port), user, password, ...part])),
-  );
-  const start = Math.min(...results.map((r) => r.start));
-  const end = Math.max(...results.map((r) => r.end));
-  return mbPerSecond(results.reduce((sum, r) => sum + r.bytes, 0), (end - start) / 1000);
+  const helpers = [paths.slice(0, half), paths.slice(half)].filter((part) => part.length > 0)
+    .map((part) =>
+      denoScript(
+        "_fetch.ts",
+        ["--wait", String(port), user, password, ...part],
+        HELPER_PERMISSIONS,
+        {
+          stdin: "piped",
+        },
+      ).spawn()
+    );
+  const stdouts = helpers.map((helper) => new Lines(helper.stdout));
+  const stderrs = helpers.map((helper) => new Response(helper.stderr).text());
+  try {
+    // Each prints "ready" once its sessions are logged in: start the gets once both have.
+    const ready = await Promise.all(stdouts.map((lines) => lines.next()));
+    if (!ready.every((line) => line === "ready")) {
+      throw new Error(`A get helper failed: ${(await Promise.all(stderrs)).join(" ")}`);
+    }
+    for (const helper of helpers) {
+      const writer = helper.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    }
+    const results: FetchResult[] = [];
+    for (const [i, lines] of stdouts.entries()) {
+      const line = await lines.next();
+      if (line === null) throw new Error(`A get helper failed: ${await stderrs[i]}`);
+      results.push(JSON.parse(line));
+    }
+    const start = Math.min(...results.map((r) => r.start));
+    const end = Math.max(...results.map((r) => r.end));
+    return mbPerSecond(results.reduce((sum, r) => sum + r.bytes, 0), (end - start) / 1000);
+  } finally {
+    for (const helper of helpers) {
+      try {
+        helper.kill();
+      } catch {
+        // Already exited.
+      }
+      await helper.status;
+    }
+  }
+}
+
+/** Reads a child's output line by line. */
+class Lines {
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** The next line without its newline; null at the end. */
+  async next(): Promise<string | null> {
+    while (!this.#buffer.includes("\n")) {
+      const { value, done } = await this.#reader.read();
+      if (done) return null;
+      this.#buffer += value;
+    }
+    const end = this.#buffer.indexOf("\n");
+    const line = this.#buffer.slice(0, end);
+    this.#buffer = this.#buffer.slice(end + 1);
+    return line;
+  }
 }
 
 /** Median round trip of a native `stat` of `path`, in microseconds, after `rounds / 10` warm-up. */
