@@ -116,24 +116,31 @@ if (
 
 /** What to undo at the end, last first: stop servers, unmount, remove, lock the user. */
 const undo: (() => Promise<void>)[] = [];
-let undone = false;
-async function cleanUp(): Promise<void> {
-  if (undone) return;
-  undone = true;
-  for (const step of undo.reverse()) {
-    await step().catch((error) => console.error(`cleanup: ${error.message}`));
-  }
+let cleaning: Promise<void> | undefined;
+/** Runs the undo steps once; every caller (end, error, signal, watchdog) waits for the same run. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of undo.reverse()) {
+      await step().catch((error) => console.error(`cleanup: ${error.message}`));
+    }
+  })();
+  return cleaning;
+}
+/** Set by a signal or the watchdog: the exit code wins over main's failure (which it causes). */
+let stopping: number | undefined;
+function stopAll(code: number, why: string): void {
+  if (stopping !== undefined) return;
+  stopping = code;
+  console.error(`\n${why}: stopping everything`);
+  cleanUp().finally(() => Deno.exit(code));
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => {
-    console.error(`\n${signal}: stopping everything`);
-    cleanUp().finally(() => Deno.exit(130));
-  });
+  Deno.addSignalListener(signal, () => stopAll(130, signal));
 }
-const watchdog = setTimeout(() => {
-  console.error(`error: still running after ${timeoutMinutes} minutes: stopping everything`);
-  cleanUp().finally(() => Deno.exit(1));
-}, timeoutMinutes * 60_000);
+const watchdog = setTimeout(
+  () => stopAll(1, `error: still running after ${timeoutMinutes} minutes`),
+  timeoutMinutes * 60_000,
+);
 
 /** A server under test and how the rows reach it. */
 interface Target {
@@ -710,10 +717,10 @@ let status = 0;
 try {
   await main();
 } catch (error) {
-  console.error(`error: ${(error as Error).message}`);
+  if (stopping === undefined) console.error(`error: ${(error as Error).message}`);
   status = 1;
 } finally {
   await cleanUp();
   clearTimeout(watchdog);
 }
-Deno.exit(status);
+Deno.exit(stopping ?? status);
