@@ -27,8 +27,8 @@ async function shell(script: string, args: string[] = []): Promise<string> {
 interface StatLine {
   pid: number;
   ppid: number;
-  /** utime + stime + cutime + cstime (its own CPU and that of children it reaped), in ticks. */
-  ticks: number;
+  /** utime + stime: its own CPU (not that of children it reaped), in ticks. */
+  ownTicks: number;
 }
 
 function parseStat(line: string): StatLine | null {
@@ -37,11 +37,11 @@ function parseStat(line: string): StatLine | null {
   if (close < 0) return null;
   const pid = Number(line.slice(0, line.indexOf(" ")));
   const fields = line.slice(close + 2).split(" ");
-  // fields[0] is field 3 (state): ppid is field 4, utime..cstime fields 14..17.
+  // fields[0] is field 3 (state): ppid is field 4, utime and stime fields 14 and 15.
   const ppid = Number(fields[1]);
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  if (!Number.isSafeInteger(pid) || !Number.isFinite(ticks)) return null;
-  return { pid, ppid, ticks };
+  const ownTicks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isSafeInteger(pid) || !Number.isFinite(ownTicks)) return null;
+  return { pid, ppid, ownTicks };
 }
 
 /** `root` and every live descendant of it, from one pass over /proc/[0-9]*\/stat. */
@@ -60,7 +60,7 @@ export async function treePids(root: number): Promise<number[]> {
   return (await tree(root)).map((line) => line.pid);
 }
 
-/** Memory and CPU of a process tree. */
+/** Memory of a process tree. */
 export interface TreeFigures {
   /** How many processes (the root and its live descendants). */
   processes: number;
@@ -69,11 +69,12 @@ export interface TreeFigures {
   /** Sum of their proportional set sizes, in bytes (shared pages split between sharers). */
   pss: number;
   /**
-   * CPU time (user + system) used so far by the tree, in seconds: each live
-   * process's own and that of the children it reaped, so a session process
-   * that came and went still counts once its parent reaped it.
+   * Sum of their private pages (USS: Private_Clean + Private_Dirty), in
+   * bytes: what the tree alone holds. Its growth is what new sessions cost,
+   * for a forking server (whose sessions share the listener's pages) and a
+   * threaded one alike, whatever other processes share the binary.
    */
-  cpuSeconds: number;
+  uss: number;
 }
 
 /** {@linkcode TreeFigures} of `root` and its descendants now; all 0 once it is gone. */
@@ -95,7 +96,7 @@ export async function treeFigures(root: number): Promise<TreeFigures> {
     processes: members.length,
     rss: sum("Rss"),
     pss: sum("Pss"),
-    cpuSeconds: members.reduce((total, line) => total + line.ticks, 0) / TICKS_PER_SECOND,
+    uss: sum("Private_Clean") + sum("Private_Dirty"),
   };
 }
 
@@ -134,4 +135,44 @@ async function allPids(): Promise<number[]> {
       line.length > 0 && line.slice(line.lastIndexOf(")") + 2, line.lastIndexOf(")") + 3) !== "Z"
     )
     .map((line) => Number(line.slice(0, line.indexOf(" "))));
+}
+
+/**
+ * Measures the CPU time a process tree uses from now until `stop()`, its
+ * short-lived processes included: samples the tree every `intervalMs` and
+ * adds up, for each process seen, its own user + system time at its last
+ * sample minus that at its first (0 for one started meanwhile). A session
+ * process that exits between two samples loses at most one interval of its
+ * time; the time of children a parent reaps (cutime) is not used, as a
+ * server that ignores SIGCHLD never gets it, and it would count twice what
+ * the samples saw.
+ */
+export function sampleTreeCpu(root: number, intervalMs = 50): { stop(): Promise<number> } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let initial = true;
+  let running = true;
+  const sample = async () => {
+    for (const line of await tree(root)) {
+      if (!first.has(line.pid)) first.set(line.pid, initial ? line.ownTicks : 0);
+      last.set(line.pid, line.ownTicks);
+    }
+    initial = false;
+  };
+  const loop = (async () => {
+    await sample();
+    while (running) {
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      await sample();
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      let ticks = 0;
+      for (const [pid, end] of last) ticks += end - first.get(pid)!;
+      return ticks / TICKS_PER_SECOND;
+    },
+  };
 }

@@ -14,8 +14,9 @@
  * throughput row is the median of --runs runs, the servers taking turns
  * within each run; each round-trip row the median of many exchanges.
  * Server memory is the sum over the server's processes (a forking server
- * runs one or two per session), RSS and PSS, fresh and with --sessions
- * idle logged-in sessions; server CPU is that of the server and its
+ * runs one or two per session): RSS, PSS and USS, fresh and with --sessions
+ * idle logged-in sessions (what a session adds: after a first round of logins);
+ * server CPU is that of the server and its
  * session processes during the uploads, per GiB. A raw-TCP ceiling (a bare
  * Deno sender and receiver, no protocol) is measured in the same run.
  *
@@ -64,7 +65,7 @@ import {
   startPureFtpd,
   startVsftpd,
 } from "./_peers.ts";
-import { treeFigures } from "./_proc.ts";
+import { sampleTreeCpu, treeFigures } from "./_proc.ts";
 
 const USAGE = "Usage: deno task bench:peers [--quick] [--size 1G] [--runs 3] [--sessions 100] " +
   "[--dir /tmp] [--no-tmpfs] [--timeout 15]";
@@ -244,10 +245,15 @@ async function main(): Promise<void> {
   const results = new Results();
 
   // Memory first, while every server is fresh. ftpx native sessions on a fresh server of their own.
-  step("memory: fresh, then with idle logged-in sessions");
-  for (const target of targets) results.memory(target.name, await ftpSessionsMemory(target));
+  step("memory: fresh, after a round of logins, with idle logged-in sessions");
+  for (const target of targets) {
+    results.memory(target.name, await sessionsMemory(target.server.pid, () => ftpSessions(target)));
+  }
   const nativeFresh = await startFtpx("ftpx-native-memory");
-  results.memory("native", await nativeSessionsMemory(nativeFresh));
+  results.memory(
+    "native",
+    await sessionsMemory(nativeFresh.pid, () => nativeSessions(nativeFresh)),
+  );
   await nativeFresh.stop();
 
   // ftpx knows the sha256 of a file it stored; have it learn those of the files linked in.
@@ -372,10 +378,19 @@ const ROWS = {
 type Row = keyof typeof ROWS;
 const COLUMNS = ["vsftpd", "pure-ftpd", "ftpx", "native"] as const;
 
-/** Memory of one server: fresh and with the idle sessions, in bytes. */
+/** Memory of one server: fresh, after a round of logins and logouts, with the idle sessions. */
 interface Memory {
-  fresh: { rss: number; pss: number; processes: number };
-  loaded: { rss: number; pss: number; processes: number };
+  fresh: MemoryFigures;
+  warmed: MemoryFigures;
+  loaded: MemoryFigures;
+}
+
+/** RSS, PSS and USS summed over a server's processes (see `_proc.ts`), and how many. */
+interface MemoryFigures {
+  rss: number;
+  pss: number;
+  uss: number;
+  processes: number;
 }
 
 class Results {
@@ -420,7 +435,7 @@ class Results {
         ? Math.max(...peers)
         : Math.min(...peers);
       const ratio = (value: number | null | undefined) =>
-        value === null || value === undefined || best === null
+        value === null || value === undefined || best === null || !(best > 0)
           ? ""
           : `${(value / best).toFixed(2)}x`;
       const withCeiling = (value: number | null | undefined) =>
@@ -440,7 +455,7 @@ class Results {
       ]);
     }
     const mb = (bytes: number) => format(bytes / 1e6);
-    const memoryCell = (column: string, pick: (m: Memory) => Memory["fresh"]) => {
+    const memoryCell = (column: string, pick: (m: Memory) => MemoryFigures) => {
       const memory = this.#memory.get(column);
       if (!memory) return "-";
       const figure = pick(memory);
@@ -448,9 +463,9 @@ class Results {
         ? `${mb(figure.rss)} (PSS ${mb(figure.pss)}, ${figure.processes} proc)`
         : `${mb(figure.rss)} (PSS ${mb(figure.pss)})`;
     };
-    const perSession = (column: string, field: "rss" | "pss") => {
+    const perSession = (column: string, field: "rss" | "uss") => {
       const memory = this.#memory.get(column);
-      return memory ? (memory.loaded[field] - memory.fresh[field]) / sessions : null;
+      return memory ? (memory.loaded[field] - memory.warmed[field]) / sessions : null;
     };
     const memoryRatio = (column: string, pick: (column: string) => number | null) => {
       const value = pick(column);
@@ -477,15 +492,15 @@ class Results {
     }
     const kb = (value: number | null) => value === null ? "-" : format(value / 1000);
     const sessionCell = (column: string) =>
-      `${kb(perSession(column, "pss"))} (${kb(perSession(column, "rss"))})`;
+      `${kb(perSession(column, "uss"))} (RSS ${kb(perSession(column, "rss"))})`;
     lines.push([
-      "added per idle session, PSS (RSS) (KB)",
+      "added per idle session, USS (KB)",
       sessionCell("vsftpd"),
       sessionCell("pure-ftpd"),
       sessionCell("ftpx"),
-      memoryRatio("ftpx", (c) => perSession(c, "pss")),
+      memoryRatio("ftpx", (c) => perSession(c, "uss")),
       sessionCell("native"),
-      memoryRatio("native", (c) => perSession(c, "pss")),
+      memoryRatio("native", (c) => perSession(c, "uss")),
     ]);
     const widths = lines[0]!.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
     const render = (line: string[]) =>
@@ -504,10 +519,12 @@ class Results {
     for (const line of lines.slice(1)) console.log(render(line));
     console.log(
       "\nx: ftpx's figure over the best peer's (MB/s: above 1 is better; us, ms, s, MB: below 1 " +
-        "is better). (%): of the raw TCP ceiling of this run. Memory ratios compare PSS (RSS counts " +
-        "pages shared between a forking server's processes once per process). ftpx's added memory " +
-        "includes its one-off warm-up (first logins: the scrypt buffer, compiled code): " +
-        "`deno task bench:idle` measures it apart.",
+        "is better). (%): of the raw TCP ceiling of this run. Memory: summed over the server's " +
+        "processes; the ratios compare PSS (RSS counts the pages a forking server's processes " +
+        "share once per process), per session USS (private pages: what a session adds, " +
+        "whatever else shares the binary; ftpx's PSS moves with the other Deno processes " +
+        "running on the machine), measured after a first round of as many logins and logouts " +
+        "(ftpx's one-off warm-up: the scrypt buffer, compiled code).",
     );
   }
 }
@@ -524,15 +541,16 @@ async function measureCpu<T>(
   pid: number,
   body: () => Promise<T>,
 ): Promise<{ result: T; cpuSeconds: number }> {
-  const before = await treeFigures(pid);
-  const result = await body();
-  // A forking server's session process counts once it has exited and been reaped by its parent.
-  let after = await treeFigures(pid);
-  for (let i = 0; i < 40 && after.processes > before.processes; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    after = await treeFigures(pid);
+  const sampler = sampleTreeCpu(pid);
+  try {
+    const result = await body();
+    // A forking server's session process winds down after QUIT: let it finish where it is seen.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return { result, cpuSeconds: await sampler.stop() };
+  } catch (error) {
+    await sampler.stop();
+    throw error;
   }
-  return { result, cpuSeconds: after.cpuSeconds - before.cpuSeconds };
 }
 
 function ftpUrl(target: Target, path: string): string {
@@ -631,7 +649,7 @@ async function nativeLoginTime(port: number): Promise<number> {
 }
 
 /** The median of a few samples of a process tree's memory. */
-async function settledMemory(pid: number): Promise<Memory["fresh"]> {
+async function settledMemory(pid: number): Promise<MemoryFigures> {
   const samples = [];
   for (let i = 0; i < MEMORY_SAMPLES; i++) {
     await new Promise((resolve) => setTimeout(resolve, SAMPLE_GAP_MS));
@@ -640,6 +658,7 @@ async function settledMemory(pid: number): Promise<Memory["fresh"]> {
   return {
     rss: median(samples.map((s) => s.rss)),
     pss: median(samples.map((s) => s.pss)),
+    uss: median(samples.map((s) => s.uss)),
     processes: median(samples.map((s) => s.processes)),
   };
 }
@@ -667,9 +686,35 @@ async function openMany<T>(
   return opened;
 }
 
-/** Memory of an FTP server fresh, then with `sessions` idle sessions logged in (raw control connections). */
-async function ftpSessionsMemory(target: Target): Promise<Memory> {
-  const fresh = await settledMemory(target.server.pid);
+/** A batch of logged-in idle sessions. */
+interface SessionBatch {
+  /** Checks that every session answers. */
+  check(): Promise<void>;
+  /** Logs every session out and closes it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Memory of a server fresh, after one round of `sessions` logins and
+ * logouts (ftpx's first logins allocate once: the scrypt buffer, compiled
+ * code; a forking server's session processes come and go), and with
+ * `sessions` idle logged-in sessions.
+ */
+async function sessionsMemory(pid: number, open: () => Promise<SessionBatch>): Promise<Memory> {
+  const fresh = await settledMemory(pid);
+  await (await open()).close();
+  const warmed = await settledMemory(pid);
+  const batch = await open();
+  try {
+    await batch.check();
+    return { fresh, warmed, loaded: await settledMemory(pid) };
+  } finally {
+    await batch.close();
+  }
+}
+
+/** `sessions` FTP sessions on raw control connections (USER, PASS; NOOP to check). */
+async function ftpSessions(target: Target): Promise<SessionBatch> {
   const clients = await openMany(sessions, async () => {
     const { client } = await RawFtpClient.connect(target.server.ftpPort);
     try {
@@ -683,33 +728,36 @@ async function ftpSessionsMemory(target: Target): Promise<Memory> {
     }
     return client;
   }, (client) => client.close());
-  try {
-    for (const client of clients) {
-      const reply = await client.command("NOOP");
-      if (!reply.startsWith("200")) throw new Error(`${target.name}: NOOP: ${reply}`);
-    }
-    return { fresh, loaded: await settledMemory(target.server.pid) };
-  } finally {
-    await Promise.all(clients.map((client) => client.command("QUIT").catch(() => "")));
-    for (const client of clients) client.close();
-  }
+  return {
+    async check() {
+      for (const client of clients) {
+        const reply = await client.command("NOOP");
+        if (!reply.startsWith("200")) throw new Error(`${target.name}: NOOP: ${reply}`);
+      }
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.command("QUIT").catch(() => "")));
+      for (const client of clients) client.close();
+    },
+  };
 }
 
-/** Memory of a fresh ftpx, then with `sessions` idle native sessions logged in. */
-async function nativeSessionsMemory(server: BenchServer): Promise<Memory> {
-  const fresh = await settledMemory(server.pid);
+/** `sessions` native sessions (`login`; `pwd` to check). */
+async function nativeSessions(server: BenchServer): Promise<SessionBatch> {
   const connections = await openMany(
     sessions,
     () => logIn(server.port, FTPX_USER, FTPX_PASSWORD),
     (connection) => connection.close(),
   );
-  try {
-    await Promise.all(connections.map((connection) => connection.call("pwd")));
-    return { fresh, loaded: await settledMemory(server.pid) };
-  } finally {
-    await Promise.all(connections.map((c) => c.request("quit").catch(() => {})));
-    for (const connection of connections) connection.close();
-  }
+  return {
+    async check() {
+      await Promise.all(connections.map((connection) => connection.call("pwd")));
+    },
+    async close() {
+      await Promise.all(connections.map((c) => c.request("quit").catch(() => {})));
+      for (const connection of connections) connection.close();
+    },
+  };
 }
 
 // Last, once every class and constant above is defined.
