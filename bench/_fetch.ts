@@ -2,8 +2,11 @@
  * A load helper: logs in on one connection per path and has them all `get`
  * at once: the protocol-level client with no sha256, discarding the bytes,
  * or, with `--out DIR`, writing each to a file (two buffers, as the real
- * client does). Prints {"bytes":N,"start":T0,"end":T1} (epoch ms). Usage:
- *   _fetch.ts [--out DIR] PORT USER PASSWORD PATH...
+ * client does). Prints {"bytes":N,"start":T0,"end":T1} (epoch ms). With
+ * `--wait`, prints `ready` once every session is logged in, and starts the
+ * gets when a line arrives on stdin (so that several helpers start together).
+ * Usage:
+ *   _fetch.ts [--wait] [--out DIR] PORT USER PASSWORD PATH...
  */
 
 import { join } from "node:path";
@@ -11,6 +14,8 @@ import type { Connection } from "../client/connection.ts";
 import { getAndDiscard, logIn } from "./_lib.ts";
 
 const args = [...Deno.args];
+const wait = args[0] === "--wait";
+if (wait) args.shift();
 let outDir: string | undefined;
 if (args[0] === "--out") {
   outDir = args[1];
@@ -18,6 +23,10 @@ if (args[0] === "--out") {
 }
 const [port, user, password, ...paths] = args;
 const connections = await Promise.all(paths.map(() => logIn(Number(port), user!, password!)));
+if (wait) {
+  console.log("ready");
+  await Deno.stdin.readable.getReader().read();
+}
 const start = performance.timeOrigin + performance.now();
 const counts = await Promise.all(
   connections.map((c, i) =>

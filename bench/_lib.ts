@@ -16,8 +16,16 @@ const CONFIG = join(REPO, "deno.json");
 /** How ftpx is started: the same command line as the end-to-end tests (honours `FTPX_BIN`). */
 export { ftpxCommand };
 
+/** What the benches' helper processes (`_raw_tcp.ts`, `_fetch.ts`, `_put.ts`) may do. */
+export const HELPER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
+
 /** Runs a script of this directory with Deno (for helper processes). */
-export function denoScript(script: string, args: string[], permissions: string[]): Deno.Command {
+export function denoScript(
+  script: string,
+  args: string[],
+  permissions: string[],
+  options: { stdin?: "piped" | "null" } = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -30,7 +38,7 @@ export function denoScript(script: string, args: string[], permissions: string[]
     ],
     stdout: "piped",
     stderr: "piped",
-    stdin: "null",
+    stdin: options.stdin ?? "null",
   });
 }
 
@@ -230,4 +238,150 @@ export async function writeTestFile(path: string, size: number): Promise<void> {
   } finally {
     file.close();
   }
+}
+
+/** Raw TCP: a bare sender subprocess and a receiver subprocess (discarding, or writing `out`); MB/s. */
+export async function rawTcp(file: string, out: string | null): Promise<number> {
+  const sender = denoScript("_raw_tcp.ts", ["send", file], HELPER_PERMISSIONS).spawn();
+  const reader = sender.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const port = (await reader.read()).value!.trim();
+  reader.releaseLock();
+  const receiver = await denoScript(
+    "_raw_tcp.ts",
+    ["recv", port, ...(out ? [out] : [])],
+    HELPER_PERMISSIONS,
+  ).output();
+  await sender.output().catch(() => {});
+  const { bytes, seconds } = JSON.parse(new TextDecoder().decode(receiver.stdout));
+  return mbPerSecond(bytes, seconds);
+}
+
+/** What `_fetch.ts` reports: bytes received, and when the gets started and ended (epoch ms). */
+export interface FetchResult {
+  bytes: number;
+  start: number;
+  end: number;
+}
+
+/** Runs `_fetch.ts` with `args` (see its usage). */
+export async function fetchHelper(args: string[]): Promise<FetchResult> {
+  const output = await denoScript("_fetch.ts", args, HELPER_PERMISSIONS).output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/** Where and as whom a bench logs in over the native protocol. */
+export interface NativeLogin {
+  port: number;
+  user: string;
+  password: string;
+}
+
+/**
+ * Native gets of `paths` all at once, discarding, from two client processes
+ * (one per core on the reference machine): every session of both logs in
+ * first, then all the gets start together; returns MB/s over the gets.
+ */
+export async function concurrentGets(login: NativeLogin, paths: string[]): Promise<number> {
+  const { port, user, password } = login;
+  const half = Math.ceil(paths.length / 2);
+  const helpers = [paths.slice(0, half), paths.slice(half)].filter((part) => part.length > 0)
+    .map((part) =>
+      denoScript(
+        "_fetch.ts",
+        ["--wait", String(port), user, password, ...part],
+        HELPER_PERMISSIONS,
+        {
+          stdin: "piped",
+        },
+      ).spawn()
+    );
+  const stdouts = helpers.map((helper) => new Lines(helper.stdout));
+  const stderrs = helpers.map((helper) => new Response(helper.stderr).text());
+  try {
+    // Each prints "ready" once its sessions are logged in: start the gets once both have.
+    const ready = await Promise.all(stdouts.map((lines) => lines.next()));
+    if (!ready.every((line) => line === "ready")) {
+      throw new Error(`A get helper failed: ${(await Promise.all(stderrs)).join(" ")}`);
+    }
+    for (const helper of helpers) {
+      const writer = helper.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    }
+    const results: FetchResult[] = [];
+    for (const [i, lines] of stdouts.entries()) {
+      const line = await lines.next();
+      if (line === null) throw new Error(`A get helper failed: ${await stderrs[i]}`);
+      results.push(JSON.parse(line));
+    }
+    const start = Math.min(...results.map((r) => r.start));
+    const end = Math.max(...results.map((r) => r.end));
+    return mbPerSecond(results.reduce((sum, r) => sum + r.bytes, 0), (end - start) / 1000);
+  } finally {
+    for (const helper of helpers) {
+      try {
+        helper.kill();
+      } catch {
+        // Already exited.
+      }
+      await helper.status;
+    }
+  }
+}
+
+/** Reads a child's output line by line. */
+class Lines {
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** The next line without its newline; null at the end. */
+  async next(): Promise<string | null> {
+    while (!this.#buffer.includes("\n")) {
+      const { value, done } = await this.#reader.read();
+      if (done) return null;
+      this.#buffer += value;
+    }
+    const end = this.#buffer.indexOf("\n");
+    const line = this.#buffer.slice(0, end);
+    this.#buffer = this.#buffer.slice(end + 1);
+    return line;
+  }
+}
+
+/** Median round trip of a native `stat` of `path`, in microseconds, after `rounds / 10` warm-up. */
+export async function statRoundTrip(
+  connection: Connection,
+  path: string,
+  rounds: number,
+): Promise<number> {
+  const times: number[] = [];
+  const warmUp = Math.floor(rounds / 10);
+  for (let i = 0; i < warmUp + rounds; i++) {
+    const started = performance.now();
+    await connection.call("stat", { path });
+    if (i >= warmUp) times.push((performance.now() - started) * 1000);
+  }
+  return median(times);
+}
+
+/** Median time of a native listing of `path` (checked to hold `entries`), in ms, after `rounds / 4` warm-up. */
+export async function listingTime(
+  connection: Connection,
+  path: string,
+  options: { entries: number; rounds: number },
+): Promise<number> {
+  const times: number[] = [];
+  const warmUp = Math.ceil(options.rounds / 4);
+  for (let i = 0; i < warmUp + options.rounds; i++) {
+    const started = performance.now();
+    const { entries } = await connection.list(path);
+    if (entries.length !== options.entries) throw new Error("short listing");
+    if (i >= warmUp) times.push(performance.now() - started);
+  }
+  return median(times);
 }

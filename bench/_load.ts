@@ -3,7 +3,10 @@
  * limits admit the load, process figures read from /proc, and percentiles.
  */
 
-import { CONFIG_TABLE } from "../server/core/config.ts";
+import { fileURLToPath } from "node:url";
+
+/** The documented server configuration: every key the server knows, with its default. */
+const SERVER_INI = fileURLToPath(new URL("../conf/server.ini", import.meta.url));
 
 /** What the parent sends. */
 export interface DriverPlan {
@@ -97,7 +100,10 @@ export async function writeLoadIni(
   path: string,
   extra: Record<string, string> = {},
 ): Promise<string[]> {
-  const known = new Set(Object.values(CONFIG_TABLE).map((spec) => spec.key));
+  // The keys of conf/server.ini, the documented configuration, rather than the server's code:
+  // the benches use only the CLI and what it documents.
+  const documented = await Deno.readTextFile(SERVER_INI);
+  const known = new Set(Array.from(documented.matchAll(/^([a-z_]+) *=/gm), (match) => match[1]));
   const values = Object.entries({ ...GENEROUS_LIMITS, ...extra })
     .filter(([key]) => known.has(key));
   await Deno.writeTextFile(path, values.map(([key, value]) => `${key} = ${value}\n`).join(""));

@@ -24,12 +24,16 @@ import { join } from "node:path";
 import { formatSize, parseSize } from "../protocol/size.ts";
 import {
   BenchServer,
-  denoScript,
+  concurrentGets,
+  fetchHelper,
   ftpxCommand,
+  listingTime,
   logIn,
   mbPerSecond,
   median,
+  rawTcp,
   runSampled,
+  statRoundTrip,
   writeTestFile,
 } from "./_lib.ts";
 
@@ -39,7 +43,6 @@ const CONCURRENT = 16;
 const LIST_ENTRIES = 2000;
 const STAT_ROUNDS = 2000;
 const BENCH_LOGINS_PER_MINUTE = 10_000;
-const HELPER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
 const FIXTURES = fileURLToPath(new URL("../tests/fixtures/", import.meta.url));
 const TEST_CERT = join(FIXTURES, "localhost_cert.pem");
 
@@ -123,7 +126,11 @@ async function main(): Promise<void> {
       record("put", put.rate);
       clientPeak = Math.max(clientPeak, put.peakRss);
       await settleDisk();
-      record("concurrent", await concurrentGets(server.port, part));
+      const parts = Array.from({ length: CONCURRENT }, (_, i) => `part${i}.bin`);
+      record(
+        "concurrent",
+        await concurrentGets({ port: server.port, user: USER, password: PASSWORD }, parts),
+      );
       const ftpPort = server.ftpPort!;
       const downloaded = join(client, "ftp-down.bin");
       await settleDisk();
@@ -204,22 +211,6 @@ async function removeTargets(port: number, client: string): Promise<void> {
   }
 }
 
-/** Raw TCP: a bare sender subprocess and a receiver subprocess; returns MB/s. */
-async function rawTcp(file: string, out: string | null): Promise<number> {
-  const sender = denoScript("_raw_tcp.ts", ["send", file], HELPER_PERMISSIONS).spawn();
-  const reader = sender.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const port = (await reader.read()).value!.trim();
-  reader.releaseLock();
-  const receiver = await denoScript(
-    "_raw_tcp.ts",
-    ["recv", port, ...(out ? [out] : [])],
-    HELPER_PERMISSIONS,
-  ).output();
-  await sender.output().catch(() => {});
-  const { bytes, seconds } = JSON.parse(new TextDecoder().decode(receiver.stdout));
-  return mbPerSecond(bytes, seconds);
-}
-
 /** Runs one ftpx client command; returns its rate from the summary line and its peak RSS. */
 async function ftpxTransfer(
   port: number,
@@ -284,25 +275,6 @@ async function fetchTo(port: number, paths: string[], outDir: string | null): Pr
   return mbPerSecond(result.bytes, (result.end - result.start) / 1000);
 }
 
-/** 16 downloads at once from two client processes (one per core), discarding; returns MB/s. */
-async function concurrentGets(port: number, part: number): Promise<number> {
-  const half = CONCURRENT / 2;
-  const names = Array.from({ length: CONCURRENT }, (_, i) => `part${i}.bin`);
-  const results = await Promise.all([
-    fetchHelper([String(port), USER, PASSWORD, ...names.slice(0, half)]),
-    fetchHelper([String(port), USER, PASSWORD, ...names.slice(half)]),
-  ]);
-  const start = Math.min(...results.map((r) => r.start));
-  const end = Math.max(...results.map((r) => r.end));
-  return mbPerSecond(part * CONCURRENT, (end - start) / 1000);
-}
-
-async function fetchHelper(args: string[]): Promise<{ bytes: number; start: number; end: number }> {
-  const output = await denoScript("_fetch.ts", args, HELPER_PERMISSIONS).output();
-  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-  return JSON.parse(new TextDecoder().decode(output.stdout));
-}
-
 async function prepareListing(home: string): Promise<void> {
   const dir = join(home, "listing");
   await Deno.mkdir(dir);
@@ -318,20 +290,10 @@ async function prepareListing(home: string): Promise<void> {
 async function smallOperations(port: number): Promise<{ statUs: number; listMs: number }> {
   const connection = await logIn(port, USER, PASSWORD);
   try {
-    const stats: number[] = [];
-    for (let i = 0; i < STAT_ROUNDS + 200; i++) {
-      const started = performance.now();
-      await connection.call("stat", { path: "big.bin" });
-      if (i >= 200) stats.push((performance.now() - started) * 1000);
-    }
-    const lists: number[] = [];
-    for (let i = 0; i < 25; i++) {
-      const started = performance.now();
-      const { entries } = await connection.list("listing");
-      if (entries.length !== LIST_ENTRIES) throw new Error("short listing");
-      if (i >= 5) lists.push(performance.now() - started);
-    }
-    return { statUs: median(stats), listMs: median(lists) };
+    return {
+      statUs: await statRoundTrip(connection, "big.bin", STAT_ROUNDS),
+      listMs: await listingTime(connection, "listing", { entries: LIST_ENTRIES, rounds: 20 }),
+    };
   } finally {
     connection.close();
   }
