@@ -72,6 +72,7 @@ interface PasswordSource {
 
 /** Connects, logs in and runs the shell or script. */
 export async function run(args: string[]): Promise<number> {
+  enterInvokingDirectory();
   const parsed = parseFlags(args, {
     host: { type: "string", short: "H" },
     port: { type: "string", short: "P" },
@@ -150,6 +151,25 @@ function runShell(
   if (interactive) return runInteractive(ctx);
   const lines = stdinLineReader();
   return runScript(ctx, () => lines.next());
+}
+
+/**
+ * `deno task` runs in the directory of deno.json and names the one it was
+ * typed in as INIT_CWD: local paths (get, put, lls, --ca) mean that one. Only
+ * read when permitted (the `ftpx` task grants it; the compiled binary, which
+ * already runs where it was typed, doesn't).
+ */
+function enterInvokingDirectory(): void {
+  const permission = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" });
+  if (permission.state !== "granted") return;
+  const dir = Deno.env.get("INIT_CWD");
+  if (!dir) return;
+  try {
+    Deno.chdir(dir);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "not found" : "not accessible";
+    throw new Error(`Cannot start in "${dir}" (INIT_CWD, where deno task was run): ${reason}`);
+  }
 }
 
 async function readCaFile(path: string): Promise<string> {
