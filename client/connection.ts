@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { isOk } from "../protocol/status.ts";
 import { FTPX_VERSION } from "../protocol/version.ts";
 import type { Entry } from "../protocol/messages.ts";
+import { describeTlsFailure } from "./tls_error.ts";
 
 /**
  * How long connecting, the TLS handshake and `hello` may take: a server that
@@ -290,32 +291,15 @@ async function openTls(
   } catch (error) {
     conn.close();
     throw new TlsVerificationError(
-      `TLS with ${host}:${port} failed: ${describeTlsError(error, host, caCerts !== undefined)}`,
+      `TLS with ${host}:${port} failed: ${
+        describeTlsFailure(error instanceof Error ? error.message : String(error), {
+          host,
+          hadCa: caCerts !== undefined,
+        })
+      }`,
     );
   }
   return conn;
-}
-
-/** Names the usual reasons a handshake fails, and what to do about each. */
-function describeTlsError(error: unknown, host: string, hadCa: boolean): string {
-  const text = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer|BadSignature|UnknownCA/i.test(text)) {
-    return hadCa
-      ? "the server's certificate is not signed by the --ca certificate or a trusted root"
-      : "the server's certificate is not signed by a trusted root " +
-        "(self-signed? pass it with --ca FILE)";
-  }
-  if (/not valid for name|NotValidForName/i.test(text)) {
-    return `the server's certificate is not valid for "${host}" ` +
-      "(connect with a name it was made for: see its subject names, or ftpx cert --name)";
-  }
-  if (/Expired|NotValidYet/i.test(text)) {
-    return `the server's certificate has expired or is not valid yet (${text})`;
-  }
-  if (/corrupt message|InvalidContentType|unexpected eof|closed|reset/i.test(text)) {
-    return "the server did not answer with TLS (is TLS on at that port? without it, drop --tls)";
-  }
-  return text;
 }
 
 /** Keeps the first bytes the server sent, to recognise a TLS server spoken to in plaintext. */
