@@ -18,6 +18,7 @@ import { offerResumes } from "./transfer/resume_offer.ts";
 import {
   Connection,
   ConnectionLostError,
+  type ConnectOptions,
   DEFAULT_HOST,
   DEFAULT_PORT,
   RemoteError,
@@ -55,6 +56,11 @@ Options:
 The password comes from --password-stdin, else the FTPX_PASSWORD
 environment variable, else a prompt on the terminal (3 tries; with
 --register, the new password is asked twice).
+
+In the shell, Ctrl-C stops the running command or transfer (what arrived
+is kept, and the same get or put resumes it), logs in again and returns to
+the prompt; at a question it answers no; at the prompt it clears the line.
+Ctrl-D or "exit" leaves. In scripts, Ctrl-C stops the client.
 
 Unfinished downloads are remembered in $FTPX_HOME/resume.ini (default
 ~/.config/ftpx); after login they are listed and, on a terminal, offered
@@ -108,6 +114,7 @@ export async function run(args: string[]): Promise<number> {
   // Without --register, a missing password source is a usage error before any connection.
   const loginPasswords = registering ? undefined : passwordSource(passwordFromStdin);
   const connection = await Connection.open({ host, port, tls });
+  let current = connection;
   if (!connection.secure && !isLoopback(host)) {
     await writeStderr(
       `warning: ${connection.address} without TLS: your password and files cross the network ` +
@@ -117,8 +124,22 @@ export async function run(args: string[]): Promise<number> {
   try {
     const passwords = loginPasswords ??
       await registerAccount(connection, user, passwordFromStdin);
-    const login = await logIn(connection, user, passwords);
+    const { login, password } = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
+    if (interactive) {
+      // Ctrl-C closes the connection to stop a transfer: the shell logs in again, as lftp does.
+      let latest = password;
+      ctx.passwordChanged = (changed) => latest = changed;
+      ctx.reconnect = async () => {
+        const again = await relogIn({ host, port, tls }, user, latest, ctx.cwd);
+        current = again.connection;
+        ctx.connection = current;
+        if (again.cwd !== ctx.cwd) {
+          ctx.notice(`Cannot enter "${safeName(ctx.cwd)}" again: back in ${safeName(again.cwd)}`);
+          ctx.cwd = again.cwd;
+        }
+      };
+    }
     if (interactive) {
       await writeStderr(
         `Connected to ${connection.address} as ${safeName(ctx.user)}. Type "help" for commands.\n`,
@@ -132,13 +153,13 @@ export async function run(args: string[]): Promise<number> {
     );
     if (!resumed && !interactive) return 1;
     const status = await runShell(ctx, script, interactive);
-    await connection.request("quit").catch(() => {});
+    await current.request("quit").catch(() => {});
     return status;
   } catch (error) {
     if (error instanceof ConnectionLostError) throw new Error(error.message);
     throw error;
   } finally {
-    connection.close();
+    current.close();
   }
 }
 
@@ -284,13 +305,13 @@ async function logIn(
   connection: Connection,
   user: string,
   passwords: PasswordSource,
-): Promise<ResponseHeader> {
+): Promise<{ login: ResponseHeader; password: string }> {
   const failed = `error: Login failed for "${user}" on ${connection.address}`;
   for (let attempt = 1; attempt <= passwords.tries; attempt++) {
     const password = await passwords.next(attempt);
     if (password === null) break;
     const response = await connection.request("login", { user, password });
-    if (response.status === Status.OK) return response;
+    if (response.status === Status.OK) return { login: response, password };
     if (response.status !== Status.UNAUTHENTICATED) {
       throw new RemoteError(response.status, response.message);
     }
@@ -303,6 +324,31 @@ async function logIn(
   }
   await writeStderr(`${failed}\n`);
   throw new ExitError(1);
+}
+
+/** Connects and logs in again (after Ctrl-C), back in directory `cwd` if it still exists. */
+async function relogIn(
+  options: ConnectOptions,
+  user: string,
+  password: string,
+  cwd: string,
+): Promise<{ connection: Connection; cwd: string }> {
+  const connection = await Connection.open(options);
+  try {
+    const response = await connection.request("login", { user, password });
+    if (response.status !== Status.OK) {
+      throw new ConnectionLostError(
+        `Cannot log in again after the interruption: ${safeName(response.message)}`,
+      );
+    }
+    const home = String(response.cwd);
+    if (home === cwd) return { connection, cwd };
+    const entered = await connection.request("cd", { path: cwd });
+    return { connection, cwd: isOk(entered.status) ? String(entered.cwd) : home };
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
 }
 
 function shellContext(

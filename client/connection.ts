@@ -53,6 +53,18 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/**
+ * The user interrupted (Ctrl-C in the shell) and the connection was closed on
+ * purpose: what was in flight stopped; `message` says what is kept.
+ */
+export class InterruptedError extends ConnectionLostError {
+  /** Says what stopped and what is kept. */
+  constructor(message = "Interrupted") {
+    super(message);
+    this.name = "InterruptedError";
+  }
+}
+
 /** Where `ftpx connect` connects without -H. */
 export const DEFAULT_HOST = "127.0.0.1";
 /** Where `ftpx connect` connects without -P. */
@@ -87,6 +99,7 @@ export class Connection {
   hello: ResponseHeader | undefined;
   #nextId = 1;
   #closed = false;
+  #interrupted = false;
 
   private constructor(conn: Deno.Conn, address: string, secure: boolean) {
     this.#conn = conn;
@@ -203,7 +216,10 @@ export class Connection {
     } catch (error) {
       throw this.#lost(error);
     }
-    if (header === null) throw new ConnectionLostError("Connection closed by the server");
+    if (header === null) {
+      if (this.#interrupted) throw new InterruptedError();
+      throw new ConnectionLostError("Connection closed by the server");
+    }
     const { status, message } = header;
     if (typeof status !== "number" || typeof message !== "string") {
       throw new ConnectionLostError("Malformed response from the server");
@@ -243,6 +259,20 @@ export class Connection {
     }
   }
 
+  /**
+   * Closes the connection on the user's behalf (Ctrl-C): whatever waits on it
+   * fails with {@linkcode InterruptedError}, and transfers keep what they got.
+   */
+  interrupt(): void {
+    this.#interrupted = true;
+    this.close();
+  }
+
+  /** True once {@linkcode Connection.interrupt} was called. */
+  get interrupted(): boolean {
+    return this.#interrupted;
+  }
+
   /** Closes the connection; safe to call twice. */
   close(): void {
     if (this.#closed) return;
@@ -257,6 +287,7 @@ export class Connection {
   #lost(error: unknown): Error {
     if (error instanceof ConnectionLostError || error instanceof RemoteError) return error;
     this.close();
+    if (this.#interrupted) return new InterruptedError();
     if (error instanceof FrameError) {
       return new ConnectionLostError(`Connection lost: ${error.message}`, { cause: error });
     }

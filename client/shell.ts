@@ -13,7 +13,7 @@ import type { CommandFlags, ShellCommand, ShellContext } from "./commands/comman
 import { ShellUsageError } from "./commands/command.ts";
 import { commandNames, findCommand } from "./commands/mod.ts";
 import { Status } from "../protocol/status.ts";
-import { ConnectionLostError, RemoteError } from "./connection.ts";
+import { ConnectionLostError, InterruptedError, RemoteError } from "./connection.ts";
 import { safeName } from "./format.ts";
 import { readlinePrompter } from "./prompter.ts";
 
@@ -107,7 +107,6 @@ export function promptText(ctx: ShellContext): string {
   return `ftpx ${safeName(ctx.user)}:${safeName(ctx.cwd)}> `;
 }
 
-/** Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors don't end it. */
 /**
  * As in a shell, Ctrl-C drops the half-typed line, so it can't prefix the
  * next one. Assigned, not sent as Ctrl-U: readline ignores editing keys on a
@@ -119,6 +118,13 @@ function dropTypedLine(lines: Interface): void {
   editable.cursor = 0;
 }
 
+/**
+ * Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors
+ * don't end it. Ctrl-C, as in sftp and lftp: at the prompt it drops the
+ * typed line; at a question it answers no; while a command runs it closes
+ * the connection (a transfer keeps its partial and resume record, and says
+ * so), logs in again and returns to the prompt.
+ */
 export async function runInteractive(ctx: ShellContext): Promise<number> {
   const names = commandNames();
   const lines = createInterface({
@@ -131,12 +137,20 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       return [hits.length ? hits : names, line];
     },
   });
+  const prompter = readlinePrompter(lines);
   let running = false;
   lines.on("SIGINT", () => {
+    if (prompter.interruptQuestion()) {
+      process.stdout.write("^C\n");
+      return;
+    }
     if (running) {
-      // A transfer can't be cut out of the stream: leave; partial downloads are kept for get.
-      process.stderr.write("^C\ninterrupted: unfinished transfers resume with get/put\n");
-      Deno.exit(130);
+      dropTypedLine(lines);
+      if (!ctx.connection.interrupted) {
+        process.stderr.write("^C\n");
+        ctx.connection.interrupt();
+      }
+      return;
     }
     process.stdout.write("^C\n");
     dropTypedLine(lines);
@@ -144,7 +158,7 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.prompt();
   });
   const previousPrompter = ctx.prompter;
-  ctx.prompter = readlinePrompter(lines);
+  ctx.prompter = prompter;
   try {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
@@ -152,6 +166,12 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       running = true;
       try {
         await executeLine(ctx, line);
+      } catch (error) {
+        if (!(error instanceof InterruptedError)) throw error;
+        ctx.notice(safeName(error.message));
+      }
+      try {
+        if (ctx.connection.interrupted) await reconnect(ctx);
       } finally {
         running = false;
       }
@@ -164,4 +184,10 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.close();
   }
   return 0;
+}
+
+/** A new connection after Ctrl-C closed the old one. */
+async function reconnect(ctx: ShellContext): Promise<void> {
+  if (!ctx.reconnect) throw new ConnectionLostError("Interrupted: the connection is closed");
+  await ctx.reconnect();
 }

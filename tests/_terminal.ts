@@ -7,9 +7,11 @@
 
 import { ftpxCommand } from "./_spawn.ts";
 
-/** Wait until the terminal shows `expect`, then type `send` (if any). */
+/** Wait until the terminal shows `expect`, then run `then` and type `send` (if any). */
 export interface TerminalStep {
   expect: string | RegExp;
+  /** Runs once `expect` showed, before `send` is typed (e.g. to let a held transfer go on). */
+  then?: () => void | Promise<void>;
   send?: string;
 }
 
@@ -70,6 +72,7 @@ export async function runInTerminal(
         }
         output += value;
       }
+      await step.then?.();
       if (step.send !== undefined) await input.write(new TextEncoder().encode(step.send));
     }
   } finally {

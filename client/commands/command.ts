@@ -23,6 +23,14 @@ export interface ShellContext {
   exitRequested: boolean;
   /** Asks for secrets and confirmations (terminal, or stdin lines in scripts). */
   prompter: Prompter;
+  /**
+   * Opens a new connection and logs in again, into the same remote directory,
+   * after Ctrl-C closed the old one; replaces `connection`. Only the
+   * interactive shell has it.
+   */
+  reconnect?: () => Promise<void>;
+  /** Tells `reconnect` the user's own password changed (passwd). */
+  passwordChanged?: (password: string) => void;
 }
 
 /** Parsed flags of a shell command. */

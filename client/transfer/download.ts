@@ -15,9 +15,11 @@ import { isOk, Status } from "../../protocol/status.ts";
 import {
   Connection,
   ConnectionLostError,
+  InterruptedError,
   RemoteError,
   type ResponseHeader,
 } from "../connection.ts";
+import { formatSize } from "../../protocol/size.ts";
 import type { Progress, ProgressOptions } from "../progress.ts";
 import type { ResumeRecord, ResumeStore } from "../resume_store.ts";
 import { CHUNK_BYTES, LocalFileError, localReason, readPrefix, writeAllTo } from "./_io.ts";
@@ -152,6 +154,7 @@ async function fetchInto(
   }
 
   const hash = createHash("sha256");
+  let position = offset;
   const progress = env.progress({
     verb: "get",
     name: basename(plan.local),
@@ -171,10 +174,19 @@ async function fetchInto(
     await receiveBody(connection, file, part, {
       length: remote.body,
       onChunk: (chunk) => hash.update(chunk),
-      onProgress: (received) => progress.update(offset + received),
+      onProgress: (received) => {
+        position = offset + received;
+        progress.update(position);
+      },
     });
   } catch (error) {
     progress.abandon();
+    if (error instanceof InterruptedError) {
+      throw new InterruptedError(
+        `Interrupted: get ${basename(plan.local)} stopped at ${formatSize(position)} of ` +
+          `${formatSize(remote.size)}, kept in "${part}": run get again to resume`,
+      );
+    }
     throw error;
   }
 
@@ -256,7 +268,10 @@ async function receiveBody(
         count = await reader.readBody(
           front.subarray(0, Math.min(front.length, options.length - received)),
         );
-      } catch {
+      } catch (error) {
+        if (error instanceof InterruptedError || connection.interrupted) {
+          throw new InterruptedError();
+        }
         connection.close();
         throw new ConnectionLostError(
           `Connection lost during the download: what arrived is kept in "${part}", run get again to resume`,

@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { writeAll } from "../../protocol/frame_writer.ts";
 import { isOk } from "../../protocol/status.ts";
-import { ConnectionLostError, RemoteError } from "../connection.ts";
+import { formatSize } from "../../protocol/size.ts";
+import { ConnectionLostError, InterruptedError, RemoteError } from "../connection.ts";
 import { CHUNK_BYTES, LocalFileError, localReason, readFullSync, readPrefix } from "./_io.ts";
 import type { TransferEnv } from "./download.ts";
 
@@ -70,12 +71,16 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
     let putId: number;
     let commitId: number;
     let sha256: string;
+    let position = offset;
     try {
       putId = await connection.send("put", { path, size, offset, source, body: size - offset });
       await sendBody(connection, file, {
         length: size - offset,
         onChunk: (chunk) => hash.update(chunk),
-        onProgress: (sent) => progress.update(offset + sent),
+        onProgress: (sent) => {
+          position = offset + sent;
+          progress.update(position);
+        },
         local: plan.local,
       });
       sha256 = hash.digest("hex");
@@ -83,13 +88,23 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
     } catch (error) {
       progress.abandon();
       if (error instanceof LocalFileError) throw error;
+      if (connection.interrupted) throw interrupted(plan.local, position, size);
       connection.close();
       throw new ConnectionLostError(
         `Connection lost during the upload of "${plan.local}": put it again to resume`,
       );
     }
-    const received = await connection.readResponse(putId);
-    const committed = await connection.readResponse(commitId);
+    let received;
+    let committed;
+    try {
+      received = await connection.readResponse(putId);
+      committed = await connection.readResponse(commitId);
+    } catch (error) {
+      progress.abandon();
+      // Sent into the socket's buffers, not yet confirmed by the server.
+      if (error instanceof InterruptedError) throw interrupted(plan.local, position, size);
+      throw error;
+    }
     if (!isOk(received.status)) {
       progress.abandon();
       throw new RemoteError(received.status, received.message);
@@ -103,6 +118,17 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
   } finally {
     file.close();
   }
+}
+
+/** What Ctrl-C during an upload stopped, and how to go on. */
+function interrupted(local: string, sent: number, size: number): InterruptedError {
+  const where = sent < size
+    ? `after sending ${formatSize(sent)} of ${formatSize(size)}`
+    : "before the server confirmed it";
+  return new InterruptedError(
+    `Interrupted: put ${basename(local)} stopped ${where}; the server keeps what it got: ` +
+      "put it again to resume",
+  );
 }
 
 /**
