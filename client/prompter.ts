@@ -73,6 +73,9 @@ export function readlinePrompter(lines: ReadlineInterface): LineEditorPrompter {
         pending = { abort, answer: resolve };
         lines.question(`${question} [y/N] `, { signal: abort.signal }, (answer) => {
           pending = undefined;
+          // An answer is not a command: keep it out of the history (Up shows commands only).
+          const history = (lines as unknown as { history?: string[] }).history;
+          if (history?.[0] === answer) history.shift();
           resolve(/^\s*y(es)?\s*$/i.test(answer));
         });
       });

@@ -11,7 +11,9 @@ import { describeFlagError } from "../cli/args.ts";
 import { CommandLineError, parseCommandLine } from "./command_line.ts";
 import type { CommandFlags, ShellCommand, ShellContext } from "./commands/command.ts";
 import { ShellUsageError } from "./commands/command.ts";
-import { commandNames, findCommand } from "./commands/mod.ts";
+import { findCommand } from "./commands/mod.ts";
+import { Completer } from "./completion.ts";
+import { HISTORY_MAX_LINES, ShellHistory } from "./history.ts";
 import { Status } from "../protocol/status.ts";
 import { ConnectionLostError, InterruptedError, RemoteError } from "./connection.ts";
 import { safeName } from "./format.ts";
@@ -126,17 +128,19 @@ function dropTypedLine(lines: Interface): void {
  * so), logs in again and returns to the prompt.
  */
 export async function runInteractive(ctx: ShellContext): Promise<number> {
-  const names = commandNames();
+  const history = await ShellHistory.open().catch(() => null);
+  const completer = new Completer(ctx);
   const lines = createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: true,
-    historySize: 1000,
-    completer: (line: string) => {
-      const hits = names.filter((name) => name.startsWith(line));
-      return [hits.length ? hits : names, line];
+    history: history?.newestFirst ?? [],
+    historySize: HISTORY_MAX_LINES,
+    completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
+      completer.complete(line).then((result) => done(null, result), () => done(null, [[], line]));
     },
   });
+  let historyFailed = false;
   const prompter = readlinePrompter(lines);
   let running = false;
   lines.on("SIGINT", () => {
@@ -164,6 +168,11 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.prompt();
     for await (const line of lines) {
       running = true;
+      await history?.add(line).catch((error) => {
+        // Said once: the shell works on without it.
+        if (!historyFailed) ctx.notice(`Cannot save history in "${history.path}": ${error}`);
+        historyFailed = true;
+      });
       try {
         await executeLine(ctx, line);
       } catch (error) {
@@ -175,6 +184,7 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
       } finally {
         running = false;
       }
+      completer.forget();
       if (ctx.exitRequested) break;
       lines.setPrompt(promptText(ctx));
       lines.prompt();

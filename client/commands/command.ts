@@ -36,6 +36,9 @@ export interface ShellContext {
 /** Parsed flags of a shell command. */
 export type CommandFlags = Record<string, string | boolean | undefined>;
 
+/** Which file system a path argument names, for completion. */
+export type PathKind = "remote" | "local";
+
 /** One shell command. */
 export interface ShellCommand {
   name: string;
@@ -46,6 +49,8 @@ export interface ShellCommand {
   flags?: FlagSpec;
   /** Number of positional arguments accepted. */
   args: { min: number; max: number };
+  /** What each positional argument names, for Tab completion; the last kind repeats. */
+  paths?: readonly PathKind[];
   run(ctx: ShellContext, args: string[], flags: CommandFlags): Promise<void>;
 }
 

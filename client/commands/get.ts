@@ -21,6 +21,7 @@ export const get: ShellCommand = {
   summary: "Download a file (-r: a directory tree); resumes an interrupted download",
   flags: { force: { type: "boolean", short: "f" }, recursive: { type: "boolean", short: "r" } },
   args: { min: 1, max: 2 },
+  paths: ["remote", "local"],
   async run(ctx, [remote, local], flags) {
     const force = flags.force === true;
     const found = await remoteStat(ctx, remote!);
@@ -51,6 +52,7 @@ export const reget: ShellCommand = {
   summary: "Resume an interrupted download (fails if it can't resume)",
   flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: 2 },
+  paths: ["remote", "local"],
   async run(ctx, [remote, local], flags) {
     const found = await remoteStat(ctx, remote!);
     if (!found) throw new Error(`Cannot get "${remote}": not found`);
@@ -70,6 +72,7 @@ export const mget: ShellCommand = {
   summary: "Download the remote files matching wildcards (*, ?, [...]) here",
   flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: Infinity },
+  paths: ["remote"],
   async run(ctx, patterns, flags) {
     const env = transferEnv(ctx);
     const files: string[] = [];

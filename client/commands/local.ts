@@ -20,6 +20,7 @@ export const lcd: ShellCommand = {
   usage: "lcd [PATH]",
   summary: "Change the local directory (no PATH: your home)",
   args: { min: 0, max: 1 },
+  paths: ["local"],
   run(_ctx, [path]) {
     const target = path ?? Deno.env.get("HOME") ?? ".";
     try {
@@ -37,6 +38,7 @@ export const lls: ShellCommand = {
   usage: "lls [PATH]",
   summary: "List a local directory",
   args: { min: 0, max: 1 },
+  paths: ["local"],
   async run(ctx, [path = "."]) {
     const entries: Entry[] = [];
     try {

@@ -11,6 +11,7 @@ export const ls: ShellCommand = {
   usage: "ls [PATH]",
   summary: "List a remote directory: type, size, modified, name",
   args: { min: 0, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path]) {
     let entries: Entry[];
     try {

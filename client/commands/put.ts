@@ -14,6 +14,7 @@ export const put: ShellCommand = {
   summary: "Upload a file (-r: a directory tree); resumes an interrupted upload",
   flags: { recursive: { type: "boolean", short: "r" } },
   args: { min: 1, max: 2 },
+  paths: ["local", "remote"],
   async run(ctx, [local, remote], flags) {
     const info = await localStat(local!);
     if (!info) throw new LocalFileError(`Cannot read "${local}": not found`);
@@ -42,6 +43,7 @@ export const mput: ShellCommand = {
   usage: "mput PATTERN...",
   summary: "Upload the local files matching wildcards (*, ?, [...]) here",
   args: { min: 1, max: Infinity },
+  paths: ["local"],
   async run(ctx, patterns) {
     const env = transferEnv(ctx);
     const files: string[] = [];
