@@ -51,6 +51,8 @@ Options:
   --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
   --resume             Resume unfinished downloads from this server first
+  --allow-local-shell  Let scripts run local commands with "!COMMAND" (needs
+                       Deno's run permission: deno run --allow-run=sh ...)
   -h, --help           Show this help
 
 The password comes from --password-stdin, else the FTPX_PASSWORD
@@ -89,6 +91,7 @@ export async function run(args: string[]): Promise<number> {
     tls: { type: "boolean" },
     ca: { type: "string" },
     resume: { type: "boolean" },
+    "allow-local-shell": { type: "boolean" },
   });
   if (parsed.flags.help) {
     console.log(HELP);
@@ -126,6 +129,7 @@ export async function run(args: string[]): Promise<number> {
       await registerAccount(connection, user, passwordFromStdin);
     const { login, password } = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
+    ctx.localShell = interactive || parsed.flags["allow-local-shell"] === true;
     if (interactive) {
       // Ctrl-C closes the connection to stop a transfer: the shell logs in again, as lftp does.
       let latest = password;
@@ -362,6 +366,7 @@ function shellContext(
     admin: login.admin === true,
     cwd: String(login.cwd),
     interactive,
+    localShell: interactive,
     exitRequested: false,
     prompter: defaultPrompter(),
     // Output often carries server text: control characters never reach the terminal.

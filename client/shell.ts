@@ -14,6 +14,7 @@ import { ShellUsageError } from "./commands/command.ts";
 import { findCommand } from "./commands/mod.ts";
 import { Completer } from "./completion.ts";
 import { HISTORY_MAX_LINES, ShellHistory } from "./history.ts";
+import { runLocalShell } from "./local_shell.ts";
 import { Status } from "../protocol/status.ts";
 import { ConnectionLostError, InterruptedError, RemoteError } from "./connection.ts";
 import { safeName } from "./format.ts";
@@ -70,8 +71,24 @@ function parseCommandArgs(
   return { flags: parsed.values as CommandFlags, positionals: parsed.positionals };
 }
 
-/** Runs a line of one or more `;`-separated commands; false at the first failure. */
-export async function executeLine(ctx: ShellContext, line: string): Promise<boolean> {
+/**
+ * Runs a line of one or more `;`-separated commands; false at the first
+ * failure. A line starting with `!` is a local command for `sh` (whole).
+ */
+export async function executeLine(
+  ctx: ShellContext,
+  line: string,
+  terminal?: { pause(): void; resume(): void },
+): Promise<boolean> {
+  if (line.trimStart().startsWith("!")) {
+    try {
+      await runLocalShell(ctx, line.trimStart().slice(1), terminal);
+      return true;
+    } catch (error) {
+      ctx.notice(`error: ${safeName(error instanceof Error ? error.message : String(error))}`);
+      return false;
+    }
+  }
   let commands: string[][];
   try {
     commands = parseCommandLine(line);
@@ -174,7 +191,7 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
         historyFailed = true;
       });
       try {
-        await executeLine(ctx, line);
+        await executeLine(ctx, line, lines);
       } catch (error) {
         if (!(error instanceof InterruptedError)) throw error;
         ctx.notice(safeName(error.message));

@@ -15,6 +15,8 @@ export interface ShellContext {
   cwd: string;
   /** True on a terminal; false for scripts (`-c`, piped stdin). */
   interactive: boolean;
+  /** Whether `!COMMAND` may run (on a terminal, or with --allow-local-shell). */
+  localShell: boolean;
   /** Prints a result line on standard output. */
   print(line: string): void;
   /** Prints a notice on standard error. */

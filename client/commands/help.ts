@@ -1,5 +1,9 @@
 import { type ShellCommand, ShellUsageError } from "./command.ts";
 
+/** What `!COMMAND` does, for the command list (it is a line prefix, not a command). */
+const LOCAL_SHELL_SUMMARY =
+  "Run a local command with sh (scripts: --allow-local-shell; needs --allow-run=sh)";
+
 /** Builds `help [CMD]` over the given commands. */
 export function helpCommand(commands: () => readonly ShellCommand[]): ShellCommand {
   return {
@@ -20,6 +24,7 @@ export function helpCommand(commands: () => readonly ShellCommand[]): ShellComma
       }
       const width = Math.max(...all.map((c) => c.usage.length));
       for (const command of all) ctx.print(`${command.usage.padEnd(width)}  ${command.summary}`);
+      ctx.print(`${"!COMMAND".padEnd(width)}  ${LOCAL_SHELL_SUMMARY}`);
       return Promise.resolve();
     },
   };

@@ -7,7 +7,7 @@ import { deluser } from "./deluser.ts";
 import { df, quota } from "./df.ts";
 import { exit } from "./exit.ts";
 import { helpCommand } from "./help.ts";
-import { lcd, lls, lpwd } from "./local.ts";
+import { lcd, lls, lmkdir, lpwd } from "./local.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { cd, pwd } from "./navigate.ts";
@@ -38,6 +38,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   lls,
   lcd,
   lpwd,
+  lmkdir,
   // Accounts and administration.
   df,
   quota,
