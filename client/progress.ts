@@ -7,6 +7,7 @@
  */
 
 import { formatSize } from "../protocol/size.ts";
+import { fitToWidth } from "./display_width.ts";
 import { safeName } from "./format.ts";
 
 const REDRAW_MS = 100;
@@ -20,6 +21,8 @@ export interface ProgressOutput {
   write(text: string): void;
   /** Prints one line (the summary). */
   line(text: string): void;
+  /** Width of the terminal; default: asked of standard error's console. */
+  columns?: () => number;
 }
 
 /** Standard error: live when it is a terminal and NO_COLOR is unset. */
@@ -106,14 +109,14 @@ export class Progress {
     const rate = seconds > 0 ? (this.#done - start) / seconds : 0;
     const percent = total > 0 ? Math.floor((this.#done / total) * 100) : 100;
     const eta = rate > 0 ? formatDuration((total - this.#done) / rate) : "--:--";
-    const columns = terminalColumns();
+    const columns = (this.#output.columns ?? terminalColumns)();
     const stats = ` ${String(percent).padStart(3)}% ${formatSize(this.#done)}/${
       formatSize(total)
     } ${formatRate(this.#done - start, seconds)} ETA ${eta}`;
+    // Counted in columns, not code units: a wide name must not wrap the line (\r then
+    // returns to the second row only, and the next redraw leaves the first one behind).
     const room = Math.max(8, columns - stats.length - 1);
-    const label = safeName(name);
-    const shown = label.length > room ? "..." + label.slice(label.length - room + 3) : label;
-    return shown.padEnd(room) + stats;
+    return fitToWidth(safeName(name), room) + stats;
   }
 
   #clear(): void {

@@ -1,4 +1,6 @@
+// deno-lint-ignore-file prefer-ascii -- wide file names under test read better than escapes
 import assert from "node:assert/strict";
+import { displayWidth } from "./display_width.ts";
 import { formatDuration, formatRate, Progress, type ProgressOutput } from "./progress.ts";
 
 function output(live: boolean): ProgressOutput & { raw: string[]; lines: string[] } {
@@ -53,4 +55,31 @@ Deno.test("formatRate() and formatDuration() read like a person would write them
   assert.equal(formatRate(5, 0), "-");
   assert.equal(formatDuration(5), "0:05");
   assert.equal(formatDuration(3725), "1:02:05");
+});
+
+Deno.test("Progress fits a CJK or emoji name to the terminal's width, so the bar never wraps", () => {
+  for (
+    const name of [
+      "年度報告書_最終版_2026年11月.pdf",
+      "🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉.bin",
+      "報告.txt",
+    ]
+  ) {
+    const out = { ...output(true), columns: () => 60 };
+    let now = 0;
+    const progress = new Progress(out, {
+      verb: "get",
+      name,
+      total: 1000,
+      start: 0,
+      clock: () => now,
+    });
+    progress.update(10);
+    now = 500;
+    progress.update(500);
+    for (const drawn of out.raw) {
+      const text = drawn.replace("\r\x1b[2K", "");
+      assert.equal(displayWidth(text), 59, `one column spare: ${text}`);
+    }
+  }
 });
