@@ -91,12 +91,18 @@ export class Progress {
     this.#clear();
   }
 
-  /** e.g. `get big.iso: 1.0G in 0.9s (1.1G/s), resumed at 400M`. */
+  /**
+   * e.g. `get big.iso: 1G in 0.9s (1.1G/s)`; resumed, the time and rate are
+   * those of the bytes moved, and it says how many were:
+   * `get big.iso: 1G in 0.5s (1.2G/s), resumed at 400M (624M moved)`.
+   */
   summary(): string {
     const { verb, name, start, total } = this.#options;
     const seconds = (this.#clock() - this.#began) / 1000;
     const moved = this.#done - start;
-    const resumed = start > 0 ? `, resumed at ${formatSize(start)}` : "";
+    const resumed = start > 0
+      ? `, resumed at ${formatSize(start)} (${formatSize(moved)} moved)`
+      : "";
     const time = seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1);
     return `${verb} ${safeName(name)}: ${formatSize(total)} in ${time}s (${
       formatRate(moved, seconds)

@@ -21,7 +21,10 @@ Deno.test("Progress without a terminal prints only one summary line, with the re
   progress.finish();
   assert.deepEqual(out.raw, []);
   assert.equal(out.lines.length, 1);
-  assert.match(out.lines[0]!, /^get a\.bin: 3M in \d+\.\d+s \(\S+\/s\), resumed at 1M$/);
+  assert.match(
+    out.lines[0]!,
+    /^get a\.bin: 3M in \d+\.\d+s \(\S+\/s\), resumed at 1M \(1\.9M moved\)$/,
+  );
 });
 
 Deno.test("Progress on a terminal redraws at most every 100 ms and clears its line", () => {
@@ -82,4 +85,20 @@ Deno.test("Progress fits a CJK or emoji name to the terminal's width, so the bar
       assert.equal(displayWidth(text), 59, `one column spare: ${text}`);
     }
   }
+});
+
+Deno.test("a resumed transfer's rate is that of the bytes moved, not of the whole file", () => {
+  const out = output(false);
+  let now = 0;
+  const progress = new Progress(out, {
+    verb: "put",
+    name: "c.bin",
+    total: 4 * 2 ** 20,
+    start: 3 * 2 ** 20,
+    clock: () => now,
+  });
+  now = 1000;
+  progress.update(4 * 2 ** 20);
+  progress.finish();
+  assert.equal(out.lines[0], "put c.bin: 4M in 1.00s (1M/s), resumed at 3M (1M moved)");
 });

@@ -49,6 +49,8 @@ export interface DownloadPlan {
   local: string;
   /** `require` (reget): fail unless the download can continue from a partial. */
   resume: "auto" | "require";
+  /** Name shown in progress and summary (in a tree: its path there); default the base name. */
+  label?: string;
 }
 
 /** How a download ended. */
@@ -56,6 +58,8 @@ export interface DownloadResult {
   size: number;
   /** Bytes that were already on disk and kept. */
   resumedAt: number;
+  /** Bytes this download moved (`size - resumedAt`). */
+  moved: number;
   sha256: string;
 }
 
@@ -155,22 +159,19 @@ async function fetchInto(
 
   const hash = createHash("sha256");
   let position = offset;
-  const progress = env.progress({
-    verb: "get",
-    name: basename(plan.local),
-    total: remote.size,
-    start: offset,
-  });
   try {
-    try {
-      // Only cut when needed: on ext4, truncating makes close() flush the whole file.
-      if ((await file.stat()).size !== offset) await file.truncate(offset);
-      if (offset > 0) readPrefix(file, offset, (chunk) => hash.update(chunk));
-      await file.seek(offset, Deno.SeekMode.Start);
-    } catch (error) {
-      await connection.reader.skipBody();
-      throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
-    }
+    // Only cut when needed: on ext4, truncating makes close() flush the whole file.
+    if ((await file.stat()).size !== offset) await file.truncate(offset);
+    if (offset > 0) readPrefix(file, offset, (chunk) => hash.update(chunk));
+    await file.seek(offset, Deno.SeekMode.Start);
+  } catch (error) {
+    await connection.reader.skipBody();
+    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
+  }
+  // Timed from here: the rate is that of the bytes moved, not of re-reading the kept part.
+  const label = plan.label ?? basename(plan.local);
+  const progress = env.progress({ verb: "get", name: label, total: remote.size, start: offset });
+  try {
     await receiveBody(connection, file, part, {
       length: remote.body,
       onChunk: (chunk) => hash.update(chunk),
@@ -183,7 +184,7 @@ async function fetchInto(
     progress.abandon();
     if (error instanceof InterruptedError) {
       throw new InterruptedError(
-        `Interrupted: get ${basename(plan.local)} stopped at ${formatSize(position)} of ` +
+        `Interrupted: get ${label} stopped at ${formatSize(position)} of ` +
           `${formatSize(remote.size)}, kept in "${part}": run get again to resume`,
       );
     }
@@ -214,7 +215,7 @@ async function fetchInto(
     });
   }
   progress.finish();
-  return { size: remote.size, resumedAt: offset, sha256 };
+  return { size: remote.size, resumedAt: offset, moved: remote.size - offset, sha256 };
 }
 
 async function requestRange(

@@ -22,6 +22,8 @@ export interface UploadPlan {
   local: string;
   /** Remote target path (relative to the remote directory, or absolute). */
   remote: string;
+  /** Name shown in progress and summary (in a tree: its path there); default the base name. */
+  label?: string;
 }
 
 /** How an upload ended. */
@@ -29,6 +31,8 @@ export interface UploadResult {
   path: string;
   size: number;
   resumedAt: number;
+  /** Bytes this upload moved (`size - resumedAt`). */
+  moved: number;
   sha256: string;
 }
 
@@ -62,12 +66,8 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
       }
     }
     await file.seek(offset, Deno.SeekMode.Start);
-    const progress = env.progress({
-      verb: "put",
-      name: basename(plan.local),
-      total: size,
-      start: offset,
-    });
+    const label = plan.label ?? basename(plan.local);
+    const progress = env.progress({ verb: "put", name: label, total: size, start: offset });
     let putId: number;
     let commitId: number;
     let sha256: string;
@@ -88,7 +88,7 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
     } catch (error) {
       progress.abandon();
       if (error instanceof LocalFileError) throw error;
-      if (connection.interrupted) throw interrupted(plan.local, position, size);
+      if (connection.interrupted) throw interrupted(label, position, size);
       connection.close();
       throw new ConnectionLostError(
         `Connection lost during the upload of "${plan.local}": put it again to resume`,
@@ -102,7 +102,7 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
     } catch (error) {
       progress.abandon();
       // Sent into the socket's buffers, not yet confirmed by the server.
-      if (error instanceof InterruptedError) throw interrupted(plan.local, position, size);
+      if (error instanceof InterruptedError) throw interrupted(label, position, size);
       throw error;
     }
     if (!isOk(received.status)) {
@@ -114,19 +114,19 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
       throw new RemoteError(committed.status, committed.message);
     }
     progress.finish();
-    return { path, size, resumedAt: offset, sha256 };
+    return { path, size, resumedAt: offset, moved: size - offset, sha256 };
   } finally {
     file.close();
   }
 }
 
 /** What Ctrl-C during an upload stopped, and how to go on. */
-function interrupted(local: string, sent: number, size: number): InterruptedError {
+function interrupted(label: string, sent: number, size: number): InterruptedError {
   const where = sent < size
     ? `after sending ${formatSize(sent)} of ${formatSize(size)}`
     : "before the server confirmed it";
   return new InterruptedError(
-    `Interrupted: put ${basename(local)} stopped ${where}; the server keeps what it got: ` +
+    `Interrupted: put ${label} stopped ${where}; the server keeps what it got: ` +
       "put it again to resume",
   );
 }
