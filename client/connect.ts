@@ -130,10 +130,13 @@ export async function run(args: string[]): Promise<number> {
     const { login, password } = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
     ctx.localShell = interactive || parsed.flags["allow-local-shell"] === true;
+    // Kept for the session: Ctrl-C's reconnection and mirror --parallel log in again.
+    let latest = password;
+    ctx.passwordChanged = (changed) => latest = changed;
+    ctx.openConnection = async () =>
+      (await relogIn({ host, port, tls }, user, latest, ctx.cwd)).connection;
     if (interactive) {
       // Ctrl-C closes the connection to stop a transfer: the shell logs in again, as lftp does.
-      let latest = password;
-      ctx.passwordChanged = (changed) => latest = changed;
       ctx.reconnect = async () => {
         const again = await relogIn({ host, port, tls }, user, latest, ctx.cwd);
         current = again.connection;

@@ -100,6 +100,7 @@ export class Connection {
   #nextId = 1;
   #closed = false;
   #interrupted = false;
+  #interruptListeners: (() => void)[] = [];
 
   private constructor(conn: Deno.Conn, address: string, secure: boolean) {
     this.#conn = conn;
@@ -264,8 +265,21 @@ export class Connection {
    * fails with {@linkcode InterruptedError}, and transfers keep what they got.
    */
   interrupt(): void {
+    if (this.#interrupted) return;
     this.#interrupted = true;
     this.close();
+    for (const listener of this.#interruptListeners.splice(0)) listener();
+  }
+
+  /**
+   * Calls `listener` when {@linkcode Connection.interrupt} is (e.g. to stop
+   * helper connections); returns a function that stops listening.
+   */
+  onInterrupt(listener: () => void): () => void {
+    this.#interruptListeners.push(listener);
+    return () => {
+      this.#interruptListeners = this.#interruptListeners.filter((other) => other !== listener);
+    };
   }
 
   /** True once {@linkcode Connection.interrupt} was called. */

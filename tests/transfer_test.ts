@@ -287,7 +287,10 @@ Deno.test("get -r and put -r go on into subdirectories after a failed file, and 
   await Deno.writeTextFile(join(local.path, "tree/a.txt"), "mine"); // refused without -f
   const down = await server.client("alice", PASSWORD, { command: "get -r tree", cwd: local.path });
   assert.equal(down.code, 1);
-  assert.match(down.stderr, /^error: tree\/a\.txt: Local file ".*" exists: use -f to overwrite$/m);
+  assert.match(
+    down.stderr,
+    /^error: tree\/a\.txt: Local file ".*" exists: use -f to overwrite, or "mirror tree" to fetch only new and changed files$/m,
+  );
   assert.match(down.stderr, /^get tree\/sub\/b\.txt: 2 in /m);
   assert.match(down.stderr, /error: get -r tree: 1 of 2 files failed \(1 file, 2 in \S+s\)\n$/);
   assert.equal(await Deno.readTextFile(join(local.path, "tree/a.txt")), "mine");

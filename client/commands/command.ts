@@ -31,6 +31,11 @@ export interface ShellContext {
    * interactive shell has it.
    */
   reconnect?: () => Promise<void>;
+  /**
+   * Opens another connection logged in as the same user, in the same remote
+   * directory (for transfers in parallel); the caller closes it.
+   */
+  openConnection?: () => Promise<Connection>;
   /** Tells `reconnect` the user's own password changed (passwd). */
   passwordChanged?: (password: string) => void;
 }

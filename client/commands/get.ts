@@ -33,8 +33,14 @@ export const get: ShellCommand = {
       }
       const top = remoteBaseName(found.path);
       const target = await localTarget(top, local);
+      // Into an existing tree, mirror is what was meant more often than not.
+      const hint = (await localStat(target))?.isDirectory
+        ? `, or "mirror ${remote}${
+          local === undefined ? "" : ` ${local}`
+        }" to fetch only new and changed files`
+        : "";
       const tally = new FileTally(ctx, `get -r ${top}`);
-      await getTree({ ctx, env: transferEnv(ctx), force, tally }, found.path, target, top);
+      await getTree({ ctx, env: transferEnv(ctx), force, tally, hint }, found.path, target, top);
       tally.check();
       return;
     }
@@ -191,6 +197,8 @@ interface TreeWalk {
   env: TransferEnv;
   force: boolean;
   tally: FileTally;
+  /** Appended to "exists: use -f" (points to mirror). */
+  hint: string;
 }
 
 /** Downloads a remote tree into `local` (created if needed); `shown` is its path in messages. */
@@ -208,7 +216,7 @@ async function getTree(
   const files = entries.filter((entry) => entry.type === "file").map((entry) => entry.name);
   await walk.tally.each(files, (name) => `${shown}/${name}`, async (name) => {
     const target = join(local, name);
-    if (!await mayOverwrite(ctx, target, force)) return;
+    if (!await mayOverwrite(ctx, target, force, walk.hint)) return;
     const remote = remoteJoin(remoteDir, name);
     const label = `${shown}/${name}`;
     return (await downloadFile(env, { remote, local: target, resume: "auto", label })).moved;

@@ -17,6 +17,7 @@ import { users } from "./users.ts";
 import { who } from "./who.ts";
 import { checksum, mv, rm, rmdir, stat } from "./files.ts";
 import { get, mget, reget } from "./get.ts";
+import { mirror } from "./mirror.ts";
 import { mput, put } from "./put.ts";
 
 /** Every shell command, in the order `help` lists them. */
@@ -30,6 +31,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   mget,
   put,
   mput,
+  mirror,
   rm,
   rmdir,
   mv,

@@ -25,6 +25,14 @@ export const put: ShellCommand = {
         throw new LocalFileError(`Cannot upload "${local}": is a directory (use put -r)`);
       }
       const top = basename(resolve(local!));
+      if ((await remoteStat(ctx, target))?.entry.type === "dir") {
+        ctx.notice(
+          `"${target}" exists on the server: put -r sends every file again ` +
+            `("mirror -R ${local}${
+              remote === undefined ? "" : ` ${remote}`
+            }" sends only new and changed ones)`,
+        );
+      }
       const tally = new FileTally(ctx, `put -r ${top}`);
       await putTree({ ctx, env: transferEnv(ctx), tally }, local!, target, top);
       tally.check();
