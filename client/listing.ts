@@ -19,7 +19,16 @@ export const LISTING_FLAGS: FlagSpec = {
 };
 
 /** Usage of the flags, for the usage lines. */
-export const LISTING_USAGE = "[-l] [-h] [-a] [-t|-S]";
+export const LISTING_USAGE = "[-lhatS]";
+
+/** What the flags do, for `help ls`. */
+export const LISTING_DETAILS = [
+  "-l  long form (the default): type, size, modified, name",
+  "-h  sizes in K, M, G",
+  "-a  show names starting with .",
+  "-t  newest first; -S  largest first",
+  "PATTERN  *, ?, [...] in the last name: ls *.bin",
+];
 
 /** The listing lines for `entries` under the parsed flags; `hideDotted` off for glob matches. */
 export function listingLines(entries: Entry[], flags: CommandFlags, hideDotted = true): string[] {

@@ -53,6 +53,8 @@ export interface ShellCommand {
   /** e.g. `mkdir [-p] PATH`. */
   usage: string;
   summary: string;
+  /** More lines for `help COMMAND` (options, behaviour). */
+  details?: readonly string[];
   flags?: FlagSpec;
   /** Number of positional arguments accepted. */
   args: { min: number; max: number };

@@ -19,6 +19,7 @@ export function helpCommand(commands: () => readonly ShellCommand[]): ShellComma
         if (!command) throw new ShellUsageError(`Unknown command "${name}"`);
         ctx.print(`usage: ${command.usage}`);
         ctx.print(`  ${command.summary}`);
+        for (const line of command.details ?? []) ctx.print(`  ${line}`);
         if (command.aliases?.length) ctx.print(`  aliases: ${command.aliases.join(", ")}`);
         return Promise.resolve();
       }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Entry } from "../../protocol/messages.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
-import { LISTING_FLAGS, LISTING_USAGE, listingLines } from "../listing.ts";
+import { LISTING_DETAILS, LISTING_FLAGS, LISTING_USAGE, listingLines } from "../listing.ts";
 import type { ShellCommand } from "./command.ts";
 import { joinName } from "./ls.ts";
 
@@ -40,6 +40,7 @@ export const lls: ShellCommand = {
   name: "lls",
   usage: `lls ${LISTING_USAGE} [PATH|PATTERN]`,
   summary: "List a local directory (the flags and patterns of ls)",
+  details: LISTING_DETAILS,
   flags: LISTING_FLAGS,
   args: { min: 0, max: 1 },
   paths: ["local"],

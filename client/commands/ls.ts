@@ -2,7 +2,7 @@ import type { Entry } from "../../protocol/messages.ts";
 import { Status } from "../../protocol/status.ts";
 import { RemoteError } from "../connection.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
-import { LISTING_FLAGS, LISTING_USAGE, listingLines } from "../listing.ts";
+import { LISTING_DETAILS, LISTING_FLAGS, LISTING_USAGE, listingLines } from "../listing.ts";
 import type { ShellCommand } from "./command.ts";
 
 /**
@@ -14,6 +14,7 @@ export const ls: ShellCommand = {
   aliases: ["dir"],
   usage: `ls ${LISTING_USAGE} [PATH|PATTERN]`,
   summary: "List a remote directory (-h sizes, -a dot files, -t/-S by time/size; *.bin)",
+  details: LISTING_DETAILS,
   flags: LISTING_FLAGS,
   args: { min: 0, max: 1 },
   paths: ["remote"],

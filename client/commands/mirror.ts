@@ -59,8 +59,15 @@ interface Sides {
 /** `mirror`: see the module doc. */
 export const mirror: ShellCommand = {
   name: "mirror",
-  usage: "mirror [-R] [--delete [--yes]] [--checksum] [--parallel N] [--dry-run] SOURCE [TARGET]",
+  usage: "mirror [-R] [OPTIONS] SOURCE [TARGET]",
   summary: "Copy only new and changed files of a remote tree here (-R: a local one there)",
+  details: [
+    "-R            upload: SOURCE is local, TARGET remote",
+    "--delete      also delete what SOURCE lacks (asks; in scripts add --yes)",
+    "--checksum    compare files of the same size by sha256",
+    "--parallel N  copy N files at a time (up to 8 connections)",
+    "-n, --dry-run say what would be copied and deleted, change nothing",
+  ],
   flags: {
     reverse: { type: "boolean", short: "R" },
     delete: { type: "boolean" },
