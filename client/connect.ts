@@ -100,7 +100,9 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
   }
-  const host = nonEmpty(stringFlag(parsed, "host"), "host") ?? DEFAULT_HOST;
+  // An IPv6 address may come bracketed, as it is printed: -H [::1].
+  const host = (nonEmpty(stringFlag(parsed, "host"), "host") ?? DEFAULT_HOST)
+    .replace(/^\[(.*)\]$/, "$1");
   const port = serverPort(stringFlag(parsed, "port") ?? String(DEFAULT_PORT));
   const script = stringFlag(parsed, "command");
   const passwordFromStdin = parsed.flags["password-stdin"] === true;

@@ -65,6 +65,11 @@ export class InterruptedError extends ConnectionLostError {
   }
 }
 
+/** `host:port`, with an IPv6 address in brackets (`[::1]:2121`), as URLs write it. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Where `ftpx connect` connects without -H. */
 export const DEFAULT_HOST = "127.0.0.1";
 /** Where `ftpx connect` connects without -P. */
@@ -119,7 +124,9 @@ export class Connection {
       timer = setTimeout(() => {
         reject(
           new Error(
-            `No answer from ${options.host}:${options.port} in ${HANDSHAKE_TIMEOUT_MS / 1000}s ` +
+            `No answer from ${hostPort(options.host, options.port)} in ${
+              HANDSHAKE_TIMEOUT_MS / 1000
+            }s ` +
               "(is it an ftpx server, and running? check -H and -P)",
           ),
         );
@@ -141,7 +148,7 @@ export class Connection {
     { host, port, tls }: ConnectOptions,
     onConnected: (connection: Connection) => void,
   ): Promise<Connection> {
-    const address = `${host}:${port}`;
+    const address = hostPort(host, port);
     const conn = tls ? await openTls(host, port, tls.caCerts) : await openTcp(host, port);
     const connection = new Connection(conn, address, tls !== undefined);
     onConnected(connection);
@@ -315,7 +322,7 @@ async function openTcp(host: string, port: number): Promise<Deno.TcpConn> {
     conn.setNoDelay(true);
     return conn;
   } catch (error) {
-    throw new Error(`Cannot connect to ${host}:${port}: ${describeConnectError(error)}`);
+    throw new Error(`Cannot connect to ${hostPort(host, port)}: ${describeConnectError(error)}`);
   }
 }
 
@@ -329,14 +336,14 @@ async function openTls(
   try {
     conn = await Deno.connectTls({ hostname: host, port, ...(caCerts ? { caCerts } : {}) });
   } catch (error) {
-    throw new Error(`Cannot connect to ${host}:${port}: ${describeConnectError(error)}`);
+    throw new Error(`Cannot connect to ${hostPort(host, port)}: ${describeConnectError(error)}`);
   }
   try {
     await conn.handshake();
   } catch (error) {
     conn.close();
     throw new TlsVerificationError(
-      `TLS with ${host}:${port} failed: ${
+      `TLS with ${hostPort(host, port)} failed: ${
         describeTlsFailure(error instanceof Error ? error.message : String(error), {
           host,
           hadCa: caCerts !== undefined,
