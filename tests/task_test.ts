@@ -15,9 +15,14 @@ Deno.test("deno task ftpx connect runs the client where the task was invoked", a
   await using here = await tempDir("ftpx-invoked-");
   await using config = await tempDir("ftpx-config-");
   try {
+    // As typed in a shell: an INIT_CWD inherited from an outer task (deno task test) would win,
+    // since deno task sets it only when unset.
     const result = await runProgram(
-      join(REPO, "deno"),
+      "env",
       [
+        "-u",
+        "INIT_CWD",
+        join(REPO, "deno"),
         "task",
         "--quiet",
         "--config",
