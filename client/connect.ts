@@ -18,6 +18,7 @@ import { offerResumes } from "./transfer/resume_offer.ts";
 import {
   Connection,
   ConnectionLostError,
+  type ConnectOptions,
   DEFAULT_HOST,
   DEFAULT_PORT,
   RemoteError,
@@ -50,11 +51,18 @@ Options:
   --register           Create the account first (if the server allows it), then log in
   -c, --command CMDS   Run these commands ("cd docs; ls") and exit
   --resume             Resume unfinished downloads from this server first
+  --allow-local-shell  Let scripts run local commands with "!COMMAND" (needs
+                       Deno's run permission: deno run --allow-run=sh ...)
   -h, --help           Show this help
 
 The password comes from --password-stdin, else the FTPX_PASSWORD
 environment variable, else a prompt on the terminal (3 tries; with
 --register, the new password is asked twice).
+
+In the shell, Ctrl-C stops the running command or transfer (what arrived
+is kept, and the same get or put resumes it), logs in again and returns to
+the prompt; at a question it answers no; at the prompt it clears the line.
+Ctrl-D or "exit" leaves. In scripts, Ctrl-C stops the client.
 
 Unfinished downloads are remembered in $FTPX_HOME/resume.ini (default
 ~/.config/ftpx); after login they are listed and, on a terminal, offered
@@ -72,6 +80,7 @@ interface PasswordSource {
 
 /** Connects, logs in and runs the shell or script. */
 export async function run(args: string[]): Promise<number> {
+  enterInvokingDirectory();
   const parsed = parseFlags(args, {
     host: { type: "string", short: "H" },
     port: { type: "string", short: "P" },
@@ -82,6 +91,7 @@ export async function run(args: string[]): Promise<number> {
     tls: { type: "boolean" },
     ca: { type: "string" },
     resume: { type: "boolean" },
+    "allow-local-shell": { type: "boolean" },
   });
   if (parsed.flags.help) {
     console.log(HELP);
@@ -90,7 +100,9 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
   }
-  const host = nonEmpty(stringFlag(parsed, "host"), "host") ?? DEFAULT_HOST;
+  // An IPv6 address may come bracketed, as it is printed: -H [::1].
+  const host = (nonEmpty(stringFlag(parsed, "host"), "host") ?? DEFAULT_HOST)
+    .replace(/^\[(.*)\]$/, "$1");
   const port = serverPort(stringFlag(parsed, "port") ?? String(DEFAULT_PORT));
   const script = stringFlag(parsed, "command");
   const passwordFromStdin = parsed.flags["password-stdin"] === true;
@@ -107,6 +119,7 @@ export async function run(args: string[]): Promise<number> {
   // Without --register, a missing password source is a usage error before any connection.
   const loginPasswords = registering ? undefined : passwordSource(passwordFromStdin);
   const connection = await Connection.open({ host, port, tls });
+  let current = connection;
   if (!connection.secure && !isLoopback(host)) {
     await writeStderr(
       `warning: ${connection.address} without TLS: your password and files cross the network ` +
@@ -116,8 +129,26 @@ export async function run(args: string[]): Promise<number> {
   try {
     const passwords = loginPasswords ??
       await registerAccount(connection, user, passwordFromStdin);
-    const login = await logIn(connection, user, passwords);
+    const { login, password } = await logIn(connection, user, passwords);
     const ctx = shellContext(connection, login, interactive);
+    ctx.localShell = interactive || parsed.flags["allow-local-shell"] === true;
+    // Kept for the session: Ctrl-C's reconnection and mirror --parallel log in again.
+    let latest = password;
+    ctx.passwordChanged = (changed) => latest = changed;
+    ctx.openConnection = async () =>
+      (await relogIn({ host, port, tls }, user, latest, ctx.cwd)).connection;
+    if (interactive) {
+      // Ctrl-C closes the connection to stop a transfer: the shell logs in again, as lftp does.
+      ctx.reconnect = async () => {
+        const again = await relogIn({ host, port, tls }, user, latest, ctx.cwd);
+        current = again.connection;
+        ctx.connection = current;
+        if (again.cwd !== ctx.cwd) {
+          ctx.notice(`Cannot enter "${safeName(ctx.cwd)}" again: back in ${safeName(again.cwd)}`);
+          ctx.cwd = again.cwd;
+        }
+      };
+    }
     if (interactive) {
       await writeStderr(
         `Connected to ${connection.address} as ${safeName(ctx.user)}. Type "help" for commands.\n`,
@@ -131,13 +162,13 @@ export async function run(args: string[]): Promise<number> {
     );
     if (!resumed && !interactive) return 1;
     const status = await runShell(ctx, script, interactive);
-    await connection.request("quit").catch(() => {});
+    await current.request("quit").catch(() => {});
     return status;
   } catch (error) {
     if (error instanceof ConnectionLostError) throw new Error(error.message);
     throw error;
   } finally {
-    connection.close();
+    current.close();
   }
 }
 
@@ -150,6 +181,25 @@ function runShell(
   if (interactive) return runInteractive(ctx);
   const lines = stdinLineReader();
   return runScript(ctx, () => lines.next());
+}
+
+/**
+ * `deno task` runs in the directory of deno.json and names the one it was
+ * typed in as INIT_CWD: local paths (get, put, lls, --ca) mean that one. Only
+ * read when permitted (the `ftpx` task grants it; the compiled binary, which
+ * already runs where it was typed, doesn't).
+ */
+function enterInvokingDirectory(): void {
+  const permission = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" });
+  if (permission.state !== "granted") return;
+  const dir = Deno.env.get("INIT_CWD");
+  if (!dir) return;
+  try {
+    Deno.chdir(dir);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "not found" : "not accessible";
+    throw new Error(`Cannot start in "${dir}" (INIT_CWD, where deno task was run): ${reason}`);
+  }
 }
 
 async function readCaFile(path: string): Promise<string> {
@@ -264,13 +314,13 @@ async function logIn(
   connection: Connection,
   user: string,
   passwords: PasswordSource,
-): Promise<ResponseHeader> {
+): Promise<{ login: ResponseHeader; password: string }> {
   const failed = `error: Login failed for "${user}" on ${connection.address}`;
   for (let attempt = 1; attempt <= passwords.tries; attempt++) {
     const password = await passwords.next(attempt);
     if (password === null) break;
     const response = await connection.request("login", { user, password });
-    if (response.status === Status.OK) return response;
+    if (response.status === Status.OK) return { login: response, password };
     if (response.status !== Status.UNAUTHENTICATED) {
       throw new RemoteError(response.status, response.message);
     }
@@ -285,6 +335,31 @@ async function logIn(
   throw new ExitError(1);
 }
 
+/** Connects and logs in again (after Ctrl-C), back in directory `cwd` if it still exists. */
+async function relogIn(
+  options: ConnectOptions,
+  user: string,
+  password: string,
+  cwd: string,
+): Promise<{ connection: Connection; cwd: string }> {
+  const connection = await Connection.open(options);
+  try {
+    const response = await connection.request("login", { user, password });
+    if (response.status !== Status.OK) {
+      throw new ConnectionLostError(
+        `Cannot log in again after the interruption: ${safeName(response.message)}`,
+      );
+    }
+    const home = String(response.cwd);
+    if (home === cwd) return { connection, cwd };
+    const entered = await connection.request("cd", { path: cwd });
+    return { connection, cwd: isOk(entered.status) ? String(entered.cwd) : home };
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
 function shellContext(
   connection: Connection,
   login: ResponseHeader,
@@ -296,6 +371,7 @@ function shellContext(
     admin: login.admin === true,
     cwd: String(login.cwd),
     interactive,
+    localShell: interactive,
     exitRequested: false,
     prompter: defaultPrompter(),
     // Output often carries server text: control characters never reach the terminal.

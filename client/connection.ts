@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { isOk } from "../protocol/status.ts";
 import { FTPX_VERSION } from "../protocol/version.ts";
 import type { Entry } from "../protocol/messages.ts";
+import { describeTlsFailure } from "./tls_error.ts";
 
 /**
  * How long connecting, the TLS handshake and `hello` may take: a server that
@@ -52,6 +53,23 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/**
+ * The user interrupted (Ctrl-C in the shell) and the connection was closed on
+ * purpose: what was in flight stopped; `message` says what is kept.
+ */
+export class InterruptedError extends ConnectionLostError {
+  /** Says what stopped and what is kept. */
+  constructor(message = "Interrupted") {
+    super(message);
+    this.name = "InterruptedError";
+  }
+}
+
+/** `host:port`, with an IPv6 address in brackets (`[::1]:2121`), as URLs write it. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Where `ftpx connect` connects without -H. */
 export const DEFAULT_HOST = "127.0.0.1";
 /** Where `ftpx connect` connects without -P. */
@@ -86,6 +104,8 @@ export class Connection {
   hello: ResponseHeader | undefined;
   #nextId = 1;
   #closed = false;
+  #interrupted = false;
+  #interruptListeners: (() => void)[] = [];
 
   private constructor(conn: Deno.Conn, address: string, secure: boolean) {
     this.#conn = conn;
@@ -104,7 +124,9 @@ export class Connection {
       timer = setTimeout(() => {
         reject(
           new Error(
-            `No answer from ${options.host}:${options.port} in ${HANDSHAKE_TIMEOUT_MS / 1000}s ` +
+            `No answer from ${hostPort(options.host, options.port)} in ${
+              HANDSHAKE_TIMEOUT_MS / 1000
+            }s ` +
               "(is it an ftpx server, and running? check -H and -P)",
           ),
         );
@@ -126,7 +148,7 @@ export class Connection {
     { host, port, tls }: ConnectOptions,
     onConnected: (connection: Connection) => void,
   ): Promise<Connection> {
-    const address = `${host}:${port}`;
+    const address = hostPort(host, port);
     const conn = tls ? await openTls(host, port, tls.caCerts) : await openTcp(host, port);
     const connection = new Connection(conn, address, tls !== undefined);
     onConnected(connection);
@@ -202,7 +224,10 @@ export class Connection {
     } catch (error) {
       throw this.#lost(error);
     }
-    if (header === null) throw new ConnectionLostError("Connection closed by the server");
+    if (header === null) {
+      if (this.#interrupted) throw new InterruptedError();
+      throw new ConnectionLostError("Connection closed by the server");
+    }
     const { status, message } = header;
     if (typeof status !== "number" || typeof message !== "string") {
       throw new ConnectionLostError("Malformed response from the server");
@@ -242,6 +267,33 @@ export class Connection {
     }
   }
 
+  /**
+   * Closes the connection on the user's behalf (Ctrl-C): whatever waits on it
+   * fails with {@linkcode InterruptedError}, and transfers keep what they got.
+   */
+  interrupt(): void {
+    if (this.#interrupted) return;
+    this.#interrupted = true;
+    this.close();
+    for (const listener of this.#interruptListeners.splice(0)) listener();
+  }
+
+  /**
+   * Calls `listener` when {@linkcode Connection.interrupt} is (e.g. to stop
+   * helper connections); returns a function that stops listening.
+   */
+  onInterrupt(listener: () => void): () => void {
+    this.#interruptListeners.push(listener);
+    return () => {
+      this.#interruptListeners = this.#interruptListeners.filter((other) => other !== listener);
+    };
+  }
+
+  /** True once {@linkcode Connection.interrupt} was called. */
+  get interrupted(): boolean {
+    return this.#interrupted;
+  }
+
   /** Closes the connection; safe to call twice. */
   close(): void {
     if (this.#closed) return;
@@ -256,6 +308,7 @@ export class Connection {
   #lost(error: unknown): Error {
     if (error instanceof ConnectionLostError || error instanceof RemoteError) return error;
     this.close();
+    if (this.#interrupted) return new InterruptedError();
     if (error instanceof FrameError) {
       return new ConnectionLostError(`Connection lost: ${error.message}`, { cause: error });
     }
@@ -269,7 +322,7 @@ async function openTcp(host: string, port: number): Promise<Deno.TcpConn> {
     conn.setNoDelay(true);
     return conn;
   } catch (error) {
-    throw new Error(`Cannot connect to ${host}:${port}: ${describeConnectError(error)}`);
+    throw new Error(`Cannot connect to ${hostPort(host, port)}: ${describeConnectError(error)}`);
   }
 }
 
@@ -283,39 +336,22 @@ async function openTls(
   try {
     conn = await Deno.connectTls({ hostname: host, port, ...(caCerts ? { caCerts } : {}) });
   } catch (error) {
-    throw new Error(`Cannot connect to ${host}:${port}: ${describeConnectError(error)}`);
+    throw new Error(`Cannot connect to ${hostPort(host, port)}: ${describeConnectError(error)}`);
   }
   try {
     await conn.handshake();
   } catch (error) {
     conn.close();
     throw new TlsVerificationError(
-      `TLS with ${host}:${port} failed: ${describeTlsError(error, host, caCerts !== undefined)}`,
+      `TLS with ${hostPort(host, port)} failed: ${
+        describeTlsFailure(error instanceof Error ? error.message : String(error), {
+          host,
+          hadCa: caCerts !== undefined,
+        })
+      }`,
     );
   }
   return conn;
-}
-
-/** Names the usual reasons a handshake fails, and what to do about each. */
-function describeTlsError(error: unknown, host: string, hadCa: boolean): string {
-  const text = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer|BadSignature|UnknownCA/i.test(text)) {
-    return hadCa
-      ? "the server's certificate is not signed by the --ca certificate or a trusted root"
-      : "the server's certificate is not signed by a trusted root " +
-        "(self-signed? pass it with --ca FILE)";
-  }
-  if (/not valid for name|NotValidForName/i.test(text)) {
-    return `the server's certificate is not valid for "${host}" ` +
-      "(connect with a name it was made for: see its subject names, or ftpx cert --name)";
-  }
-  if (/Expired|NotValidYet/i.test(text)) {
-    return `the server's certificate has expired or is not valid yet (${text})`;
-  }
-  if (/corrupt message|InvalidContentType|unexpected eof|closed|reset/i.test(text)) {
-    return "the server did not answer with TLS (is TLS on at that port? without it, drop --tls)";
-  }
-  return text;
 }
 
 /** Keeps the first bytes the server sent, to recognise a TLS server spoken to in plaintext. */

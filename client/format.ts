@@ -1,6 +1,7 @@
 /** Formatting what the shell prints: listings and safe names. */
 
 import type { Entry, EntryType } from "../protocol/messages.ts";
+import { formatSize } from "../protocol/size.ts";
 
 const TYPE_MARKS: Record<EntryType, string> = { dir: "d", file: "-", link: "l", other: "?" };
 
@@ -25,13 +26,15 @@ export function formatTime(mtime: number): string {
     `${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-/** One line per entry: type mark, size in bytes, modification time, name (`/` after dirs). */
-export function formatListing(entries: Entry[]): string[] {
-  const width = Math.max(1, ...entries.map((entry) => String(entry.size).length));
+/**
+ * One line per entry: type mark, size (bytes, or `human` units such as
+ * `1.5M`), modification time, name (`/` after dirs).
+ */
+export function formatListing(entries: Entry[], options: { human?: boolean } = {}): string[] {
+  const size = (entry: Entry) => options.human ? formatSize(entry.size) : String(entry.size);
+  const width = Math.max(1, ...entries.map((entry) => size(entry).length));
   return entries.map((entry) =>
-    `${TYPE_MARKS[entry.type]} ${String(entry.size).padStart(width)}  ${
-      formatTime(entry.mtime)
-    }  ` +
+    `${TYPE_MARKS[entry.type]} ${size(entry).padStart(width)}  ${formatTime(entry.mtime)}  ` +
     `${safeName(entry.name)}${entry.type === "dir" ? "/" : ""}`
   );
 }

@@ -7,6 +7,7 @@
  */
 
 import { formatSize } from "../protocol/size.ts";
+import { fitToWidth } from "./display_width.ts";
 import { safeName } from "./format.ts";
 
 const REDRAW_MS = 100;
@@ -20,6 +21,8 @@ export interface ProgressOutput {
   write(text: string): void;
   /** Prints one line (the summary). */
   line(text: string): void;
+  /** Width of the terminal; default: asked of standard error's console. */
+  columns?: () => number;
 }
 
 /** Standard error: live when it is a terminal and NO_COLOR is unset. */
@@ -88,12 +91,18 @@ export class Progress {
     this.#clear();
   }
 
-  /** e.g. `get big.iso: 1.0G in 0.9s (1.1G/s), resumed at 400M`. */
+  /**
+   * e.g. `get big.iso: 1G in 0.9s (1.1G/s)`; resumed, the time and rate are
+   * those of the bytes moved, and it says how many were:
+   * `get big.iso: 1G in 0.5s (1.2G/s), resumed at 400M (624M moved)`.
+   */
   summary(): string {
     const { verb, name, start, total } = this.#options;
     const seconds = (this.#clock() - this.#began) / 1000;
     const moved = this.#done - start;
-    const resumed = start > 0 ? `, resumed at ${formatSize(start)}` : "";
+    const resumed = start > 0
+      ? `, resumed at ${formatSize(start)} (${formatSize(moved)} moved)`
+      : "";
     const time = seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1);
     return `${verb} ${safeName(name)}: ${formatSize(total)} in ${time}s (${
       formatRate(moved, seconds)
@@ -106,14 +115,14 @@ export class Progress {
     const rate = seconds > 0 ? (this.#done - start) / seconds : 0;
     const percent = total > 0 ? Math.floor((this.#done / total) * 100) : 100;
     const eta = rate > 0 ? formatDuration((total - this.#done) / rate) : "--:--";
-    const columns = terminalColumns();
+    const columns = (this.#output.columns ?? terminalColumns)();
     const stats = ` ${String(percent).padStart(3)}% ${formatSize(this.#done)}/${
       formatSize(total)
     } ${formatRate(this.#done - start, seconds)} ETA ${eta}`;
+    // Counted in columns, not code units: a wide name must not wrap the line (\r then
+    // returns to the second row only, and the next redraw leaves the first one behind).
     const room = Math.max(8, columns - stats.length - 1);
-    const label = safeName(name);
-    const shown = label.length > room ? "..." + label.slice(label.length - room + 3) : label;
-    return shown.padEnd(room) + stats;
+    return fitToWidth(safeName(name), room) + stats;
   }
 
   #clear(): void {

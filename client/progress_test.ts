@@ -1,4 +1,6 @@
+// deno-lint-ignore-file prefer-ascii -- wide file names under test read better than escapes
 import assert from "node:assert/strict";
+import { displayWidth } from "./display_width.ts";
 import { formatDuration, formatRate, Progress, type ProgressOutput } from "./progress.ts";
 
 function output(live: boolean): ProgressOutput & { raw: string[]; lines: string[] } {
@@ -19,7 +21,10 @@ Deno.test("Progress without a terminal prints only one summary line, with the re
   progress.finish();
   assert.deepEqual(out.raw, []);
   assert.equal(out.lines.length, 1);
-  assert.match(out.lines[0]!, /^get a\.bin: 3M in \d+\.\d+s \(\S+\/s\), resumed at 1M$/);
+  assert.match(
+    out.lines[0]!,
+    /^get a\.bin: 3M in \d+\.\d+s \(\S+\/s\), resumed at 1M \(1\.9M moved\)$/,
+  );
 });
 
 Deno.test("Progress on a terminal redraws at most every 100 ms and clears its line", () => {
@@ -53,4 +58,47 @@ Deno.test("formatRate() and formatDuration() read like a person would write them
   assert.equal(formatRate(5, 0), "-");
   assert.equal(formatDuration(5), "0:05");
   assert.equal(formatDuration(3725), "1:02:05");
+});
+
+Deno.test("Progress fits a CJK or emoji name to the terminal's width, so the bar never wraps", () => {
+  for (
+    const name of [
+      "年度報告書_最終版_2026年11月.pdf",
+      "🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉.bin",
+      "報告.txt",
+    ]
+  ) {
+    const out = { ...output(true), columns: () => 60 };
+    let now = 0;
+    const progress = new Progress(out, {
+      verb: "get",
+      name,
+      total: 1000,
+      start: 0,
+      clock: () => now,
+    });
+    progress.update(10);
+    now = 500;
+    progress.update(500);
+    for (const drawn of out.raw) {
+      const text = drawn.replace("\r\x1b[2K", "");
+      assert.equal(displayWidth(text), 59, `one column spare: ${text}`);
+    }
+  }
+});
+
+Deno.test("a resumed transfer's rate is that of the bytes moved, not of the whole file", () => {
+  const out = output(false);
+  let now = 0;
+  const progress = new Progress(out, {
+    verb: "put",
+    name: "c.bin",
+    total: 4 * 2 ** 20,
+    start: 3 * 2 ** 20,
+    clock: () => now,
+  });
+  now = 1000;
+  progress.update(4 * 2 ** 20);
+  progress.finish();
+  assert.equal(out.lines[0], "put c.bin: 4M in 1.00s (1M/s), resumed at 3M (1M moved)");
 });

@@ -7,6 +7,7 @@
 
 import type { Interface as ReadlineInterface } from "node:readline";
 import { stdinLineReader } from "../cli/line_reader.ts";
+import { ExitError } from "../cli/errors.ts";
 import { canPrompt, confirm, promptSecret } from "../cli/prompt.ts";
 
 /** Where answers come from. */
@@ -36,18 +37,31 @@ function scriptPrompter(): Prompter {
   };
 }
 
+/** A {@linkcode Prompter} on a line editor, which Ctrl-C can answer. */
+export interface LineEditorPrompter extends Prompter {
+  /** Answers the question being asked, if any, with no; returns false when none was. */
+  interruptQuestion(): boolean;
+}
+
 /**
  * Asks through a running line editor: it is paused while a secret is typed
  * (and raw mode, which the secret prompt turns off, is restored for it), and
- * questions go through the editor itself.
+ * questions go through the editor itself, so Ctrl-C at one can answer no.
  */
-export function readlinePrompter(lines: ReadlineInterface): Prompter {
+export function readlinePrompter(lines: ReadlineInterface): LineEditorPrompter {
+  let pending: { abort: AbortController; answer: (yes: boolean) => void } | undefined;
   return {
     onTerminal: true,
     async secret(prompt) {
       lines.pause();
       try {
         return await promptSecret(prompt);
+      } catch (error) {
+        // Ctrl-C at a password prompt ends the command, not the shell.
+        if (error instanceof ExitError && error.exitCode === 130) {
+          throw new Error("Interrupted at the password prompt: nothing sent");
+        }
+        throw error;
       } finally {
         Deno.stdin.setRaw(true);
         lines.resume();
@@ -55,8 +69,24 @@ export function readlinePrompter(lines: ReadlineInterface): Prompter {
     },
     confirm(question) {
       return new Promise((resolve) => {
-        lines.question(`${question} [y/N] `, (answer) => resolve(/^\s*y(es)?\s*$/i.test(answer)));
+        const abort = new AbortController();
+        pending = { abort, answer: resolve };
+        lines.question(`${question} [y/N] `, { signal: abort.signal }, (answer) => {
+          pending = undefined;
+          // An answer is not a command: keep it out of the history (Up shows commands only).
+          const history = (lines as unknown as { history?: string[] }).history;
+          if (history?.[0] === answer) history.shift();
+          resolve(/^\s*y(es)?\s*$/i.test(answer));
+        });
       });
+    },
+    interruptQuestion() {
+      if (!pending) return false;
+      const { abort, answer } = pending;
+      pending = undefined;
+      abort.abort();
+      answer(false);
+      return true;
     },
   };
 }

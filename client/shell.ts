@@ -11,9 +11,12 @@ import { describeFlagError } from "../cli/args.ts";
 import { CommandLineError, parseCommandLine } from "./command_line.ts";
 import type { CommandFlags, ShellCommand, ShellContext } from "./commands/command.ts";
 import { ShellUsageError } from "./commands/command.ts";
-import { commandNames, findCommand } from "./commands/mod.ts";
+import { findCommand } from "./commands/mod.ts";
+import { Completer } from "./completion.ts";
+import { HISTORY_MAX_LINES, ShellHistory } from "./history.ts";
+import { runLocalShell } from "./local_shell.ts";
 import { Status } from "../protocol/status.ts";
-import { ConnectionLostError, RemoteError } from "./connection.ts";
+import { ConnectionLostError, InterruptedError, RemoteError } from "./connection.ts";
 import { safeName } from "./format.ts";
 import { readlinePrompter } from "./prompter.ts";
 
@@ -68,8 +71,24 @@ function parseCommandArgs(
   return { flags: parsed.values as CommandFlags, positionals: parsed.positionals };
 }
 
-/** Runs a line of one or more `;`-separated commands; false at the first failure. */
-export async function executeLine(ctx: ShellContext, line: string): Promise<boolean> {
+/**
+ * Runs a line of one or more `;`-separated commands; false at the first
+ * failure. A line starting with `!` is a local command for `sh` (whole).
+ */
+export async function executeLine(
+  ctx: ShellContext,
+  line: string,
+  terminal?: { pause(): void; resume(): void },
+): Promise<boolean> {
+  if (line.trimStart().startsWith("!")) {
+    try {
+      await runLocalShell(ctx, line.trimStart().slice(1), terminal);
+      return true;
+    } catch (error) {
+      ctx.notice(`error: ${safeName(error instanceof Error ? error.message : String(error))}`);
+      return false;
+    }
+  }
   let commands: string[][];
   try {
     commands = parseCommandLine(line);
@@ -107,7 +126,6 @@ export function promptText(ctx: ShellContext): string {
   return `ftpx ${safeName(ctx.user)}:${safeName(ctx.cwd)}> `;
 }
 
-/** Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors don't end it. */
 /**
  * As in a shell, Ctrl-C drops the half-typed line, so it can't prefix the
  * next one. Assigned, not sent as Ctrl-U: readline ignores editing keys on a
@@ -119,24 +137,41 @@ function dropTypedLine(lines: Interface): void {
   editable.cursor = 0;
 }
 
+/**
+ * Runs the interactive shell on the terminal until `exit` or Ctrl-D; errors
+ * don't end it. Ctrl-C, as in sftp and lftp: at the prompt it drops the
+ * typed line; at a question it answers no; while a command runs it closes
+ * the connection (a transfer keeps its partial and resume record, and says
+ * so), logs in again and returns to the prompt.
+ */
 export async function runInteractive(ctx: ShellContext): Promise<number> {
-  const names = commandNames();
+  const history = await ShellHistory.open().catch(() => null);
+  const completer = new Completer(ctx);
   const lines = createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: true,
-    historySize: 1000,
-    completer: (line: string) => {
-      const hits = names.filter((name) => name.startsWith(line));
-      return [hits.length ? hits : names, line];
+    history: history?.newestFirst ?? [],
+    historySize: HISTORY_MAX_LINES,
+    completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
+      completer.complete(line).then((result) => done(null, result), () => done(null, [[], line]));
     },
   });
+  let historyFailed = false;
+  const prompter = readlinePrompter(lines);
   let running = false;
   lines.on("SIGINT", () => {
+    if (prompter.interruptQuestion()) {
+      process.stdout.write("^C\n");
+      return;
+    }
     if (running) {
-      // A transfer can't be cut out of the stream: leave; partial downloads are kept for get.
-      process.stderr.write("^C\ninterrupted: unfinished transfers resume with get/put\n");
-      Deno.exit(130);
+      dropTypedLine(lines);
+      if (!ctx.connection.interrupted) {
+        process.stderr.write("^C\n");
+        ctx.connection.interrupt();
+      }
+      return;
     }
     process.stdout.write("^C\n");
     dropTypedLine(lines);
@@ -144,17 +179,29 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.prompt();
   });
   const previousPrompter = ctx.prompter;
-  ctx.prompter = readlinePrompter(lines);
+  ctx.prompter = prompter;
   try {
     lines.setPrompt(promptText(ctx));
     lines.prompt();
     for await (const line of lines) {
       running = true;
+      await history?.add(line).catch((error) => {
+        // Said once: the shell works on without it.
+        if (!historyFailed) ctx.notice(`Cannot save history in "${history.path}": ${error}`);
+        historyFailed = true;
+      });
       try {
-        await executeLine(ctx, line);
+        await executeLine(ctx, line, lines);
+      } catch (error) {
+        if (!(error instanceof InterruptedError)) throw error;
+        ctx.notice(safeName(error.message));
+      }
+      try {
+        if (ctx.connection.interrupted) await reconnect(ctx);
       } finally {
         running = false;
       }
+      completer.forget();
       if (ctx.exitRequested) break;
       lines.setPrompt(promptText(ctx));
       lines.prompt();
@@ -164,4 +211,10 @@ export async function runInteractive(ctx: ShellContext): Promise<number> {
     lines.close();
   }
   return 0;
+}
+
+/** A new connection after Ctrl-C closed the old one. */
+async function reconnect(ctx: ShellContext): Promise<void> {
+  if (!ctx.reconnect) throw new ConnectionLostError("Interrupted: the connection is closed");
+  await ctx.reconnect();
 }

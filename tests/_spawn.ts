@@ -339,6 +339,12 @@ export interface ProxyLimits {
   down?: number;
   /** Bytes from client to server per connection. */
   up?: number;
+  /**
+   * Past a budget, `block` (the default) stops reading, so the sender's
+   * writes stall; `discard` reads on and drops the bytes, so the proxy sees
+   * the sender close and closes the other side too, as a real network would.
+   */
+  hold?: "block" | "discard";
 }
 
 /**
@@ -385,8 +391,9 @@ export class ThrottleProxy implements AsyncDisposable {
         this.#conns.add(client);
         this.#conns.add(server);
         const limits = this.#limits;
-        this.#track(this.#pipe(server, client, limits.down ?? Infinity));
-        this.#track(this.#pipe(client, server, limits.up ?? Infinity));
+        const discard = limits.hold === "discard";
+        this.#track(this.#pipe(server, client, limits.down ?? Infinity, discard));
+        this.#track(this.#pipe(client, server, limits.up ?? Infinity, discard));
       }
     } catch {
       // Listener closed.
@@ -398,8 +405,11 @@ export class ThrottleProxy implements AsyncDisposable {
     pipe.finally(() => this.#pipes.delete(pipe));
   }
 
-  /** Copies `from` to `to` until `budget` bytes have passed, then reads nothing more. */
-  async #pipe(from: Deno.Conn, to: Deno.Conn, budget: number): Promise<void> {
+  /**
+   * Copies `from` to `to` until `budget` bytes have passed, then reads nothing
+   * more, or (`discard`) reads on until `from` closes, forwarding nothing.
+   */
+  async #pipe(from: Deno.Conn, to: Deno.Conn, budget: number, discard: boolean): Promise<void> {
     const buffer = new Uint8Array(64 * 1024);
     let left = budget;
     try {
@@ -409,6 +419,10 @@ export class ThrottleProxy implements AsyncDisposable {
         let written = 0;
         while (written < count) written += await to.write(buffer.subarray(written, count));
         left -= count;
+      }
+      if (left === 0 && discard) {
+        while (await from.read(buffer) !== null) { /* dropped */ }
+        left = 1;
       }
       if (left > 0) this.#closeBoth(from, to);
     } catch {

@@ -7,9 +7,14 @@
 
 import { ftpxCommand } from "./_spawn.ts";
 
-/** Wait until the terminal shows `expect`, then type `send` (if any). */
+/** How long a step may wait for its text before the test fails. */
+const STEP_DEADLINE_MS = 60_000;
+
+/** Wait until the terminal shows `expect`, then run `then` and type `send` (if any). */
 export interface TerminalStep {
   expect: string | RegExp;
+  /** Runs once `expect` showed, before `send` is typed (e.g. to let a held transfer go on). */
+  then?: () => void | Promise<void>;
   send?: string;
 }
 
@@ -40,6 +45,11 @@ export async function runInTerminal(
   const commandLine = [command, ...fullArgs].map(shellQuote).join(" ");
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1", TERM: "dumb" };
   delete env.FTPX_PASSWORD;
+  // A config dir of its own unless given: the shell's history and resume records never touch ~.
+  const config = options.env?.FTPX_HOME === undefined
+    ? await Deno.makeTempDir({ prefix: "ftpx-terminal-config-" })
+    : undefined;
+  if (config) env.FTPX_HOME = config;
   Object.assign(env, options.env);
   const child = new Deno.Command("script", {
     args: ["--quiet", "--return", "--command", commandLine, "/dev/null"],
@@ -56,20 +66,32 @@ export async function runInTerminal(
   let cursor = 0;
   try {
     for (const step of options.steps) {
-      while (true) {
-        const found = find(output, cursor, step.expect);
-        if (found !== null) {
-          cursor = found;
-          break;
+      // A failsafe, not a wait: a step that never shows fails the test instead of hanging it.
+      let gaveUp = false;
+      const deadline = setTimeout(() => {
+        gaveUp = true;
+        child.kill("SIGKILL");
+      }, STEP_DEADLINE_MS);
+      try {
+        while (true) {
+          const found = find(output, cursor, step.expect);
+          if (found !== null) {
+            cursor = found;
+            break;
+          }
+          const { value, done } = await reader.read();
+          if (done) {
+            const why = gaveUp ? `not shown in ${STEP_DEADLINE_MS / 1000}s` : "terminal closed";
+            throw new Error(
+              `Expected ${step.expect} (${why}); the terminal showed:\n${output}\n${await stderr}`,
+            );
+          }
+          output += value;
         }
-        const { value, done } = await reader.read();
-        if (done) {
-          throw new Error(
-            `Terminal closed before showing ${step.expect}; it showed:\n${output}\n${await stderr}`,
-          );
-        }
-        output += value;
+      } finally {
+        clearTimeout(deadline);
       }
+      await step.then?.();
       if (step.send !== undefined) await input.write(new TextEncoder().encode(step.send));
     }
   } finally {
@@ -82,6 +104,7 @@ export async function runInTerminal(
   }
   const { code } = await child.status;
   await stderr;
+  if (config) await Deno.remove(config, { recursive: true });
   return { code, output };
 }
 

@@ -38,7 +38,10 @@ Deno.test("-c stops at the first failure with exit 1; later commands never run",
     ["mkdir a3; mkdir .ftpx-x; mkdir b3", /^error: Names starting with "\.ftpx-" are reserved\n$/],
     ["mkdir a4; frobnicate; mkdir b4", /^error: unknown command "frobnicate"/],
     ["mkdir a5; mkdir; mkdir b5", /^error: Missing argument \(usage: mkdir \[-p\] PATH\)\n$/],
-    ["mkdir a6; ls -z; mkdir b6", /^error: Unknown option "-z" \(usage: ls \[PATH\]\)\n$/],
+    [
+      "mkdir a6; ls -z; mkdir b6",
+      /^error: Unknown option "-z" \(usage: ls \[-lhatS\] \[PATH\|PATTERN\]\)\n$/,
+    ],
     ["mkdir a7; cd a7 extra; mkdir b7", /^error: Unexpected argument "extra"/],
   ];
   const results = await Promise.all(
@@ -123,7 +126,7 @@ Deno.test("help and local commands work in batch mode", async () => {
     await Deno.mkdir(`${local}/sub`);
     await Deno.writeTextFile(`${local}/sub/file.txt`, "hello");
     const result = await server.client("alice", PASSWORD, {
-      command: "help; help mkdir; lcd sub; lpwd; lls; lls file.txt",
+      command: "help; help mkdir; help mirror; lcd sub; lpwd; lls; lls file.txt",
       cwd: local,
     });
     assert.equal(result.code, 0, result.stderr);
@@ -131,6 +134,12 @@ Deno.test("help and local commands work in batch mode", async () => {
       assert.match(result.stdout, new RegExp(`^${name}\\b`, "m"), `help lists ${name}`);
     }
     assert.match(result.stdout, /^usage: mkdir \[-p\] PATH$/m);
+    assert.match(
+      result.stdout,
+      /^usage: mirror \[-R\] \[OPTIONS\] SOURCE \[TARGET\]\n.*\n {2}-R {2,}upload/m,
+    );
+    assert.match(result.stdout, /^ {2}--delete {2,}also delete what SOURCE lacks/m);
+    assert.match(result.stdout, /^!COMMAND +Run a local command with sh/m);
     assert.match(result.stdout, new RegExp(`^${await Deno.realPath(local)}/sub$`, "m"));
     assert.equal(result.stdout.match(/^- +5 +\S+ \S+ +file\.txt$/gm)?.length, 2, "lls FILE");
     const missing = await server.client("alice", PASSWORD, { command: "lcd /no/such/dir" });

@@ -226,3 +226,26 @@ Deno.test("connect to a server that is not ftpx (an FTP banner) says so, exit 1"
     listener.close();
   }
 });
+
+Deno.test("connect names an IPv6 server as [::1]:PORT and takes -H [::1] as typed", async () => {
+  const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = free.addr.port;
+  free.close();
+  for (const host of ["::1", "[::1]"]) {
+    const result = await runFtpx([
+      "connect",
+      "-H",
+      host,
+      "-P",
+      String(port),
+      "-u",
+      "a",
+      "-c",
+      "pwd",
+    ], {
+      env: { FTPX_PASSWORD: "x" },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`^error: Cannot connect to \\[::1\\]:${port}: `));
+  }
+});

@@ -200,7 +200,7 @@ Deno.test("with NO_COLOR on a terminal, or without a terminal, each file gets on
   assert.equal(piped.code, 0, piped.stderr);
   assert.match(
     piped.stderr,
-    /^get a\.bin: 2M in \S+ \(\S+\)\nget b\.bin: 3M in \S+ \(\S+\)\nput a\.bin: 2M in \S+ \(\S+\)\n$/,
+    /^get a\.bin: 2M in \S+ \(\S+\)\nget b\.bin: 3M in \S+ \(\S+\)\nmget: 2 files, 5M in \S+s\nput a\.bin: 2M in \S+ \(\S+\)\n$/,
   );
 });
 

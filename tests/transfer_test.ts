@@ -276,7 +276,10 @@ Deno.test("get -r and put -r go on into subdirectories after a failed file, and 
     cwd: local.path,
   });
   assert.equal(up.code, 1);
-  assert.match(up.stderr, /^error: 1 of 2 files failed$/m);
+  // Each file named by its path in the tree, and the total at the end.
+  assert.match(up.stderr, /^error: src\/big\.txt: .*quota/m);
+  assert.match(up.stderr, /^put src\/sub\/b\.txt: 2 in /m);
+  assert.match(up.stderr, /error: put -r src: 1 of 2 files failed \(1 file, 2 in \S+s\)\n$/);
   assert.equal(await Deno.readTextFile(join(server.home("alice"), "tree/sub/b.txt")), "bb");
 
   await Deno.writeTextFile(join(server.home("alice"), "tree/a.txt"), "a");
@@ -284,10 +287,21 @@ Deno.test("get -r and put -r go on into subdirectories after a failed file, and 
   await Deno.writeTextFile(join(local.path, "tree/a.txt"), "mine"); // refused without -f
   const down = await server.client("alice", PASSWORD, { command: "get -r tree", cwd: local.path });
   assert.equal(down.code, 1);
-  assert.match(down.stderr, /exists: use -f to overwrite/);
-  assert.match(down.stderr, /^error: 1 of 2 files failed$/m);
+  assert.match(
+    down.stderr,
+    /^error: tree\/a\.txt: Local file ".*" exists: use -f to overwrite, or "mirror tree" to fetch only new and changed files$/m,
+  );
+  assert.match(down.stderr, /^get tree\/sub\/b\.txt: 2 in /m);
+  assert.match(down.stderr, /error: get -r tree: 1 of 2 files failed \(1 file, 2 in \S+s\)\n$/);
   assert.equal(await Deno.readTextFile(join(local.path, "tree/a.txt")), "mine");
   assert.equal(await Deno.readTextFile(join(local.path, "tree/sub/b.txt")), "bb");
+
+  const forced = await server.client("alice", PASSWORD, {
+    command: "get -r -f tree",
+    cwd: local.path,
+  });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /\nget -r tree: 2 files, 3 in \S+s\n$/);
 });
 
 Deno.test("rm, rmdir -r, mv, stat and checksum from the shell; errors keep the session", async () => {

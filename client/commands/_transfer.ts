@@ -83,6 +83,7 @@ export async function mayOverwrite(
   ctx: ShellContext,
   target: string,
   force: boolean,
+  hint = "",
 ): Promise<boolean> {
   const info = await localStat(target);
   if (!info) return true;
@@ -95,5 +96,5 @@ export async function mayOverwrite(
     ctx.notice(`skipped ${target}`);
     return false;
   }
-  throw new Error(`Local file "${target}" exists: use -f to overwrite`);
+  throw new Error(`Local file "${target}" exists: use -f to overwrite${hint}`);
 }

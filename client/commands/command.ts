@@ -15,6 +15,8 @@ export interface ShellContext {
   cwd: string;
   /** True on a terminal; false for scripts (`-c`, piped stdin). */
   interactive: boolean;
+  /** Whether `!COMMAND` may run (on a terminal, or with --allow-local-shell). */
+  localShell: boolean;
   /** Prints a result line on standard output. */
   print(line: string): void;
   /** Prints a notice on standard error. */
@@ -23,10 +25,26 @@ export interface ShellContext {
   exitRequested: boolean;
   /** Asks for secrets and confirmations (terminal, or stdin lines in scripts). */
   prompter: Prompter;
+  /**
+   * Opens a new connection and logs in again, into the same remote directory,
+   * after Ctrl-C closed the old one; replaces `connection`. Only the
+   * interactive shell has it.
+   */
+  reconnect?: () => Promise<void>;
+  /**
+   * Opens another connection logged in as the same user, in the same remote
+   * directory (for transfers in parallel); the caller closes it.
+   */
+  openConnection?: () => Promise<Connection>;
+  /** Tells `reconnect` the user's own password changed (passwd). */
+  passwordChanged?: (password: string) => void;
 }
 
 /** Parsed flags of a shell command. */
 export type CommandFlags = Record<string, string | boolean | undefined>;
+
+/** Which file system a path argument names, for completion. */
+export type PathKind = "remote" | "local";
 
 /** One shell command. */
 export interface ShellCommand {
@@ -35,9 +53,13 @@ export interface ShellCommand {
   /** e.g. `mkdir [-p] PATH`. */
   usage: string;
   summary: string;
+  /** More lines for `help COMMAND` (options, behaviour). */
+  details?: readonly string[];
   flags?: FlagSpec;
   /** Number of positional arguments accepted. */
   args: { min: number; max: number };
+  /** What each positional argument names, for Tab completion; the last kind repeats. */
+  paths?: readonly PathKind[];
   run(ctx: ShellContext, args: string[], flags: CommandFlags): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ export const rm: ShellCommand = {
   usage: "rm PATH",
   summary: "Remove a remote file",
   args: { min: 1, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path]) {
     await ctx.connection.call("rm", { path });
   },
@@ -21,6 +22,7 @@ export const rmdir: ShellCommand = {
   summary: "Remove a remote directory (-r: with everything in it)",
   flags: { recursive: { type: "boolean", short: "r" } },
   args: { min: 1, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path], flags) {
     await ctx.connection.call("rmdir", { path, recursive: flags.recursive === true });
   },
@@ -33,6 +35,7 @@ export const mv: ShellCommand = {
   usage: "mv FROM TO",
   summary: "Rename or move a remote file or directory (into TO if it is a directory)",
   args: { min: 2, max: 2 },
+  paths: ["remote"],
   async run(ctx, [from, to]) {
     await ctx.connection.call("mv", { from, to });
   },
@@ -44,6 +47,7 @@ export const stat: ShellCommand = {
   usage: "stat PATH",
   summary: "Show a remote file's type, size and modification time",
   args: { min: 1, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path]) {
     const response = await ctx.connection.call("stat", { path });
     const entry = response.entry as Entry;
@@ -61,6 +65,7 @@ export const checksum: ShellCommand = {
   usage: "checksum PATH",
   summary: "Print the sha256 of a remote file",
   args: { min: 1, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path]) {
     const response = await ctx.connection.call("checksum", { path });
     ctx.print(`${response.sha256}  ${safeName(String(response.path))}`);

@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { formatSize } from "../../protocol/size.ts";
 import { ConnectionLostError } from "../connection.ts";
 import { globToRegExp, hasWildcard, splitPattern } from "../glob.ts";
 import { downloadFile, PART_SUFFIX, type TransferEnv } from "../transfer/download.ts";
@@ -21,6 +22,7 @@ export const get: ShellCommand = {
   summary: "Download a file (-r: a directory tree); resumes an interrupted download",
   flags: { force: { type: "boolean", short: "f" }, recursive: { type: "boolean", short: "r" } },
   args: { min: 1, max: 2 },
+  paths: ["remote", "local"],
   async run(ctx, [remote, local], flags) {
     const force = flags.force === true;
     const found = await remoteStat(ctx, remote!);
@@ -29,9 +31,16 @@ export const get: ShellCommand = {
       if (flags.recursive !== true) {
         throw new Error(`Cannot get "${found.path}": is a directory (use get -r)`);
       }
-      const target = await localTarget(remoteBaseName(found.path), local);
-      const tally = new FileTally(ctx);
-      await getTree({ ctx, env: transferEnv(ctx), force, tally }, found.path, target);
+      const top = remoteBaseName(found.path);
+      const target = await localTarget(top, local);
+      // Into an existing tree, mirror is what was meant more often than not.
+      const hint = (await localStat(target))?.isDirectory
+        ? `, or "mirror ${remote}${
+          local === undefined ? "" : ` ${local}`
+        }" to fetch only new and changed files`
+        : "";
+      const tally = new FileTally(ctx, `get -r ${top}`);
+      await getTree({ ctx, env: transferEnv(ctx), force, tally, hint }, found.path, target, top);
       tally.check();
       return;
     }
@@ -51,6 +60,7 @@ export const reget: ShellCommand = {
   summary: "Resume an interrupted download (fails if it can't resume)",
   flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: 2 },
+  paths: ["remote", "local"],
   async run(ctx, [remote, local], flags) {
     const found = await remoteStat(ctx, remote!);
     if (!found) throw new Error(`Cannot get "${remote}": not found`);
@@ -70,14 +80,15 @@ export const mget: ShellCommand = {
   summary: "Download the remote files matching wildcards (*, ?, [...]) here",
   flags: { force: { type: "boolean", short: "f" } },
   args: { min: 1, max: Infinity },
+  paths: ["remote"],
   async run(ctx, patterns, flags) {
     const env = transferEnv(ctx);
     const files: string[] = [];
     for (const pattern of patterns) files.push(...await matchRemote(ctx, pattern));
-    await eachFile(ctx, files, async (path) => {
+    await eachFile(ctx, "mget", files, async (path) => {
       const target = resolve(remoteBaseName(path));
       if (!await mayOverwrite(ctx, target, flags.force === true)) return;
-      await downloadFile(env, { remote: path, local: target, resume: "auto" });
+      return (await downloadFile(env, { remote: path, local: target, resume: "auto" })).moved;
     });
   },
 };
@@ -104,58 +115,79 @@ async function matchRemote(ctx: ShellContext, pattern: string): Promise<string[]
 
 /**
  * The files of one command over many (mget, get -r, ...): each failure is
- * reported as it happens and the rest go on; the command fails at the end if
- * any did. One tally spans a whole tree, so its count is the tree's. A lone
- * file's failure is its own error (one line, no tally).
+ * reported as it happens, naming the file by its path in the tree, and the
+ * rest go on; at the end one line gives the total (files, bytes, time), and
+ * the command fails if any file did. One tally spans a whole tree, so its
+ * count is the tree's. A lone file's failure is its own error (one line,
+ * no tally).
  */
 export class FileTally {
   readonly #ctx: ShellContext;
+  readonly #what: string;
+  readonly #began = performance.now();
   #failed = 0;
   #total = 0;
+  #bytes = 0;
   /** The first file's failure, said only once another file follows it. */
-  #first: unknown;
+  #first: { label: string; error: unknown } | undefined;
 
-  /** Reports failures through `ctx`. */
-  constructor(ctx: ShellContext) {
+  /** Reports through `ctx`; `what` names the command in the total, e.g. `get -r photos`. */
+  constructor(ctx: ShellContext, what: string) {
     this.#ctx = ctx;
+    this.#what = what;
   }
 
-  /** Runs `work` on every item, going on after failures (not after a lost connection). */
-  async each(items: string[], work: (item: string) => Promise<void>): Promise<void> {
+  /**
+   * Runs `work` on every item (it returns the bytes moved), going on after
+   * failures (not after a lost connection); `label` names an item in messages.
+   */
+  async each<T>(
+    items: T[],
+    label: (item: T) => string,
+    work: (item: T) => Promise<number | void>,
+  ): Promise<void> {
     for (const item of items) {
-      if (this.#total === 1 && this.#failed === 1) this.#report(this.#first);
+      if (this.#total === 1 && this.#first) this.#report(this.#first.label, this.#first.error);
       this.#total++;
       try {
-        await work(item);
+        this.#bytes += await work(item) ?? 0;
       } catch (error) {
         if (error instanceof ConnectionLostError) throw error;
         this.#failed++;
-        if (this.#total === 1) this.#first = error;
-        else this.#report(error);
+        if (this.#total === 1) this.#first = { label: label(item), error };
+        else this.#report(label(item), error);
       }
     }
   }
 
-  /** Throws when any file failed. */
+  /** Prints the total, or throws when any file failed. */
   check(): void {
-    if (this.#failed === 0) return;
-    if (this.#total === 1) throw this.#first;
-    throw new Error(`${this.#failed} of ${this.#total} files failed`);
+    if (this.#total === 1 && this.#first) throw this.#first.error;
+    const seconds = ((performance.now() - this.#began) / 1000).toFixed(2);
+    const done = this.#total - this.#failed;
+    const moved = `${done} ${done === 1 ? "file" : "files"}, ${
+      formatSize(this.#bytes)
+    } in ${seconds}s`;
+    if (this.#failed > 0) {
+      throw new Error(`${this.#what}: ${this.#failed} of ${this.#total} files failed (${moved})`);
+    }
+    if (this.#total > 1) this.#ctx.notice(`${this.#what}: ${moved}`);
   }
 
-  #report(error: unknown): void {
-    this.#ctx.notice(`error: ${error instanceof Error ? error.message : String(error)}`);
+  #report(label: string, error: unknown): void {
+    this.#ctx.notice(`error: ${label}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 /** Runs `work` on every item, going on after failures; fails at the end if any did. */
 export async function eachFile(
   ctx: ShellContext,
+  what: string,
   items: string[],
-  work: (item: string) => Promise<void>,
+  work: (item: string) => Promise<number | void>,
 ): Promise<void> {
-  const tally = new FileTally(ctx);
-  await tally.each(items, work);
+  const tally = new FileTally(ctx, what);
+  await tally.each(items, (item) => item, work);
   tally.check();
 }
 
@@ -165,26 +197,36 @@ interface TreeWalk {
   env: TransferEnv;
   force: boolean;
   tally: FileTally;
+  /** Appended to "exists: use -f" (points to mirror). */
+  hint: string;
 }
 
-/** Downloads a remote tree into `local` (created if needed). */
-async function getTree(walk: TreeWalk, remoteDir: string, local: string): Promise<void> {
+/** Downloads a remote tree into `local` (created if needed); `shown` is its path in messages. */
+async function getTree(
+  walk: TreeWalk,
+  remoteDir: string,
+  local: string,
+  shown: string,
+): Promise<void> {
   const { ctx, env, force } = walk;
   const info = await localStat(local);
   if (info && !info.isDirectory) throw new Error(`Cannot write "${local}": not a directory`);
   await Deno.mkdir(local, { recursive: true });
   const { entries } = await ctx.connection.list(remoteDir);
   const files = entries.filter((entry) => entry.type === "file").map((entry) => entry.name);
-  await walk.tally.each(files, async (name) => {
+  await walk.tally.each(files, (name) => `${shown}/${name}`, async (name) => {
     const target = join(local, name);
-    if (!await mayOverwrite(ctx, target, force)) return;
-    await downloadFile(env, { remote: remoteJoin(remoteDir, name), local: target, resume: "auto" });
+    if (!await mayOverwrite(ctx, target, force, walk.hint)) return;
+    const remote = remoteJoin(remoteDir, name);
+    const label = `${shown}/${name}`;
+    return (await downloadFile(env, { remote, local: target, resume: "auto", label })).moved;
   });
   for (const entry of entries) {
+    const label = `${shown}/${entry.name}`;
     if (entry.type === "dir") {
-      await getTree(walk, remoteJoin(remoteDir, entry.name), join(local, entry.name));
+      await getTree(walk, remoteJoin(remoteDir, entry.name), join(local, entry.name), label);
     } else if (entry.type !== "file") {
-      ctx.notice(`skipped ${remoteJoin(remoteDir, entry.name)}: not a regular file`);
+      ctx.notice(`skipped ${label}: not a regular file`);
     }
   }
 }

@@ -1,5 +1,9 @@
 import { type ShellCommand, ShellUsageError } from "./command.ts";
 
+/** What `!COMMAND` does, for the command list (it is a line prefix, not a command). */
+const LOCAL_SHELL_SUMMARY =
+  "Run a local command with sh (scripts: --allow-local-shell; needs --allow-run=sh)";
+
 /** Builds `help [CMD]` over the given commands. */
 export function helpCommand(commands: () => readonly ShellCommand[]): ShellCommand {
   return {
@@ -15,11 +19,13 @@ export function helpCommand(commands: () => readonly ShellCommand[]): ShellComma
         if (!command) throw new ShellUsageError(`Unknown command "${name}"`);
         ctx.print(`usage: ${command.usage}`);
         ctx.print(`  ${command.summary}`);
+        for (const line of command.details ?? []) ctx.print(`  ${line}`);
         if (command.aliases?.length) ctx.print(`  aliases: ${command.aliases.join(", ")}`);
         return Promise.resolve();
       }
       const width = Math.max(...all.map((c) => c.usage.length));
       for (const command of all) ctx.print(`${command.usage.padEnd(width)}  ${command.summary}`);
+      ctx.print(`${"!COMMAND".padEnd(width)}  ${LOCAL_SHELL_SUMMARY}`);
       return Promise.resolve();
     },
   };

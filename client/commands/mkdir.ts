@@ -7,6 +7,7 @@ export const mkdir: ShellCommand = {
   summary: "Create a remote directory (-p: with parents, no error if it exists)",
   flags: { parents: { type: "boolean", short: "p" } },
   args: { min: 1, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path], flags) {
     await ctx.connection.call("mkdir", { path, parents: flags.parents === true });
   },

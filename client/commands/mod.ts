@@ -7,7 +7,7 @@ import { deluser } from "./deluser.ts";
 import { df, quota } from "./df.ts";
 import { exit } from "./exit.ts";
 import { helpCommand } from "./help.ts";
-import { lcd, lls, lpwd } from "./local.ts";
+import { lcd, lls, lmkdir, lpwd } from "./local.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
 import { cd, pwd } from "./navigate.ts";
@@ -17,6 +17,7 @@ import { users } from "./users.ts";
 import { who } from "./who.ts";
 import { checksum, mv, rm, rmdir, stat } from "./files.ts";
 import { get, mget, reget } from "./get.ts";
+import { mirror } from "./mirror.ts";
 import { mput, put } from "./put.ts";
 
 /** Every shell command, in the order `help` lists them. */
@@ -30,6 +31,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   mget,
   put,
   mput,
+  mirror,
   rm,
   rmdir,
   mv,
@@ -38,6 +40,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   lls,
   lcd,
   lpwd,
+  lmkdir,
   // Accounts and administration.
   df,
   quota,

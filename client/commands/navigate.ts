@@ -20,6 +20,7 @@ export const cd: ShellCommand = {
   usage: "cd [PATH]",
   summary: "Change the remote directory (no PATH or ~: home)",
   args: { min: 0, max: 1 },
+  paths: ["remote"],
   async run(ctx, [path]) {
     const response = await ctx.connection.call("cd", path === undefined ? {} : { path });
     ctx.cwd = String(response.cwd);

@@ -13,6 +13,7 @@ export const passwd: ShellCommand = {
       const current = await askCurrentPassword(ctx.prompter);
       const password = await askNewPassword(ctx.prompter);
       const response = await ctx.connection.call("passwd", { current, password });
+      ctx.passwordChanged?.(password);
       ctx.print(response.message);
       return;
     }

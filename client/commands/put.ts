@@ -1,4 +1,4 @@
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { globToRegExp, hasWildcard } from "../glob.ts";
 import { LocalFileError, localReason } from "../transfer/_io.ts";
 import type { TransferEnv } from "../transfer/download.ts";
@@ -14,6 +14,7 @@ export const put: ShellCommand = {
   summary: "Upload a file (-r: a directory tree); resumes an interrupted upload",
   flags: { recursive: { type: "boolean", short: "r" } },
   args: { min: 1, max: 2 },
+  paths: ["local", "remote"],
   async run(ctx, [local, remote], flags) {
     const info = await localStat(local!);
     if (!info) throw new LocalFileError(`Cannot read "${local}": not found`);
@@ -23,8 +24,17 @@ export const put: ShellCommand = {
       if (flags.recursive !== true) {
         throw new LocalFileError(`Cannot upload "${local}": is a directory (use put -r)`);
       }
-      const tally = new FileTally(ctx);
-      await putTree({ ctx, env: transferEnv(ctx), tally }, local!, target);
+      const top = basename(resolve(local!));
+      if ((await remoteStat(ctx, target))?.entry.type === "dir") {
+        ctx.notice(
+          `"${target}" exists on the server: put -r sends every file again ` +
+            `("mirror -R ${local}${
+              remote === undefined ? "" : ` ${remote}`
+            }" sends only new and changed ones)`,
+        );
+      }
+      const tally = new FileTally(ctx, `put -r ${top}`);
+      await putTree({ ctx, env: transferEnv(ctx), tally }, local!, target, top);
       tally.check();
       return;
     }
@@ -42,12 +52,13 @@ export const mput: ShellCommand = {
   usage: "mput PATTERN...",
   summary: "Upload the local files matching wildcards (*, ?, [...]) here",
   args: { min: 1, max: Infinity },
+  paths: ["local"],
   async run(ctx, patterns) {
     const env = transferEnv(ctx);
     const files: string[] = [];
     for (const pattern of patterns) files.push(...await matchLocal(pattern));
-    await eachFile(ctx, files, async (path) => {
-      await uploadFile(env, { local: path, remote: basename(path) });
+    await eachFile(ctx, "mput", files, async (path) => {
+      return (await uploadFile(env, { local: path, remote: basename(path), label: path })).moved;
     });
   },
 };
@@ -90,11 +101,15 @@ async function matchLocal(pattern: string): Promise<string[]> {
   return matches.sort();
 }
 
-/** Uploads a local tree to `remoteDir` (created if needed); symlinked directories are skipped. */
+/**
+ * Uploads a local tree to `remoteDir` (created if needed); symlinked
+ * directories are skipped. `shown` is its path in messages.
+ */
 async function putTree(
   walk: { ctx: ShellContext; env: TransferEnv; tally: FileTally },
   localDir: string,
   remoteDir: string,
+  shown: string,
 ): Promise<void> {
   const { ctx, env } = walk;
   const response = await ctx.connection.call("mkdir", { path: remoteDir, parents: true });
@@ -106,15 +121,20 @@ async function putTree(
       const info = await localStat(join(localDir, item.name));
       if (info?.isFile) files.push(item.name);
       else if (info?.isDirectory && !item.isSymlink) dirs.push(item.name);
-      else ctx.notice(`skipped ${join(localDir, item.name)}: not a regular file or directory`);
+      else ctx.notice(`skipped ${shown}/${item.name}: not a regular file or directory`);
     }
   } catch (error) {
     throw new LocalFileError(`Cannot list local "${localDir}": ${localReason(error)}`);
   }
-  await walk.tally.each(files.sort(), async (name) => {
-    await uploadFile(env, { local: join(localDir, name), remote: remoteJoin(remotePath, name) });
+  await walk.tally.each(files.sort(), (name) => `${shown}/${name}`, async (name) => {
+    const plan = {
+      local: join(localDir, name),
+      remote: remoteJoin(remotePath, name),
+      label: `${shown}/${name}`,
+    };
+    return (await uploadFile(env, plan)).moved;
   });
   for (const name of dirs.sort()) {
-    await putTree(walk, join(localDir, name), remoteJoin(remotePath, name));
+    await putTree(walk, join(localDir, name), remoteJoin(remotePath, name), `${shown}/${name}`);
   }
 }

@@ -15,9 +15,11 @@ import { isOk, Status } from "../../protocol/status.ts";
 import {
   Connection,
   ConnectionLostError,
+  InterruptedError,
   RemoteError,
   type ResponseHeader,
 } from "../connection.ts";
+import { formatSize } from "../../protocol/size.ts";
 import type { Progress, ProgressOptions } from "../progress.ts";
 import type { ResumeRecord, ResumeStore } from "../resume_store.ts";
 import { CHUNK_BYTES, LocalFileError, localReason, readPrefix, writeAllTo } from "./_io.ts";
@@ -47,6 +49,8 @@ export interface DownloadPlan {
   local: string;
   /** `require` (reget): fail unless the download can continue from a partial. */
   resume: "auto" | "require";
+  /** Name shown in progress and summary (in a tree: its path there); default the base name. */
+  label?: string;
 }
 
 /** How a download ended. */
@@ -54,6 +58,8 @@ export interface DownloadResult {
   size: number;
   /** Bytes that were already on disk and kept. */
   resumedAt: number;
+  /** Bytes this download moved (`size - resumedAt`). */
+  moved: number;
   sha256: string;
 }
 
@@ -152,29 +158,36 @@ async function fetchInto(
   }
 
   const hash = createHash("sha256");
-  const progress = env.progress({
-    verb: "get",
-    name: basename(plan.local),
-    total: remote.size,
-    start: offset,
-  });
+  let position = offset;
   try {
-    try {
-      // Only cut when needed: on ext4, truncating makes close() flush the whole file.
-      if ((await file.stat()).size !== offset) await file.truncate(offset);
-      if (offset > 0) readPrefix(file, offset, (chunk) => hash.update(chunk));
-      await file.seek(offset, Deno.SeekMode.Start);
-    } catch (error) {
-      await connection.reader.skipBody();
-      throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
-    }
+    // Only cut when needed: on ext4, truncating makes close() flush the whole file.
+    if ((await file.stat()).size !== offset) await file.truncate(offset);
+    if (offset > 0) readPrefix(file, offset, (chunk) => hash.update(chunk));
+    await file.seek(offset, Deno.SeekMode.Start);
+  } catch (error) {
+    await connection.reader.skipBody();
+    throw new LocalFileError(`Cannot write "${part}": ${localReason(error)}`);
+  }
+  // Timed from here: the rate is that of the bytes moved, not of re-reading the kept part.
+  const label = plan.label ?? basename(plan.local);
+  const progress = env.progress({ verb: "get", name: label, total: remote.size, start: offset });
+  try {
     await receiveBody(connection, file, part, {
       length: remote.body,
       onChunk: (chunk) => hash.update(chunk),
-      onProgress: (received) => progress.update(offset + received),
+      onProgress: (received) => {
+        position = offset + received;
+        progress.update(position);
+      },
     });
   } catch (error) {
     progress.abandon();
+    if (error instanceof InterruptedError) {
+      throw new InterruptedError(
+        `Interrupted: get ${label} stopped at ${formatSize(position)} of ` +
+          `${formatSize(remote.size)}, kept in "${part}": run get again to resume`,
+      );
+    }
     throw error;
   }
 
@@ -202,7 +215,7 @@ async function fetchInto(
     });
   }
   progress.finish();
-  return { size: remote.size, resumedAt: offset, sha256 };
+  return { size: remote.size, resumedAt: offset, moved: remote.size - offset, sha256 };
 }
 
 async function requestRange(
@@ -256,7 +269,10 @@ async function receiveBody(
         count = await reader.readBody(
           front.subarray(0, Math.min(front.length, options.length - received)),
         );
-      } catch {
+      } catch (error) {
+        if (error instanceof InterruptedError || connection.interrupted) {
+          throw new InterruptedError();
+        }
         connection.close();
         throw new ConnectionLostError(
           `Connection lost during the download: what arrived is kept in "${part}", run get again to resume`,

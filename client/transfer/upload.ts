@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { writeAll } from "../../protocol/frame_writer.ts";
 import { isOk } from "../../protocol/status.ts";
-import { ConnectionLostError, RemoteError } from "../connection.ts";
+import { formatSize } from "../../protocol/size.ts";
+import { ConnectionLostError, InterruptedError, RemoteError } from "../connection.ts";
 import { CHUNK_BYTES, LocalFileError, localReason, readFullSync, readPrefix } from "./_io.ts";
 import type { TransferEnv } from "./download.ts";
 
@@ -21,6 +22,8 @@ export interface UploadPlan {
   local: string;
   /** Remote target path (relative to the remote directory, or absolute). */
   remote: string;
+  /** Name shown in progress and summary (in a tree: its path there); default the base name. */
+  label?: string;
 }
 
 /** How an upload ended. */
@@ -28,6 +31,8 @@ export interface UploadResult {
   path: string;
   size: number;
   resumedAt: number;
+  /** Bytes this upload moved (`size - resumedAt`). */
+  moved: number;
   sha256: string;
 }
 
@@ -61,21 +66,21 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
       }
     }
     await file.seek(offset, Deno.SeekMode.Start);
-    const progress = env.progress({
-      verb: "put",
-      name: basename(plan.local),
-      total: size,
-      start: offset,
-    });
+    const label = plan.label ?? basename(plan.local);
+    const progress = env.progress({ verb: "put", name: label, total: size, start: offset });
     let putId: number;
     let commitId: number;
     let sha256: string;
+    let position = offset;
     try {
       putId = await connection.send("put", { path, size, offset, source, body: size - offset });
       await sendBody(connection, file, {
         length: size - offset,
         onChunk: (chunk) => hash.update(chunk),
-        onProgress: (sent) => progress.update(offset + sent),
+        onProgress: (sent) => {
+          position = offset + sent;
+          progress.update(position);
+        },
         local: plan.local,
       });
       sha256 = hash.digest("hex");
@@ -83,13 +88,23 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
     } catch (error) {
       progress.abandon();
       if (error instanceof LocalFileError) throw error;
+      if (connection.interrupted) throw interrupted(label, position, size);
       connection.close();
       throw new ConnectionLostError(
         `Connection lost during the upload of "${plan.local}": put it again to resume`,
       );
     }
-    const received = await connection.readResponse(putId);
-    const committed = await connection.readResponse(commitId);
+    let received;
+    let committed;
+    try {
+      received = await connection.readResponse(putId);
+      committed = await connection.readResponse(commitId);
+    } catch (error) {
+      progress.abandon();
+      // Sent into the socket's buffers, not yet confirmed by the server.
+      if (error instanceof InterruptedError) throw interrupted(label, position, size);
+      throw error;
+    }
     if (!isOk(received.status)) {
       progress.abandon();
       throw new RemoteError(received.status, received.message);
@@ -99,10 +114,21 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
       throw new RemoteError(committed.status, committed.message);
     }
     progress.finish();
-    return { path, size, resumedAt: offset, sha256 };
+    return { path, size, resumedAt: offset, moved: size - offset, sha256 };
   } finally {
     file.close();
   }
+}
+
+/** What Ctrl-C during an upload stopped, and how to go on. */
+function interrupted(label: string, sent: number, size: number): InterruptedError {
+  const where = sent < size
+    ? `after sending ${formatSize(sent)} of ${formatSize(size)}`
+    : "before the server confirmed it";
+  return new InterruptedError(
+    `Interrupted: put ${label} stopped ${where}; the server keeps what it got: ` +
+      "put it again to resume",
+  );
 }
 
 /**
