@@ -271,6 +271,8 @@ export interface PutCommitRequest extends Request {
   op: "put_commit";
   path: string;
   sha256: string;
+  /** Modification time the file keeps, ms since the epoch (ftpx sends the local file's). */
+  mtime?: number;
 }
 
 /** Reply to `checksum`: the sha256 of a whole file, with its identity. */

@@ -57,6 +57,19 @@ Deno.test("lftp mirror -R then mirror round-trips a tree with identical checksum
     cwd: work.path,
   });
   assert.equal(up.code, 0, up.stderr);
+  // With permissions (lftp's default: SITE CHMOD after each file) and --verbose, no complaint.
+  const again = await lftp(server, "alice", "alice-secret", `mirror -R --verbose ${source} tree2`, {
+    cwd: work.path,
+  });
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stdout + again.stderr, /not supported|not understood/i);
+  // MFMT kept the local times (to the second, what MFMT carries).
+  const seconds = async (path: string) =>
+    Math.floor(((await Deno.stat(path)).mtime?.getTime() ?? 0) / 1000);
+  assert.equal(
+    await seconds(join(server.home("alice"), "tree2/a/one.bin")),
+    await seconds(join(source, "a/one.bin")),
+  );
   const expected = await treeDigests(source);
   assert.equal(Object.keys(expected).length, 8);
   assert.deepEqual(await treeDigests(join(server.home("alice"), "tree")), expected);

@@ -132,7 +132,11 @@ print(json.dumps(out))
   assert.equal(out.rnto_first, "503 Send RNFR first");
   assert.match(out.reserved, /^550 .*reserved/);
   assert.equal(out.unknown, '500 Unknown command "XYZZY"');
-  assert.match(out.site, /^502 /);
+  assert.match(
+    out.site,
+    /^200 SITE CHMOD ignored/,
+    "accepted as a no-op (lftp mirror -R sends it)",
+  );
   assert.equal(out.no_arg, "501 Syntax: CWD <path>");
   assert.equal(out.extra_arg, "501 PWD takes no argument");
   assert.match(out.type_e, /^504 /);
@@ -271,4 +275,41 @@ Deno.test("no password reaches the debug log, however the PASS line is mangled",
   assert.doesNotMatch(server.log, /leaked|LEAKED|alice-secret|plugh/);
   assert.match(server.log, /ftp command .*command="PASS \*\*\*\*"/);
   assert.match(server.log, /ftp command .*command=XYZZ$/m, "unknown verbs are still logged");
+});
+
+Deno.test("a name that is not UTF-8 is refused with 553 and creates nothing; a UTF-8 one works", async () => {
+  await using server = await startFtpServer();
+  await server.addUser("alice", "alice-secret");
+  await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  await raw.command("USER alice");
+  await raw.command("PASS alice-secret");
+  await raw.sendRaw(new Uint8Array([...new TextEncoder().encode("MKD caf"), 0xe9, 0x0d, 0x0a]));
+  assert.match(await raw.readReply(), /^553 Command not in UTF-8/);
+  assert.match(await raw.command("MKD caf\u00e9"), /^257 "\/caf\u00e9" created/);
+  assert.deepEqual(
+    (await Array.fromAsync(Deno.readDir(server.home("alice")))).map((e) => e.name),
+    ["caf\u00e9"],
+  );
+});
+
+Deno.test("MFMT sets a file's time (MDTM shows it); SITE CHMOD is accepted and changes nothing", async () => {
+  await using server = await startFtpServer();
+  await server.addUser("alice", "alice-secret");
+  await Deno.writeTextFile(join(server.home("alice"), "a.txt"), "a");
+  const modeBefore = (await Deno.stat(join(server.home("alice"), "a.txt"))).mode;
+  await using raw = await RawFtpClient.connect(server.ftpPort).then((r) => r.client);
+  await raw.command("USER alice");
+  await raw.command("PASS alice-secret");
+  assert.match(await raw.command("FEAT"), /\n MFMT\n/);
+  assert.equal(await raw.command("MFMT 20200131120000 a.txt"), "213 Modify=20200131120000; /a.txt");
+  assert.equal(await raw.command("MDTM a.txt"), "213 20200131120000");
+  assert.equal(
+    (await Deno.stat(join(server.home("alice"), "a.txt"))).mtime?.getTime(),
+    Date.UTC(2020, 0, 31, 12),
+  );
+  assert.match(await raw.command("MFMT 20200231120000 a.txt"), /^501 /);
+  assert.match(await raw.command("MFMT 20200131120000 missing.txt"), /^550 /);
+  assert.match(await raw.command("SITE CHMOD 777 a.txt"), /^200 SITE CHMOD ignored/);
+  assert.equal((await Deno.stat(join(server.home("alice"), "a.txt"))).mode, modeBefore);
+  assert.match(await raw.command("SITE EXEC rm -rf /"), /^504 /);
 });

@@ -168,6 +168,17 @@ print(json.dumps(out))
   assert.match(out.stored, /^226 Stored \/big\.bin \(4194304 bytes\)$/);
   assert.equal(out.size, content.length);
   assert.equal(await fileSha256(join(server.home("alice"), "big.bin")), sha256(content));
+  // Each transfer's end is one log line with the bytes moved and how it ended.
+  const aborted = await server.waitForLog(
+    /info +upload peer=\S+ user=alice path=\/big\.bin offset=0 bytes=(\d+) ms=\d+ result=aborted protocol=ftp/,
+  );
+  assert.ok(Number(aborted[1]) > 0 && Number(aborted[1]) <= 1048576, aborted[0]);
+  await server.waitForLog(
+    new RegExp(
+      `info +upload peer=\\S+ user=alice path=/big\\.bin offset=${out.offset} ` +
+        `bytes=${content.length - out.offset} ms=\\d+ result=complete protocol=ftp`,
+    ),
+  );
 });
 
 Deno.test("ABOR stops a running download and the session goes on", async () => {

@@ -63,6 +63,25 @@ Deno.test("an FTP port in use is named as the FTP port, with the flag that chang
   );
 });
 
+Deno.test("two listeners on one port are a usage error naming both flags, and nothing listens", async () => {
+  await using dir = await tempDir();
+  const data = join(dir.path, "data");
+  const result = await serveUntilListeningOrExit([
+    "--port",
+    "2124",
+    "--ftp-port",
+    "2124",
+    "--data",
+    data,
+  ]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(
+    result.stderr,
+    /^error: --port and --ftp-port are both 2124: give each listener a port/,
+  );
+  await assert.rejects(Deno.stat(data), Deno.errors.NotFound, "nothing was created");
+});
+
 Deno.test("a host name that doesn't resolve is one line naming --host, not the resolver's text", async () => {
   await using dir = await tempDir();
   const result = await serveUntilListeningOrExit([
@@ -132,4 +151,13 @@ Deno.test("on a terminal, the first start shows the admin password", async () =>
     result.output.includes(`Created administrator "admin" with password ${password} (also in `),
     result.output,
   );
+});
+
+Deno.test("an IPv6 listen address prints in brackets, as a user types it back", async () => {
+  await using dir = await tempDir();
+  const args = ["--host", "::1", "--port", "0", "--ftp-port", "0", "--data", join(dir.path, "d")];
+  const result = await serveUntilListeningOrExit(args);
+  assert.equal(result.code, -1, result.stderr);
+  assert.match(result.stdout, /^FTP on \[::1\]:\d+ /m);
+  assert.match(result.stdout, /^ftpx listening on \[::1\]:\d+, data /m);
 });

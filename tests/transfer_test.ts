@@ -445,3 +445,17 @@ Deno.test("a resume record whose partial is gone is forgotten, and an existing t
     join(local.path, "kept.bin"),
   ]);
 });
+
+Deno.test("put keeps the local file's modification time on the server", async () => {
+  await using server = await TestServer.start();
+  await server.addUser("alice", PASSWORD);
+  await using local = await tempDir("ftpx-local-");
+  const path = join(local.path, "old.txt");
+  await Deno.writeTextFile(path, "written long ago");
+  const then = Date.UTC(2019, 4, 17, 8, 30, 15, 250);
+  await Deno.utime(path, then / 1000, then / 1000);
+  const put = await server.client("alice", PASSWORD, { command: "put old.txt", cwd: local.path });
+  assert.equal(put.code, 0, put.stderr);
+  const stored = await Deno.stat(join(server.home("alice"), "old.txt"));
+  assert.equal(stored.mtime?.getTime(), then);
+});

@@ -84,7 +84,13 @@ export async function uploadFile(env: TransferEnv, plan: UploadPlan): Promise<Up
         local: plan.local,
       });
       sha256 = hash.digest("hex");
-      commitId = await connection.send("put_commit", { path, sha256 });
+      // The file keeps its local modification time, so a later mirror sees it unchanged.
+      const mtime = info.mtime?.getTime();
+      commitId = await connection.send("put_commit", {
+        path,
+        sha256,
+        ...(mtime !== undefined ? { mtime } : {}),
+      });
     } catch (error) {
       progress.abandon();
       if (error instanceof LocalFileError) throw error;

@@ -4,6 +4,7 @@
  * where it listens.
  */
 
+import { hostPort } from "../core/net/address.ts";
 import { resolve } from "node:path";
 import { Accounts } from "../core/accounts.ts";
 import { type ServerConfig, storesOf } from "../core/config.ts";
@@ -98,7 +99,7 @@ function assertCanListen(host: string, listener: Listener): void {
     Deno.listen({ hostname: host, port: listener.port }).close();
   } catch (error) {
     throw new Error(
-      `Cannot listen${listener.what} on ${host}:${listener.port}: ${
+      `Cannot listen${listener.what} on ${hostPort(host, listener.port)}: ${
         listenFailure(error, listener.setting)
       }`,
     );

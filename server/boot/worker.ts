@@ -4,6 +4,7 @@
  * `serve.ts`, one per core by default.
  */
 
+import { hostPort } from "../core/net/address.ts";
 import { Accounts } from "../core/accounts.ts";
 import { type ServerConfig, storesOf } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
@@ -173,16 +174,22 @@ function setUpTcp(conn: Deno.TcpConn): boolean {
 function describe(error: unknown, { config, port, ftpPort, tls }: WorkerStart): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "EADDRINUSE") {
-    return `Cannot listen for FTP on ${config.host}:${ftpPort}: address in use (another server running? try --ftp-port)`;
+    return `Cannot listen for FTP on ${
+      hostPort(config.host, ftpPort ?? 0)
+    }: address in use (another server running? try --ftp-port)`;
   }
   if (code === "EADDRNOTAVAIL") {
-    return `Cannot listen for FTP on ${config.host}:${ftpPort}: address not available on this machine`;
+    return `Cannot listen for FTP on ${
+      hostPort(config.host, ftpPort ?? 0)
+    }: address not available on this machine`;
   }
   if (error instanceof Deno.errors.AddrInUse) {
-    return `Cannot listen on ${config.host}:${port}: address in use (another server running? try --port)`;
+    return `Cannot listen on ${
+      hostPort(config.host, port)
+    }: address in use (another server running? try --port)`;
   }
   if (error instanceof Deno.errors.AddrNotAvailable) {
-    return `Cannot listen on ${config.host}:${port}: address not available on this machine`;
+    return `Cannot listen on ${hostPort(config.host, port)}: address not available on this machine`;
   }
   const tlsProblem = tls ? describeTlsListenError(error, config) : null;
   if (tlsProblem !== null) return tlsProblem;

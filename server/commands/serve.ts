@@ -1,5 +1,6 @@
 /** `ftpx serve`: run the server in the foreground. */
 
+import { hostPort } from "../core/net/address.ts";
 import { parseFlags, parsePort, stringFlag } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { loadConfig, nodeIdOf } from "../core/config.ts";
@@ -83,10 +84,10 @@ export async function run(args: string[]): Promise<number> {
     // Printed before, and worded unlike, the "ftpx listening on" line scripts wait for.
     const { first, last } = config.pasvPorts;
     const passive = first === 0 ? "any free port" : `${first}-${last}`;
-    console.log(`FTP on ${config.host}:${server.ftpPort} (passive ports ${passive})`);
+    console.log(`FTP on ${hostPort(config.host, server.ftpPort)} (passive ports ${passive})`);
   }
   if (config.db !== null) console.log(`accounts in ${config.db} (node ${nodeIdOf(config)})`);
-  console.log(`ftpx listening on ${config.host}:${server.port}, data ${server.dataDir}`);
+  console.log(`ftpx listening on ${hostPort(config.host, server.port)}, data ${server.dataDir}`);
   const stopOn = (signal: Deno.Signal) =>
     Deno.addSignalListener(signal, () => {
       server.stop();

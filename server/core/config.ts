@@ -333,7 +333,35 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
   applyValues(config, fromFile.values, fromFile.source);
   applyFlagValues(config, options.overrides ?? {});
   checkTlsOptions(config);
+  checkListenerPorts(config);
   return config;
+}
+
+/**
+ * Every listener of the server, by its config field and the flag (or key)
+ * that sets it. Two listeners must never share a port: with SO_REUSEPORT
+ * both would bind, and connections would land on either at random.
+ */
+export const LISTENER_PORTS: readonly (readonly [keyof ServerConfig, string])[] = [
+  ["port", "--port"],
+  ["plainPort", "plain_port"],
+  ["ftpPort", "--ftp-port"],
+];
+
+/** Refuses two listeners on one port (0, any free port, may repeat). */
+function checkListenerPorts(config: ServerConfig): void {
+  const seen = new Map<number, string>();
+  for (const [field, name] of LISTENER_PORTS) {
+    const port = config[field];
+    if (typeof port !== "number" || port === 0) continue;
+    const other = seen.get(port);
+    if (other !== undefined) {
+      throw new UsageError(
+        `${other} and ${name} are both ${port}: give each listener a port of its own`,
+      );
+    }
+    seen.set(port, name);
+  }
 }
 
 /** Options that only make sense together. */
@@ -345,9 +373,6 @@ function checkTlsOptions(config: ServerConfig): void {
   }
   if (config.plainPort !== null && config.tlsCert === null) {
     throw new ConfigError('"plain_port" is only for a server with TLS: without TLS, use "port"');
-  }
-  if (config.plainPort !== null && config.plainPort !== 0 && config.plainPort === config.port) {
-    throw new ConfigError(`"plain_port" and "port" must differ (both are ${config.port})`);
   }
 }
 

@@ -124,6 +124,16 @@ export class FileService {
     return { from: source, to: moved.to };
   }
 
+  /** Sets a file's modification time (ms since the epoch; a client keeping its local times). */
+  async setModified(session: UserSession, input: string, mtime: number): Promise<string> {
+    if (!Number.isSafeInteger(mtime) || mtime < 0) {
+      throw new OperationError("bad_request", `Invalid modification time ${mtime}`);
+    }
+    const path = this.path(session, input);
+    await signedIn(session).home.setModified(path, mtime);
+    return path;
+  }
+
   /** A whole file's sha256 (cached by file version) and identity. */
   async checksum(
     session: UserSession,

@@ -51,6 +51,12 @@ export interface PartialWriter {
   close(): void;
 }
 
+/** Options for {@linkcode HomeStorage.commitPartial}. */
+export interface CommitOptions {
+  /** Modification time the file gets, ms since the epoch (a client keeping its local time). */
+  mtime?: number;
+}
+
 /** Options for {@linkcode HomeStorage.mkdir}. */
 export interface MkdirOptions {
   /** Create missing parents and accept an existing directory. */
@@ -90,12 +96,17 @@ export interface HomeStorage {
   removePartial(name: string): Promise<void>;
   /** Makes a partial upload a copy of the stored file (to append to it). */
   copyToPartial(path: string, name: string): Promise<void>;
-  /** Gives a partial upload its name atomically; returns the size of the file it replaced. */
-  commitPartial(name: string, path: string): Promise<{ replaced: number }>;
+  /**
+   * Gives a partial upload its name atomically (with modification time
+   * `mtime` ms when given); returns the size of the file it replaced.
+   */
+  commitPartial(name: string, path: string, options?: CommitOptions): Promise<{ replaced: number }>;
   /** Removes a file; returns the bytes freed. */
   removeFile(path: string): Promise<number>;
   /** Removes a directory; returns the bytes freed. */
   removeDirectory(path: string, options?: RemoveDirectoryOptions): Promise<number>;
+  /** Sets the modification time (milliseconds since the epoch) of what is at `path`. */
+  setModified(path: string, mtime: number): Promise<void>;
   /** Renames (into `to` when it is a directory); returns the final name and bytes replaced. */
   rename(from: string, to: string): Promise<{ to: string; replaced: number }>;
 }

@@ -7,7 +7,7 @@
  * into their protocol's reply (its kind maps through ERROR_TABLE).
  */
 
-import { MAX_FAILURES_PER_CONNECTION, MAX_KEPT_NAME_CHARS } from "../limits.ts";
+import { MAX_FAILURES_PER_CONNECTION, MAX_LOGGED_NAME_CHARS } from "../limits.ts";
 import type { Account } from "../accounts.ts";
 import { OperationError } from "../errors.ts";
 import type { LogFields } from "../log.ts";
@@ -55,7 +55,7 @@ export async function authenticate(
   const started = performance.now();
   const account = await accounts.authenticate(name, password);
   if (!account) {
-    log.warn("login failed", fields({ user: name.slice(0, MAX_KEPT_NAME_CHARS) }));
+    log.warn("login failed", fields({ user: name.slice(0, MAX_LOGGED_NAME_CHARS) }));
     // The delay grows with the address's recent failures; it is at least the base
     // delay whatever the reason, so timing does not tell unknown users from bad passwords.
     const outcome = await loginGuard.fail(gate.attempt, client.address);

@@ -278,8 +278,9 @@ export class Upload {
    * Gives the upload its final name, atomically replacing any file there.
    * With `sha256`, it must match the received content, else the partial is
    * discarded and `checksum_mismatch` thrown. A declared size must be complete.
+   * With `mtime`, the file keeps that modification time (the client's own).
    */
-  async commit(options: { sha256?: string } = {}): Promise<CommitResult> {
+  async commit(options: { sha256?: string; mtime?: number } = {}): Promise<CommitResult> {
     this.#requireOpen();
     if (this.#size !== undefined && this.#length !== this.#size) {
       throw new OperationError(
@@ -300,7 +301,8 @@ export class Upload {
     const { home, userId } = this.#target;
     let replaced: number;
     try {
-      replaced = (await home.commitPartial(this.#name, this.path)).replaced;
+      const commit = options.mtime === undefined ? {} : { mtime: options.mtime };
+      replaced = (await home.commitPartial(this.#name, this.path, commit)).replaced;
     } catch (error) {
       await this.#stores.quota.settle(this.#reservation, this.#length - this.offset);
       throw error;

@@ -50,4 +50,6 @@ export const Code = {
   /** Requested protection level not supported (RFC 2228). */
   PROTECTION_LEVEL_NOT_SUPPORTED: 536,
   FILE_UNAVAILABLE: 550,
+  /** File name not allowed. */
+  NAME_NOT_ALLOWED: 553,
 } as const;

@@ -205,6 +205,18 @@ class FtpSession implements FtpSessionState {
           await this.#send(reply(Code.SYNTAX_ERROR, "Command line too long"));
           continue;
         }
+        if (line.kind === "not_utf8") {
+          log.info("ftp command refused", {
+            peer: this.peer,
+            reason: "not UTF-8",
+            protocol: "ftp",
+          });
+          await this.#send(reply(
+            Code.NAME_NOT_ALLOWED,
+            "Command not in UTF-8: names must be UTF-8 here (OPTS UTF8 is always on); nothing was done",
+          ));
+          continue;
+        }
         this.#executing = true;
         try {
           await this.#execute(parseCommand(line.text));

@@ -16,7 +16,11 @@ export interface ByteSource {
 }
 
 /** One result of {@linkcode FtpLineReader.readLine}. */
-export type FtpLine = { kind: "line"; text: string } | { kind: "too_long" };
+export type FtpLine =
+  | { kind: "line"; text: string }
+  | { kind: "too_long" }
+  /** Not valid UTF-8: decoding it would turn names into others (`caf\xe9` into `caf\ufffd`). */
+  | { kind: "not_utf8" };
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -39,7 +43,7 @@ export class FtpLineReader {
   readonly #chunk = new Uint8Array(CHUNK_BYTES);
   #position = 0;
   #end = 0;
-  readonly #decoder = new TextDecoder();
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
 
   /** Reads from `source`; `maxBytes` caps a line (CR/LF excluded). */
   constructor(source: ByteSource, maxBytes: number = MAX_FTP_LINE_BYTES) {
@@ -105,11 +109,17 @@ export class FtpLineReader {
   }
 
   #finishLine(): FtpLine {
-    const line: FtpLine = this.#discarding
-      ? { kind: "too_long" }
-      : { kind: "line", text: this.#decoder.decode(this.#line.subarray(0, this.#length)) };
+    const line: FtpLine = this.#discarding ? { kind: "too_long" } : this.#decodeLine();
     this.#length = 0;
     this.#discarding = false;
     return line;
+  }
+
+  #decodeLine(): FtpLine {
+    try {
+      return { kind: "line", text: this.#decoder.decode(this.#line.subarray(0, this.#length)) };
+    } catch {
+      return { kind: "not_utf8" };
+    }
   }
 }

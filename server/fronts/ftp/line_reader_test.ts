@@ -16,11 +16,11 @@ function chunks(...parts: (string | number[])[]) {
   };
 }
 
-async function readAll(reader: FtpLineReader): Promise<(string | "<too long>")[]> {
-  const lines: (string | "<too long>")[] = [];
+async function readAll(reader: FtpLineReader): Promise<string[]> {
+  const lines: string[] = [];
   let line: FtpLine | null;
   while ((line = await reader.readLine()) !== null) {
-    lines.push(line.kind === "line" ? line.text : "<too long>");
+    lines.push(line.kind === "line" ? line.text : `<${line.kind}>`);
   }
   return lines;
 }
@@ -46,12 +46,12 @@ Deno.test("ftpLineReader() drops telnet commands and keeps a doubled IAC as data
   const reader = new FtpLineReader(
     chunks(interruptAndSynch, "ABOR\r\n", willEcho, "N", [0xff, 0xff], "\r\n"),
   );
-  assert.deepEqual(await readAll(reader), ["ABOR", "N\ufffd"]);
+  assert.deepEqual(await readAll(reader), ["ABOR", "<not_utf8>"], "0xff alone is no UTF-8");
 });
 
 Deno.test("ftpLineReader() refuses an over-long line and reads the next one", async () => {
   const reader = new FtpLineReader(chunks("A".repeat(10), "B".repeat(10), "\r\nNOOP\r\n"), 16);
-  assert.deepEqual(await readAll(reader), ["<too long>", "NOOP"]);
+  assert.deepEqual(await readAll(reader), ["<too_long>", "NOOP"]);
 });
 
 Deno.test("ftpLineReader() accepts a line of exactly the cap", async () => {
@@ -63,6 +63,11 @@ Deno.test("ftpLineReader() decodes UTF-8 names split between reads", async () =>
   const bytes = encoder.encode("CWD \u00dcn\u00efc\u00f6d\u00e9\r\n");
   const reader = new FtpLineReader(chunks([...bytes.subarray(0, 5)], [...bytes.subarray(5)]));
   assert.deepEqual(await readAll(reader), ["CWD \u00dcn\u00efc\u00f6d\u00e9"]);
+});
+
+Deno.test("ftpLineReader() marks a line that is not UTF-8 instead of replacing its bytes", async () => {
+  const reader = new FtpLineReader(chunks("MKD caf", [0xe9], "\r\nMKD caf\u00e9\r\n"));
+  assert.deepEqual(await readAll(reader), ["<not_utf8>", "MKD caf\u00e9"]);
 });
 
 Deno.test("ftpLineReader() ignores an unterminated last line", async () => {

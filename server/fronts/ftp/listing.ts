@@ -71,3 +71,17 @@ function factType(entry: Entry): string {
 function pad2(value: number): string {
   return String(value).padStart(2, "0");
 }
+
+/**
+ * Parses an RFC 3659 `time-val` (`YYYYMMDDHHMMSS[.sss]`, UTC) to milliseconds
+ * since the epoch; null when it is not one.
+ */
+export function parseTimeVal(text: string): number | null {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?$/.exec(text);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
+  const ms = Number((match[7] ?? "0").padEnd(3, "0"));
+  const time = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms);
+  // Date.UTC rolls 20240231 over into March: only a real date round-trips.
+  return formatTimeVal(time) === match.slice(1, 7).join("") ? time : null;
+}

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { formatFacts, formatListLine, formatTimeVal, MLST_FACTS, mlstFeature } from "./listing.ts";
+import {
+  formatFacts,
+  formatListLine,
+  formatTimeVal,
+  MLST_FACTS,
+  mlstFeature,
+  parseTimeVal,
+} from "./listing.ts";
 
 const ALL = new Set<string>(MLST_FACTS);
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
@@ -58,4 +65,12 @@ Deno.test("mlstFeature() stars the selected facts", () => {
 
 Deno.test("formatTimeVal() is UTC YYYYMMDDHHMMSS", () => {
   assert.equal(formatTimeVal(Date.UTC(2001, 8, 9, 1, 46, 40)), "20010909014640");
+});
+
+Deno.test("parseTimeVal() reads RFC 3659 times, with milliseconds, and refuses impossible dates", () => {
+  assert.equal(parseTimeVal("20010909014640"), Date.UTC(2001, 8, 9, 1, 46, 40));
+  assert.equal(parseTimeVal("20010909014640.5"), Date.UTC(2001, 8, 9, 1, 46, 40, 500));
+  assert.equal(parseTimeVal("20240231120000"), null);
+  assert.equal(parseTimeVal("2024013112000"), null);
+  assert.equal(parseTimeVal("yesterday"), null);
 });

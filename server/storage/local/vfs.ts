@@ -21,6 +21,7 @@ import type { Entry, EntryType } from "../../../protocol/messages.ts";
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../protocol/limits.ts";
 import { fromFsError, OperationError } from "../../core/errors.ts";
 import type {
+  CommitOptions,
   FileReader,
   HomeLimits,
   HomeStorage,
@@ -479,9 +480,17 @@ export class Vfs implements HomeStorage {
    * Atomically gives a partial upload its final name, replacing a file there.
    * Returns the size of the replaced file (0 if none).
    */
-  async commitPartial(name: string, virtualPath: string): Promise<{ replaced: number }> {
+  async commitPartial(
+    name: string,
+    virtualPath: string,
+    options: CommitOptions = {},
+  ): Promise<{ replaced: number }> {
     if (virtualPath === "/") throw new OperationError("is_a_directory", `Cannot write "/"`);
     const partial = await this.partialFile(name);
+    // Before the rename, so the file appears under its name with its time, in one step.
+    if (options.mtime !== undefined) {
+      await Deno.utime(partial, options.mtime / 1000, options.mtime / 1000);
+    }
     return await this.#lock.shared(async () => {
       const real = await this.resolve(virtualPath);
       const existing = await Deno.lstat(real).catch(() => null);
@@ -532,6 +541,18 @@ export class Vfs implements HomeStorage {
   /** Throws unless something (a symlink counts) exists at the path. */
   requireEntry(virtualPath: string): Promise<void> {
     return this.#lock.shared(() => this.#requireEntry(virtualPath));
+  }
+
+  /** Sets what the path names (followed inside the home) to have been modified at `mtime` ms. */
+  setModified(virtualPath: string, mtime: number): Promise<void> {
+    return this.#lock.shared(async () => {
+      const real = await this.resolve(virtualPath);
+      try {
+        await Deno.utime(real, mtime / 1000, mtime / 1000);
+      } catch (error) {
+        throw fromFsError(error, "set the time of", virtualPath);
+      }
+    });
   }
 
   async #requireEntry(virtualPath: string): Promise<void> {

@@ -24,6 +24,8 @@ import { hash } from "./hash.ts";
 import { help } from "./help.ts";
 import { list } from "./list.ts";
 import { mdtm } from "./mdtm.ts";
+import { mfmt } from "./mfmt.ts";
+import { site } from "./site.ts";
 import { mkd } from "./mkd.ts";
 import { mlsd } from "./mlsd.ts";
 import { mlst } from "./mlst.ts";
@@ -79,6 +81,8 @@ const ALL_VERBS: readonly Verb[] = [
   rest,
   size,
   mdtm,
+  mfmt,
+  site,
   pasv,
   epsv,
   port,
@@ -101,7 +105,7 @@ export const VERBS: ReadonlyMap<string, Verb> = new Map(
 );
 
 /** Verbs of RFC 959 and its extensions that this server knows but does not offer. */
-const NOT_IMPLEMENTED = new Set(["ACCT", "SMNT", "REIN", "STOU", "SITE", "CCC", "LPRT", "LPSV"]);
+const NOT_IMPLEMENTED = new Set(["ACCT", "SMNT", "REIN", "STOU", "CCC", "LPRT", "LPSV"]);
 
 /** A command line split into its verb (upper case) and argument (verbatim). */
 export interface FtpCommand {

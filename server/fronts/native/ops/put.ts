@@ -35,8 +35,15 @@ export const put = defineOperation({
   summary: "Upload bytes [offset, size) of a file as the body; commit with put_commit",
   auth: "user",
   body: true,
-  args: { path: "path", size: "int", offset: "int?", source: "string?", sha256: "string?" },
-  async handler(ctx, { path, size, offset = 0, source, sha256 }) {
+  args: {
+    path: "path",
+    size: "int",
+    offset: "int?",
+    source: "string?",
+    sha256: "string?",
+    mtime: "int?",
+  },
+  async handler(ctx, { path, size, offset = 0, source, sha256, mtime }) {
     const { services, session, reader } = ctx;
     await endPendingUpload(ctx);
     let upload: Upload;
@@ -86,7 +93,7 @@ export const put = defineOperation({
         committed: false,
       };
     }
-    return { ...await commitUpload(ctx, target, sha256), received: upload.length };
+    return { ...await commitUpload(ctx, target, sha256, mtime), received: upload.length };
   },
 });
 
@@ -95,19 +102,29 @@ export const putCommit = defineOperation({
   name: "put_commit",
   summary: "Finish a put: rename the upload into place if its sha256 matches",
   auth: "user",
-  args: { path: "path", sha256: "string" },
-  async handler(ctx, { path, sha256 }) {
-    return await commitUpload(ctx, ctx.services.files.path(ctx.session, path), sha256);
+  args: { path: "path", sha256: "string", mtime: "int?" },
+  async handler(ctx, { path, sha256, mtime }) {
+    return await commitUpload(ctx, ctx.services.files.path(ctx.session, path), sha256, mtime);
   },
 });
 
-async function commitUpload(ctx: OpContext, target: string, sha256: string) {
+/** Commits the pending upload of `target` (keeping `mtime`, ms, when given). */
+async function commitUpload(
+  ctx: OpContext,
+  target: string,
+  sha256: string,
+  mtime: number | undefined,
+) {
   const upload = ctx.session.upload;
   if (!upload || upload.path !== target) {
     throw new OperationError("bad_request", `No upload of "${target}" to commit: put it first`);
   }
   ctx.session.upload = undefined;
-  const result = await upload.commit({ sha256 });
+  if (mtime !== undefined && (!Number.isSafeInteger(mtime) || mtime < 0)) {
+    await upload.abort();
+    throw new OperationError("bad_request", `Invalid mtime ${mtime}: milliseconds since 1970`);
+  }
+  const result = await upload.commit({ sha256, ...(mtime !== undefined ? { mtime } : {}) });
   return {
     status: 201,
     message: `Stored "${target}" (${result.identity.size} bytes, sha256 verified)`,
