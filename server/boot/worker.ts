@@ -13,7 +13,7 @@ import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
 import { FileService } from "../core/files.ts";
 import type { Services } from "../core/services.ts";
-import { useScryptBackend } from "../core/auth/password.ts";
+import { useScryptBackend, useVerificationCache } from "../core/auth/password.ts";
 import { ScryptClient } from "../core/auth/scrypt_channel.ts";
 import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { runSession, type SessionConn } from "../fronts/native/session.ts";
@@ -67,6 +67,7 @@ async function start(
   const log = new Logger(config.logLevel);
   useHomeLockTable(homeLocks);
   useScryptBackend(new ScryptClient(hashing).derive);
+  useVerificationCache(config.loginCache);
   // A bug in one session must not end every session of this thread: log it loudly, go on.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();

@@ -68,6 +68,8 @@ export interface ServerConfig {
   loginBanFailures: number;
   /** Seconds an address stays banned; also the window in which failures are counted. */
   loginBanTime: number;
+  /** Seconds a correct password, once verified, is accepted again without hashing (0: off). */
+  loginCache: number;
   /** Longest virtual path a client may send, in bytes. */
   maxPathLength: number;
   /** Most entries one directory listing returns. */
@@ -287,6 +289,7 @@ export const CONFIG_TABLE: ConfigTable = {
   },
   loginBanFailures: { key: "login_ban_failures", parse: integer(1, 10_000), default: 10 },
   loginBanTime: { key: "login_ban_time", parse: integer(1, 30 * 86400), default: 900 },
+  loginCache: { key: "login_cache", parse: integer(0, 86400), default: 600 },
   maxPathLength: {
     key: "max_path_length",
     parse: integer(16, MAX_PATH_BYTES),

@@ -35,6 +35,8 @@ export const MAX_PENDING_WAIT_MS = 10_000;
 export const MAX_KEPT_NAME_CHARS = MAX_USERNAME_CHARS + 1;
 /** A refused user name is logged up to this many characters (what was tried, within bounds). */
 export const MAX_LOGGED_NAME_CHARS = 64;
+/** Correct passwords remembered at most per thread by the login cache (`login_cache`). */
+export const MAX_VERIFIED_LOGINS = 10_000;
 /** Password hashes computed at once on one thread (each holds a 16 MiB scrypt buffer). */
 export const MAX_CONCURRENT_HASHES = 2;
 

@@ -6,9 +6,9 @@
  * thread ({@linkcode useScryptBackend}, `scrypt_channel.ts`).
  */
 
-import { MAX_CONCURRENT_HASHES } from "../limits.ts";
+import { MAX_CONCURRENT_HASHES, MAX_VERIFIED_LOGINS } from "../limits.ts";
 import { Buffer } from "node:buffer";
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { MAX_PASSWORD_BYTES } from "../../../protocol/limits.ts";
 
 /** scrypt cost: N=2^14, r=8, p=1 (16 MiB, tens of milliseconds), the scrypt paper's choice for logins. */
@@ -63,12 +63,69 @@ export async function hashPassword(password: string): Promise<string> {
     .join("$");
 }
 
-/** Checks a password against a stored hash in constant time; a malformed hash never matches. */
+/**
+ * Checks a password against a stored hash in constant time; a malformed hash
+ * never matches. A pair found correct within the verification cache's time
+ * (see {@linkcode useVerificationCache}) is accepted without hashing again.
+ */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parseStoredHash(stored);
   if (parsed === null) return false;
+  if (verified?.has(stored, password)) return true;
   const key = await derive(password, parsed.salt, parsed.params, parsed.key.length);
-  return timingSafeEqual(key, parsed.key);
+  const matches = timingSafeEqual(key, parsed.key);
+  if (matches) verified?.add(stored, password);
+  return matches;
+}
+
+/**
+ * Correct (stored hash, password) pairs seen lately, so that a reconnect
+ * costs no scrypt. Kept in memory only, as HMAC digests under a random key
+ * of this thread; only successes are added, so failures still pay the full
+ * hash (and the login guard's delays). A new password means a new stored
+ * hash (a new salt), which no entry matches. The price: while an entry
+ * lives, someone who could read this process's memory could test guesses
+ * at HMAC speed instead of scrypt speed; hence the short life.
+ */
+class VerifiedLogins {
+  readonly #key = randomBytes(32);
+  readonly #ttlMs: number;
+  /** Digest -> expiry; a Map keeps insertion order, so the oldest is first. */
+  readonly #entries = new Map<string, number>();
+
+  constructor(ttlMs: number) {
+    this.#ttlMs = ttlMs;
+  }
+
+  has(stored: string, password: string): boolean {
+    const digest = this.#digest(stored, password);
+    const expires = this.#entries.get(digest);
+    if (expires === undefined) return false;
+    if (expires > performance.now()) return true;
+    this.#entries.delete(digest);
+    return false;
+  }
+
+  add(stored: string, password: string): void {
+    const digest = this.#digest(stored, password);
+    this.#entries.delete(digest);
+    this.#entries.set(digest, performance.now() + this.#ttlMs);
+    while (this.#entries.size > MAX_VERIFIED_LOGINS) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+  }
+
+  #digest(stored: string, password: string): string {
+    return createHmac("sha256", this.#key).update(stored).update("\0").update(password)
+      .digest("base64");
+  }
+}
+
+let verified: VerifiedLogins | null = null;
+
+/** Remembers correct passwords for `seconds` on this thread (0: never; the default). */
+export function useVerificationCache(seconds: number): void {
+  verified = seconds > 0 ? new VerifiedLogins(seconds * 1000) : null;
 }
 
 let dummyHash: Promise<string> | undefined;

@@ -51,6 +51,13 @@ export interface UploadOptions {
   size?: number;
   /** The client's identity of its source file (native `put`); recorded for resumes. */
   source?: string;
+  /**
+   * Compute the sha256 as data arrives (default true): it verifies a digest
+   * the client declares, and is cached for later verified downloads. FTP
+   * uploads skip it (no FTP client can use it, and it was a third of the
+   * server's CPU per upload); the first whole download of the file hashes it.
+   */
+  hash?: boolean;
 }
 
 /** What a committed upload became. */
@@ -58,9 +65,10 @@ export interface CommitResult {
   path: string;
   identity: FileIdentity;
   /**
-   * The file's sha256; null for an append of undeclared size (FTP `APPE`)
-   * onto a copy of the stored file, whose hash would cost reading the whole
-   * file again (it is computed on demand, by a checksum request).
+   * The file's sha256; null when the upload was not hashed (FTP, see
+   * {@linkcode UploadOptions.hash}, and an append of undeclared size onto a
+   * copy of the stored file, whose hash would cost reading the whole file
+   * again): it is computed on demand, by a checksum or a whole download.
    */
   sha256: string | null;
 }
@@ -142,7 +150,8 @@ export async function beginUpload(
     const file = await home.openPartial(name, offset);
     // An FTP append onto the stored file costs what it appends: its prefix is not hashed
     // (nothing asks that upload for its sha256), as it was not read to be copied.
-    const hash = copied > 0 && options.size === undefined ? null : createHash("sha256");
+    const skip = options.hash === false || (copied > 0 && options.size === undefined);
+    const hash = skip ? null : createHash("sha256");
     if (offset > 0 && hash !== null) await hashPrefix(file, offset, hash);
     return new Upload({ stores, target, name, file, hash, reservation, size: options.size });
   } catch (error) {

@@ -19,7 +19,7 @@ export async function startUpload(
   offset: number,
 ): Promise<undefined> {
   const { session, services } = ctx;
-  const upload = await services.files.upload(session, path, { offset });
+  const upload = await services.files.upload(session, path, { offset, hash: false });
   const target = upload.path;
   session.startTransfer({
     description: `${verb} ${target}`,
