@@ -41,6 +41,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "Set an account's quota (on the server host)",
     load: () => import("./server/commands/quota.ts"),
   },
+  rate: {
+    summary: "Show or set an account's bandwidth limits (on the server host)",
+    load: () => import("./server/commands/rate.ts"),
+  },
   disable: {
     summary: "Disable an account, keeping its files (on the server host)",
     load: () => import("./server/commands/disable.ts"),

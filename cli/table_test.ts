@@ -23,6 +23,8 @@ Deno.test("formatUsersTable() marks unlimited quotas, over-quota use and disable
       disabled: false,
       quota: 0,
       used: 1536,
+      rateDown: 0,
+      rateUp: 0,
       lastLogin: null,
       created: "2026-01-02T03:04:05.000Z",
     },
@@ -32,12 +34,20 @@ Deno.test("formatUsersTable() marks unlimited quotas, over-quota use and disable
       disabled: true,
       quota: 1024,
       used: 2048,
+      rateDown: 1024 * 1024,
+      rateUp: 0,
       lastLogin: "2026-01-03T03:04:05.000Z",
       created: "2026-01-02T03:04:05.000Z",
     },
   ]);
   const [header, alice, bob] = table.split("\n");
-  assert.match(header!, /^NAME +ADMIN +QUOTA +USED +LAST LOGIN +CREATED +STATE$/);
-  assert.match(alice!, /^alice +yes +unlimited +1\.5K +- +2026-01-0\d \d\d:\d\d$/);
-  assert.match(bob!, /^bob +no +1K +2K \(over\) +2026-01-0\d \d\d:\d\d +2026-\S+ \S+ +disabled$/);
+  assert.match(header!, /^NAME +ADMIN +QUOTA +USED +DOWN +UP +LAST LOGIN +CREATED +STATE$/);
+  assert.match(
+    alice!,
+    /^alice +yes +unlimited +1\.5K +default +default +- +2026-01-0\d \d\d:\d\d$/,
+  );
+  assert.match(
+    bob!,
+    /^bob +no +1K +2K \(over\) +1M\/s +default +2026-01-0\d \d\d:\d\d +2026-\S+ \S+ +disabled$/,
+  );
 });

@@ -157,6 +157,9 @@ export interface UserInfo {
   quota: number;
   /** Bytes used, as tracked by the server. */
   used: number;
+  /** Download and upload rate limits, bytes per second; 0 = the server's default. */
+  rateDown: number;
+  rateUp: number;
   /** Last successful login (ISO 8601), or null if never. */
   lastLogin: string | null;
   /** Creation time (ISO 8601). */

@@ -6,17 +6,26 @@ import { requireAdmin, type ShellCommand, ShellUsageError } from "./command.ts";
 /** `adduser`: an administrator creates an account. */
 export const adduser: ShellCommand = {
   name: "adduser",
-  usage: "adduser [--admin] [--quota SIZE] NAME",
+  usage: "adduser [--admin] [--quota SIZE] [--rate-down SIZE] [--rate-up SIZE] NAME",
   summary: "Create an account (admins; quota default: the server's default_quota)",
-  flags: { admin: { type: "boolean" }, quota: { type: "string" } },
+  flags: {
+    admin: { type: "boolean" },
+    quota: { type: "string" },
+    "rate-down": { type: "string" },
+    "rate-up": { type: "string" },
+  },
   args: { min: 1, max: 1 },
   async run(ctx, [name], flags) {
     requireAdmin(ctx, "adduser");
     checkUserName(name!);
     const fields: Record<string, unknown> = { user: name, admin: flags.admin === true };
-    if (typeof flags.quota === "string") {
+    for (
+      const [flag, field] of [["quota", "quota"], ["rate-down", "rateDown"], ["rate-up", "rateUp"]]
+    ) {
+      const value = flags[flag!];
+      if (typeof value !== "string") continue;
       try {
-        fields.quota = parseSize(flags.quota);
+        fields[field!] = parseSize(value);
       } catch (error) {
         throw new ShellUsageError((error as Error).message);
       }

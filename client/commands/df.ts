@@ -34,7 +34,40 @@ export const quota: ShellCommand = {
 async function showUsage(ctx: ShellContext): Promise<void> {
   const response = await ctx.connection.call("df");
   ctx.print(describeUsage(Number(response.used), Number(response.quota)));
+  const down = Number(response.rateDown ?? 0);
+  const up = Number(response.rateUp ?? 0);
+  if (down > 0 || up > 0) ctx.print(`Bandwidth per transfer: ${describeRate(down, up)}`);
 }
+
+/** `downloads 1M/s, uploads unlimited`. */
+function describeRate(down: number, up: number): string {
+  const one = (rate: number) => rate > 0 ? `${formatSize(rate)}/s` : "unlimited";
+  return `downloads ${one(down)}, uploads ${one(up)}`;
+}
+
+/** `rate NAME [--down SIZE] [--up SIZE]`: an administrator shows or sets NAME's bandwidth. */
+export const rate: ShellCommand = {
+  name: "rate",
+  usage: "rate [--down SIZE] [--up SIZE] NAME",
+  summary: "Admins: show or set NAME's bandwidth per transfer (e.g. 10M a second; 0 = default)",
+  flags: { down: { type: "string" }, up: { type: "string" } },
+  args: { min: 1, max: 1 },
+  async run(ctx, [name], flags) {
+    requireAdmin(ctx, "rate NAME");
+    const changes: Record<string, number> = {};
+    for (const key of ["down", "up"] as const) {
+      const value = flags[key];
+      if (typeof value !== "string") continue;
+      try {
+        changes[key] = parseSize(value);
+      } catch (error) {
+        throw new ShellUsageError((error as Error).message);
+      }
+    }
+    const response = await ctx.connection.call("setrate", { user: name, ...changes });
+    ctx.print(response.message);
+  },
+};
 
 /** `Used 1.5K of 10M (0%), 10M free`, or a warning when over quota. */
 export function describeUsage(used: number, quota: number): string {

@@ -4,7 +4,7 @@ import { disable, enable } from "./account_state.ts";
 import { adduser } from "./adduser.ts";
 import type { ShellCommand } from "./command.ts";
 import { deluser } from "./deluser.ts";
-import { df, quota } from "./df.ts";
+import { df, quota, rate } from "./df.ts";
 import { exit } from "./exit.ts";
 import { helpCommand } from "./help.ts";
 import { lcd, lls, lmkdir, lpwd } from "./local.ts";
@@ -44,6 +44,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   // Accounts and administration.
   df,
   quota,
+  rate,
   passwd,
   register,
   adduser,

@@ -91,7 +91,7 @@ async function start(
     loginGuard: new LoginGuard(accounts.stores.loginAttempts, config, { log }),
     plaintextRefusal: tls ? plaintextRefusal(config, listener.addr.port) : null,
     transfers,
-    files: new FileService(transfers),
+    files: new FileService(transfers, config),
   };
   const ftp = ftpPort === null ? null : await listenFtp(
     { ...services, tls: ftpTls, passiveLeases: new PassiveLeases(passiveLeases) },

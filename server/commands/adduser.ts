@@ -1,7 +1,7 @@
 /** `ftpx adduser`: create an account on the server host. */
 
 import { resolve } from "node:path";
-import { expectPositionals, parseFlags, stringFlag } from "../../cli/args.ts";
+import { expectPositionals, type ParsedArgs, parseFlags, stringFlag } from "../../cli/args.ts";
 import { UsageError } from "../../cli/errors.ts";
 import { formatSize, parseSize } from "../../protocol/size.ts";
 import { validateUsername } from "../core/accounts.ts";
@@ -25,6 +25,8 @@ standard input with --password-stdin.
 
 Options:
   --quota SIZE       Space limit, e.g. 500M or 2G; 0 = unlimited (default: default_quota)
+  --rate-down SIZE   Bandwidth of each download, per second, e.g. 10M (default: rate_down)
+  --rate-up SIZE     Bandwidth of each upload, per second (default: rate_up)
   --admin            Make the account an administrator
   --password-stdin   Read the password from standard input
 ${DATA_FLAGS_HELP}
@@ -35,6 +37,8 @@ ${DATA_FLAGS_HELP}
 export async function run(args: string[]): Promise<number> {
   const parsed = parseFlags(args, {
     quota: { type: "string" },
+    "rate-down": { type: "string" },
+    "rate-up": { type: "string" },
     admin: { type: "boolean" },
     "password-stdin": { type: "boolean" },
     ...DATA_FLAGS,
@@ -52,7 +56,13 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (await accounts.get(name)) throw new Error(`User "${name}" already exists`);
     const password = await readNewPassword(parsed);
-    const account = await accounts.create({ name, password, admin: !!parsed.flags.admin, quota });
+    const account = await accounts.create({
+      name,
+      password,
+      admin: !!parsed.flags.admin,
+      quota,
+      ...rateFlags(parsed),
+    });
     const limit = account.quota === 0 ? "unlimited" : formatSize(account.quota);
     console.log(
       `Created ${account.admin ? "administrator" : "user"} "${name}" (quota ${limit}, home ${
@@ -72,6 +82,16 @@ export function parseQuota(text: string): number {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `--rate-down` and `--rate-up` as bytes per second (only those given). */
+export function rateFlags(parsed: ParsedArgs): { rateDown?: number; rateUp?: number } {
+  const down = stringFlag(parsed, "rate-down");
+  const up = stringFlag(parsed, "rate-up");
+  return {
+    ...(down === undefined ? {} : { rateDown: parseQuota(down) }),
+    ...(up === undefined ? {} : { rateUp: parseQuota(up) }),
+  };
 }
 
 /** Validates a user name, as a usage error. */

@@ -30,6 +30,10 @@ export interface Account {
   used: number;
   /** A disabled account cannot log in. */
   disabled: boolean;
+  /** Download rate limit, bytes per second; 0 = the server's default (`rate_down`). */
+  rateDown: number;
+  /** Upload rate limit, bytes per second; 0 = the server's default (`rate_up`). */
+  rateUp: number;
   /** Creation time, milliseconds since the epoch. */
   createdAt: number;
   /** Last successful login, milliseconds since the epoch. */
@@ -56,6 +60,15 @@ export interface NewAccount {
   password: string;
   admin?: boolean;
   quota?: number;
+  /** Rate limits in bytes per second; 0 (the default) = the server's default. */
+  rateDown?: number;
+  rateUp?: number;
+}
+
+/** An account's rate limits to change; absent ones stay. */
+export interface RateChanges {
+  rateDown?: number;
+  rateUp?: number;
 }
 
 const encoder = new TextEncoder();
@@ -160,6 +173,8 @@ export class Accounts {
       passwordHash,
       admin: account.admin ?? false,
       quota: account.quota ?? 0,
+      rateDown: account.rateDown ?? 0,
+      rateUp: account.rateUp ?? 0,
       createdAt: Date.now(),
     });
     return toAccount(record);
@@ -204,6 +219,21 @@ export class Accounts {
       );
     }
     return this.#update(name, { quota: bytes });
+  }
+
+  /**
+   * Sets an account's rate limits in bytes per second (0: the server's
+   * default). Transfers that start after it use them.
+   */
+  setRates(name: string, rates: RateChanges): Promise<Account> {
+    for (const value of [rates.rateDown, rates.rateUp]) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+        return Promise.reject(
+          new OperationError("bad_request", `Invalid rate ${value}: bytes per second, 0 = default`),
+        );
+      }
+    }
+    return this.#update(name, rates);
   }
 
   /** Disables (true) or enables (false) an account. A disabled account can't log in; its data stays. */
@@ -276,6 +306,24 @@ export function describeQuota(account: Account): string {
   return `Quota of "${name}" set to ${formatSize(quota)} (${formatSize(used)} used${over})`;
 }
 
+/**
+ * `Rates of "bob": downloads 1M/s, uploads 512K/s (server default)`: the
+ * limits each transfer of the account gets, saying which come from the
+ * server's defaults (`rate_down`, `rate_up`).
+ */
+export function describeRates(
+  account: Account,
+  server: { rateDown: number; rateUp: number },
+): string {
+  const one = (own: number, fallback: number) => {
+    const rate = own > 0 ? own : fallback;
+    const text = rate > 0 ? `${formatSize(rate)}/s` : "unlimited";
+    return own > 0 ? text : `${text} (server default)`;
+  };
+  return `Rates of "${account.name}": downloads ${one(account.rateDown, server.rateDown)}, ` +
+    `uploads ${one(account.rateUp, server.rateUp)}`;
+}
+
 /** An account as `users` shows it, on the wire and in `ftpx users --json`. */
 export function toUserInfo(account: Account): UserInfo {
   return {
@@ -284,6 +332,8 @@ export function toUserInfo(account: Account): UserInfo {
     disabled: account.disabled,
     quota: account.quota,
     used: account.used,
+    rateDown: account.rateDown,
+    rateUp: account.rateUp,
     lastLogin: account.lastLogin === null ? null : new Date(account.lastLogin).toISOString(),
     created: new Date(account.createdAt).toISOString(),
   };

@@ -24,6 +24,10 @@ export interface ServerConfig {
   logLevel: LogLevel;
   workers: number;
   defaultQuota: number;
+  /** Download rate limit per transfer, bytes per second, for accounts without their own; 0 = none. */
+  rateDown: number;
+  /** Upload rate limit per transfer, bytes per second, for accounts without their own; 0 = none. */
+  rateUp: number;
   idleTimeout: number;
   /** Whether clients may create their own accounts (`register`). */
   allowRegister: boolean;
@@ -256,6 +260,8 @@ export const CONFIG_TABLE: ConfigTable = {
   logLevel: { key: "log_level", parse: oneOf(LOG_LEVELS), default: "info" },
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
+  rateDown: { key: "rate_down", parse: parseSize, default: 0 },
+  rateUp: { key: "rate_up", parse: parseSize, default: 0 },
   idleTimeout: { key: "idle_timeout", parse: integer(1, 86400), default: 600 },
   allowRegister: { key: "allow_register", parse: boolean, default: false },
   registerLimit: { key: "register_limit", parse: integer(1, 1000), default: 5 },

@@ -23,6 +23,11 @@ import {
   type UploadOptions,
 } from "./transfer/mod.ts";
 import type { TransferStores } from "./transfer/stores.ts";
+import { rateLimitOf } from "./transfer/rate_limit.ts";
+import type { ServerConfig } from "./config.ts";
+
+/** The server's default bandwidth per transfer, bytes per second (`rate_down`, `rate_up`; 0: none). */
+export type ServerRates = Pick<ServerConfig, "rateDown" | "rateUp">;
 
 /** What {@linkcode FileService.listTarget} found: a directory's entries, or one file. */
 export interface ListTarget {
@@ -34,10 +39,15 @@ export interface ListTarget {
 /** File operations for logged-in sessions of any front. */
 export class FileService {
   readonly #stores: TransferStores;
+  readonly #rates: ServerRates;
 
-  /** Keeps used space, partial uploads and digests in `stores`. */
-  constructor(stores: TransferStores) {
+  /**
+   * Keeps used space, partial uploads and digests in `stores`; transfers of
+   * accounts without rate limits of their own get `rates` (0: none).
+   */
+  constructor(stores: TransferStores, rates: ServerRates = { rateDown: 0, rateUp: 0 }) {
     this.#stores = stores;
+    this.#rates = rates;
   }
 
   /** The normalized virtual path a client's `input` names from the session's directory. */
@@ -182,8 +192,10 @@ export class FileService {
     input: string,
     options: DownloadOptions = {},
   ): Promise<Download> {
+    const { account, home } = signedIn(session);
     const path = this.path(session, input);
-    return await openDownload(signedIn(session).home, this.#stores.hashes, path, options);
+    const rate = rateLimitOf(account.rateDown, this.#rates.rateDown);
+    return await openDownload(home, this.#stores.hashes, path, { ...options, rate });
   }
 
   /** Where an upload of `input` from this source would resume, checking that the rest fits. */
@@ -206,6 +218,7 @@ export class FileService {
   ): Promise<Upload> {
     const { account, home } = signedIn(session);
     const target = { home, userId: account.id, path: this.path(session, input) };
-    return await beginUpload(this.#stores, target, options);
+    const rate = rateLimitOf(account.rateUp, this.#rates.rateUp);
+    return await beginUpload(this.#stores, target, { ...options, rate });
   }
 }

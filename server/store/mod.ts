@@ -26,6 +26,9 @@ export interface AccountRecord {
   /** Bytes the home uses, as tracked incrementally. */
   used: number;
   disabled: boolean;
+  /** Download and upload rate limits, bytes per second; 0 = the server's default. */
+  rateDown: number;
+  rateUp: number;
   /** Milliseconds since the epoch. */
   createdAt: number;
   /** Last successful login, milliseconds since the epoch. */
@@ -38,6 +41,9 @@ export interface NewAccountRecord {
   passwordHash: string;
   admin: boolean;
   quota: number;
+  /** Rate limits in bytes per second; 0 (the default) = the server's default. */
+  rateDown?: number;
+  rateUp?: number;
   createdAt: number;
 }
 
@@ -46,6 +52,8 @@ export interface AccountChanges {
   passwordHash?: string;
   quota?: number;
   disabled?: boolean;
+  rateDown?: number;
+  rateUp?: number;
 }
 
 /** Accounts, by name and id. */

@@ -98,6 +98,19 @@ const ATTEMPTS: Omit<AttemptLimits, "now"> = {
 };
 
 const CASES: Record<string, Case> = {
+  "accounts: rate limits start at 0 (the server's default) and change on their own": async (
+    a,
+    b,
+  ) => {
+    const bob = await a.accounts.insert(account("bob"));
+    same([bob.rateDown, bob.rateUp], [0, 0]);
+    const carol = await a.accounts.insert({ ...account("carol"), rateDown: 2048, rateUp: 1024 });
+    same([carol.rateDown, carol.rateUp], [2048, 1024]);
+    const limited = await a.accounts.update("bob", { rateDown: 1_048_576 });
+    same([limited?.rateDown, limited?.rateUp, limited?.quota], [1_048_576, 0, 0]);
+    const seen = await b.accounts.byName("bob");
+    same([seen?.rateDown, seen?.rateUp], [1_048_576, 0]);
+  },
   "accounts: insert, look up by name and id, list by name, count": async (a, b) => {
     same(await a.accounts.count(), 0);
     const bob = await a.accounts.insert({ ...account("bob", 1000), admin: true });

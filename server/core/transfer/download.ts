@@ -16,6 +16,7 @@ import type { FileIdentity } from "../../../protocol/messages.ts";
 import { OperationError } from "../errors.ts";
 import type { FileReader, HomeStorage, StoredFile } from "../../storage/mod.ts";
 import { releaseBuffer, takeBuffer, TRANSFER_CHUNK_BYTES } from "./buffers.ts";
+import type { RateLimit } from "./rate_limit.ts";
 import type { HashCache } from "../../store/mod.ts";
 import { fileIdentity, fileVersion } from "./identity.ts";
 
@@ -29,6 +30,8 @@ export interface DownloadOptions {
   length?: number;
   /** Only if the file still has this tag (a resume); else `changed` (412). */
   tag?: string;
+  /** Bounds the rate of the send (the account's bandwidth limit). */
+  rate?: RateLimit | null;
 }
 
 /** Options for {@linkcode Download.sendTo}. */
@@ -50,6 +53,7 @@ export class Download {
   readonly #file: FileReader;
   readonly #info: StoredFile;
   readonly #hashes: HashCache;
+  readonly #rate: RateLimit | null;
   #computed: string | null = null;
   #closed = false;
 
@@ -63,7 +67,9 @@ export class Download {
     hashes: HashCache;
     /** The cached digest of this version, looked up by {@linkcode openDownload}. */
     sha256: string | null;
+    rate: RateLimit | null;
   }) {
+    this.#rate = fields.rate;
     this.path = fields.path;
     this.#file = fields.file;
     this.#info = fields.info;
@@ -99,6 +105,7 @@ export class Download {
         reading?.catch(() => {});
         hash?.update(chunk);
         try {
+          await this.#rate?.take(count);
           await writeAll(sink, chunk);
         } catch (error) {
           await reading?.catch(() => {});
@@ -184,7 +191,16 @@ export async function openDownload(
     }
     const length = Math.min(options.length ?? info.size - offset, info.size - offset);
     const sha256 = await hashes.get(fileVersion(info));
-    return new Download({ path: virtualPath, file, info, offset, length, hashes, sha256 });
+    return new Download({
+      path: virtualPath,
+      file,
+      info,
+      offset,
+      length,
+      hashes,
+      sha256,
+      rate: options.rate ?? null,
+    });
   } catch (error) {
     file.close();
     throw error;

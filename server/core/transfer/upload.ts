@@ -12,6 +12,7 @@
  * and source), unless told to discard it.
  */
 
+import type { RateLimit } from "./rate_limit.ts";
 import { createHash, type Hash } from "node:crypto";
 import type { ByteSource } from "../../../protocol/frame_reader.ts";
 import { writeAll } from "../../../protocol/frame_writer.ts";
@@ -58,6 +59,8 @@ export interface UploadOptions {
    * server's CPU per upload); the first whole download of the file hashes it.
    */
   hash?: boolean;
+  /** Bounds the rate data is taken at (the account's bandwidth limit). */
+  rate?: RateLimit | null;
 }
 
 /** What a committed upload became. */
@@ -153,7 +156,16 @@ export async function beginUpload(
     const skip = options.hash === false || (copied > 0 && options.size === undefined);
     const hash = skip ? null : createHash("sha256");
     if (offset > 0 && hash !== null) await hashPrefix(file, offset, hash);
-    return new Upload({ stores, target, name, file, hash, reservation, size: options.size });
+    return new Upload({
+      stores,
+      target,
+      name,
+      file,
+      hash,
+      reservation,
+      size: options.size,
+      rate: options.rate ?? null,
+    });
   } catch (error) {
     await stores.quota.settle(reservation, 0);
     throw error;
@@ -172,6 +184,7 @@ export class Upload {
   readonly #hash: Hash | null;
   readonly #reservation: Reservation;
   readonly #size: number | undefined;
+  readonly #rate: RateLimit | null;
   #length: number;
   #digest: string | null = null;
   #ended = false;
@@ -185,7 +198,9 @@ export class Upload {
     hash: Hash | null;
     reservation: Reservation;
     size: number | undefined;
+    rate: RateLimit | null;
   }) {
+    this.#rate = fields.rate;
     this.#stores = fields.stores;
     this.#target = fields.target;
     this.path = fields.target.path;
@@ -210,6 +225,7 @@ export class Upload {
 
   /** Appends a chunk (within the declared size and the quota). */
   async write(chunk: Uint8Array): Promise<void> {
+    await this.#rate?.take(chunk.length);
     this.#requireOpen();
     if (this.#digest !== null) throw new Error("Cannot write after digest()");
     const written = this.#length - this.offset + chunk.length;

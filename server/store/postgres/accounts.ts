@@ -12,6 +12,8 @@ interface UserRow {
   quotaBytes: number;
   usedBytes: number;
   disabled: boolean;
+  rateDown: number;
+  rateUp: number;
   createdAt: number;
   lastLogin: number | null;
 }
@@ -47,9 +49,10 @@ export class PostgresAccountStore implements AccountStore {
   async insert(account: NewAccountRecord): Promise<AccountRecord> {
     try {
       const [row] = await this.#sql<UserRow[]>`
-        INSERT INTO users (name, password_hash, admin, quota_bytes, created_at, used_measured)
+        INSERT INTO users (name, password_hash, admin, quota_bytes, rate_down, rate_up, created_at,
+          used_measured)
         VALUES (${account.name}, ${account.passwordHash}, ${account.admin}, ${account.quota},
-          ${account.createdAt}, true)
+          ${account.rateDown ?? 0}, ${account.rateUp ?? 0}, ${account.createdAt}, true)
         RETURNING ${this.#columns()}`;
       return toRecord(row!);
     } catch (error) {
@@ -65,6 +68,8 @@ export class PostgresAccountStore implements AccountStore {
     if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
     if (changes.quota !== undefined) set.quota_bytes = changes.quota;
     if (changes.disabled !== undefined) set.disabled = changes.disabled;
+    if (changes.rateDown !== undefined) set.rate_down = changes.rateDown;
+    if (changes.rateUp !== undefined) set.rate_up = changes.rateUp;
     if (Object.keys(set).length === 0) return await this.byName(name);
     const [row] = await this.#sql<UserRow[]>`
       UPDATE users SET ${this.#sql(set)} WHERE name = ${name} RETURNING ${this.#columns()}`;
@@ -111,7 +116,8 @@ export class PostgresAccountStore implements AccountStore {
 
   #columns() {
     return this.#sql`id, name, password_hash AS "passwordHash", admin, quota_bytes AS "quotaBytes",
-      used_bytes AS "usedBytes", disabled, created_at AS "createdAt", last_login AS "lastLogin"`;
+      used_bytes AS "usedBytes", disabled, rate_down AS "rateDown", rate_up AS "rateUp",
+      created_at AS "createdAt", last_login AS "lastLogin"`;
   }
 
   #select() {
@@ -128,6 +134,8 @@ function toRecord(row: UserRow): AccountRecord {
     quota: row.quotaBytes,
     used: row.usedBytes,
     disabled: row.disabled,
+    rateDown: row.rateDown,
+    rateUp: row.rateUp,
     createdAt: row.createdAt,
     lastLogin: row.lastLogin,
   };

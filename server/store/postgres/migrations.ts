@@ -105,4 +105,7 @@ export const MIGRATIONS: readonly string[] = [
      until bigint NOT NULL,
      failures integer NOT NULL
    );`,
+  // 2: per-account rate limits in bytes per second (0: the server's default).
+  `ALTER TABLE users ADD COLUMN rate_down bigint NOT NULL DEFAULT 0 CHECK (rate_down >= 0),
+     ADD COLUMN rate_up bigint NOT NULL DEFAULT 0 CHECK (rate_up >= 0);`,
 ];

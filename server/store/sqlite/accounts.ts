@@ -14,12 +14,15 @@ interface UserRow {
   quotaBytes: number;
   usedBytes: number;
   disabled: number;
+  rateDown: number;
+  rateUp: number;
   createdAt: number;
   lastLogin: number | null;
 }
 
 const USER_COLUMNS = `id, name, password_hash AS passwordHash, admin, quota_bytes AS quotaBytes,
-  used_bytes AS usedBytes, disabled, created_at AS createdAt, last_login AS lastLogin`;
+  used_bytes AS usedBytes, disabled, rate_down AS rateDown, rate_up AS rateUp,
+  created_at AS createdAt, last_login AS lastLogin`;
 
 /** Account records over one database connection. */
 export class SqliteAccountStore implements AccountStore {
@@ -61,13 +64,16 @@ export class SqliteAccountStore implements AccountStore {
       try {
         statement(
           this.#db,
-          `INSERT INTO users (name, password_hash, admin, quota_bytes, created_at, used_measured)
-           VALUES (?, ?, ?, ?, ?, 1)`,
+          `INSERT INTO users (name, password_hash, admin, quota_bytes, rate_down, rate_up,
+             created_at, used_measured)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
         ).run(
           account.name,
           account.passwordHash,
           account.admin ? 1 : 0,
           account.quota,
+          account.rateDown ?? 0,
+          account.rateUp ?? 0,
           account.createdAt,
         );
       } catch (error) {
@@ -86,6 +92,8 @@ export class SqliteAccountStore implements AccountStore {
       if (changes.passwordHash !== undefined) columns.push(["password_hash", changes.passwordHash]);
       if (changes.quota !== undefined) columns.push(["quota_bytes", changes.quota]);
       if (changes.disabled !== undefined) columns.push(["disabled", changes.disabled ? 1 : 0]);
+      if (changes.rateDown !== undefined) columns.push(["rate_down", changes.rateDown]);
+      if (changes.rateUp !== undefined) columns.push(["rate_up", changes.rateUp]);
       if (columns.length > 0) {
         const set = columns.map(([column]) => `${column} = ?`).join(", ");
         const result = statement(this.#db, `UPDATE users SET ${set} WHERE name = ?`)
@@ -178,6 +186,8 @@ function toRecord(row: UserRow): AccountRecord {
     quota: row.quotaBytes,
     used: row.usedBytes,
     disabled: row.disabled === 1,
+    rateDown: row.rateDown,
+    rateUp: row.rateUp,
     createdAt: row.createdAt,
     lastLogin: row.lastLogin,
   };

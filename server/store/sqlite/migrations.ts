@@ -83,4 +83,7 @@ export const MIGRATIONS: readonly string[] = [
   // count toward the limits, so a burst of parallel logins cannot check more than the ban threshold.
   `ALTER TABLE login_attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0
      CHECK (pending IN (0, 1));`,
+  // 8: per-account rate limits in bytes per second (0: the server's default).
+  `ALTER TABLE users ADD COLUMN rate_down INTEGER NOT NULL DEFAULT 0 CHECK (rate_down >= 0);
+   ALTER TABLE users ADD COLUMN rate_up INTEGER NOT NULL DEFAULT 0 CHECK (rate_up >= 0);`,
 ];

@@ -7,14 +7,23 @@ export const adduser = defineOperation({
   name: "adduser",
   summary: "Create an account (administrators)",
   auth: "admin",
-  args: { user: "string", password: "string", admin: "boolean?", quota: "int?" },
-  async handler(ctx, { user, password, admin, quota }) {
+  args: {
+    user: "string",
+    password: "string",
+    admin: "boolean?",
+    quota: "int?",
+    rateDown: "int?",
+    rateUp: "int?",
+  },
+  async handler(ctx, { user, password, admin, quota, rateDown, rateUp }) {
     const { accounts, config } = ctx.services;
     const account = await accounts.create({
       name: user,
       password,
       admin: admin ?? false,
       quota: quota ?? config.defaultQuota,
+      ...(rateDown !== undefined ? { rateDown } : {}),
+      ...(rateUp !== undefined ? { rateUp } : {}),
     });
     logAdminAction(ctx, "adduser", account.name, { admin: account.admin, quota: account.quota });
     const limit = account.quota === 0 ? "unlimited" : formatSize(account.quota);

@@ -22,6 +22,7 @@ import { quit } from "./quit.ts";
 import { register } from "./register.ts";
 import { setpasswd } from "./setpasswd.ts";
 import { setquota } from "./setquota.ts";
+import { setrate } from "./setrate.ts";
 import { stat } from "./stat.ts";
 import { users } from "./users.ts";
 import { validateArgs } from "./validate.ts";
@@ -41,6 +42,7 @@ const ACCOUNT_OPERATIONS = [
   deluser,
   setpasswd,
   setquota,
+  setrate,
   users,
   who,
   disable,
