@@ -105,4 +105,14 @@ export const MIGRATIONS: readonly string[] = [
      until bigint NOT NULL,
      failures integer NOT NULL
    );`,
+  // 2: node leases: each node renews its row; one whose last renewal is older than the lease is
+  // released (released_at set) by a live node, which drops its sessions and settles its
+  // reservations. Times are the database's clock, in milliseconds.
+  `CREATE TABLE nodes (
+     node text PRIMARY KEY,
+     started_at bigint NOT NULL,
+     last_seen bigint NOT NULL,
+     released_at bigint
+   );
+   CREATE INDEX upload_reservations_node_id ON upload_reservations (node, id);`,
 ];
