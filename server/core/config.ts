@@ -21,6 +21,8 @@ export interface ServerConfig {
   db: string | null;
   /** This node's name in a shared database; null: the host name and port (`nodeIdOf`). */
   nodeId: string | null;
+  /** Seconds without a heartbeat after which a node's sessions and reservations are released. */
+  nodeLease: number;
   logLevel: LogLevel;
   workers: number;
   defaultQuota: number;
@@ -242,6 +244,7 @@ export const CONFIG_TABLE: ConfigTable = {
   dataDir: { key: "data", parse: text, default: "./ftpx-data" },
   db: { key: "db", parse: optionalDbUrl, default: null, show: redactDbUrl },
   nodeId: { key: "node_id", parse: optionalNodeId, default: null },
+  nodeLease: { key: "node_lease", parse: integer(2, 3600), default: 30 },
   logLevel: { key: "log_level", parse: oneOf(LOG_LEVELS), default: "info" },
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
@@ -422,14 +425,19 @@ function shown(key: string, raw: string): string {
   return show ? show(raw) : raw;
 }
 
-/** The name this node goes by in a shared database: `node_id`, else `HOSTNAME:PORT`. */
+/**
+ * The name this node goes by (in a shared database, in `who`): `node_id`,
+ * else `HOSTNAME:PORT`; with port 0 (any free port), `HOSTNAME:pidPID`, so
+ * two such nodes on one machine never share a name.
+ */
 export function nodeIdOf(config: ServerConfig): string {
-  return config.nodeId ?? `${Deno.hostname()}:${config.port}`;
+  if (config.nodeId !== null) return config.nodeId;
+  return `${Deno.hostname()}:${config.port === 0 ? `pid${Deno.pid}` : config.port}`;
 }
 
-/** The account database `config` names, and this node's name in a shared one (for `Accounts.open`). */
-export function storesOf(config: ServerConfig): { db: string | null; node?: string } {
-  return config.db === null ? { db: null } : { db: config.db, node: nodeIdOf(config) };
+/** The account database `config` names, and this node's name (for `Accounts.open`). */
+export function storesOf(config: ServerConfig): { db: string | null; node: string } {
+  return { db: config.db, node: nodeIdOf(config) };
 }
 
 /** Parses one option's value into `config`; a bad value throws with the reason. */
