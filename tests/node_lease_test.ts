@@ -87,6 +87,15 @@ Deno.test("node leases: a node SIGKILLed mid-upload is released by the live node
         SELECT node, reserved FROM upload_reservations`;
       assert.deepEqual({ ...held }, { node: "node-a", reserved: size });
 
+      // An admin on node b sees every node's sessions, each with its node.
+      const who = await b.client("admin", a.adminPassword, { command: "who" });
+      assert.equal(who.code, 0, who.stderr);
+      const rows = who.stdout.trim().split("\n");
+      assert.match(rows[0]!, /^USER +ADDRESS +PROTOCOL +NODE +SINCE +ACTIVITY$/);
+      assert.equal(rows.length, 3, who.stdout);
+      assert.match(who.stdout, /^alice +127\.0\.0\.1:\d+ +ftpx +node-a +.* put \/big\.bin/m);
+      assert.match(who.stdout, /^admin +127\.0\.0\.1:\d+ +ftpx +node-b +/m);
+
       await a.stop(true);
       client.close();
       const written = await partialBytes(a.home("alice"));
