@@ -190,6 +190,13 @@ async function warnAboutTls(
       protocol: "ftp",
     });
   }
+  if (tls !== null && config.proxyProtocol) {
+    // A PROXY header comes before the TLS handshake, which Deno's TLS listener does itself.
+    log.warn("no PROXY protocol on the TLS port", {
+      port: config.port,
+      detail: "proxy_protocol applies to plain_port and FTP; the TLS port takes direct clients",
+    });
+  }
   if (config.tlsKey !== null && await keyIsExposed(config.tlsKey)) {
     log.warn("TLS key readable by others", { file: config.tlsKey, detail: "chmod 600 it" });
   }

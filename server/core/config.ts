@@ -11,6 +11,7 @@ import { MAX_HEADER_BYTES, MAX_LIST_ENTRIES, MAX_PATH_BYTES } from "../../protoc
 import { parseSize } from "../../protocol/size.ts";
 import { parseDbUrl, redactDbUrl } from "../store/postgres/url.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { type IpNetwork, parseNetwork } from "./net/ip.ts";
 
 /** The resolved configuration the server runs with. */
 export interface ServerConfig {
@@ -76,6 +77,14 @@ export interface ServerConfig {
   maxListEntries: number;
   /** Port of the FTP listener; null when FTP is off. */
   ftpPort: number | null;
+  /**
+   * Plaintext listeners (native without TLS or `plain_port`, FTP control,
+   * passive FTP data) expect a PROXY protocol header (v1 or v2) from a load
+   * balancer before anything else, and serve the client it names.
+   */
+  proxyProtocol: boolean;
+  /** The balancers' addresses or networks: the only peers a PROXY listener accepts. */
+  proxyFrom: IpNetwork[];
   /** Ports passive FTP data connections may use. */
   pasvPorts: PortRange;
   /** Address announced in PASV replies; empty: the address the client connected to. */
@@ -237,6 +246,11 @@ function optionalIpv4(raw: string): string {
   return raw;
 }
 
+/** A list of addresses or networks, separated by commas or spaces; empty: none. */
+function networks(raw: string): IpNetwork[] {
+  return raw.split(/[\s,]+/).filter((item) => item !== "").map(parseNetwork);
+}
+
 /** Every option: INI key, parser and default. The shipped `conf/server.ini` documents each. */
 export const CONFIG_TABLE: ConfigTable = {
   host: { key: "host", parse: text, default: "127.0.0.1" },
@@ -292,6 +306,8 @@ export const CONFIG_TABLE: ConfigTable = {
     default: 20_000,
   },
   ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
+  proxyProtocol: { key: "proxy_protocol", parse: boolean, default: false },
+  proxyFrom: { key: "proxy_from", parse: networks, default: [] },
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
   activeMode: { key: "active_mode", parse: boolean, default: false },
@@ -327,6 +343,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
   applyValues(config, fromFile.values, fromFile.source);
   applyFlagValues(config, options.overrides ?? {});
   checkTlsOptions(config);
+  if (config.proxyProtocol && config.proxyFrom.length === 0) {
+    throw new ConfigError(
+      '"proxy_protocol" needs "proxy_from": the addresses of the load balancers whose PROXY ' +
+        "headers are believed (e.g. proxy_from = 10.0.0.5, 10.0.1.0/24)",
+    );
+  }
   return config;
 }
 

@@ -14,7 +14,7 @@ export const epsv = defineVerb({
       session.epsvAll = true;
       return reply(200, "EPSV ALL accepted");
     }
-    const family = session.localAddress.includes(":") ? "2" : "1";
+    const family = session.publicAddress.includes(":") ? "2" : "1";
     if (wanted !== "" && wanted !== family) {
       return reply(522, `Network protocol not supported, use (${family})`);
     }
