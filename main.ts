@@ -58,7 +58,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     load: () => import("./server/commands/migrate.ts"),
   },
   export: {
-    summary: "Write every account as JSON lines, for ftpx import (on the server host)",
+    summary: "Write every account as JSON lines, to be imported elsewhere (on the server host)",
     load: () => import("./server/commands/export.ts"),
   },
   import: {

@@ -5,7 +5,8 @@ import { configFromFlags, DATA_FLAGS, DATA_FLAGS_HELP, openAccounts } from "./_a
 import { exportLine } from "./_export_format.ts";
 
 /** One line for `ftpx --help`. */
-export const SUMMARY = "Write every account as JSON lines, for ftpx import (on the server host)";
+export const SUMMARY =
+  "Write every account as JSON lines, to be imported elsewhere (on the server host)";
 
 /** Text for `ftpx export --help`. */
 export const HELP = `Usage: ftpx export [options] > accounts.jsonl
