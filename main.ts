@@ -61,6 +61,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "Create or upgrade the PostgreSQL schema (on a server host)",
     load: () => import("./server/commands/migrate.ts"),
   },
+  export: {
+    summary: "Write every account as JSON lines, to be imported elsewhere (on the server host)",
+    load: () => import("./server/commands/export.ts"),
+  },
+  import: {
+    summary: "Read accounts written by ftpx export (on the server host)",
+    load: () => import("./server/commands/import.ts"),
+  },
   cert: {
     summary: "Make a self-signed TLS certificate and key",
     load: () => import("./server/commands/cert.ts"),

@@ -180,13 +180,19 @@ export interface SessionInfo {
   port: number;
   /** `ftpx` (native) or `ftp`. */
   protocol: string;
+  /**
+   * The server node serving the session (its `node_id`): with several nodes
+   * on one database, `who` lists every node's sessions. Absent from servers
+   * before it was added.
+   */
+  node?: string;
   /** Connection time (ISO 8601). */
   since: string;
   /** What the session is doing (e.g. a transfer), or null when idle. */
   activity: string | null;
 }
 
-/** Reply to `who`: live sessions of every server thread, oldest first. */
+/** Reply to `who`: live sessions of every server thread and node, oldest first. */
 export interface WhoResponse extends Response {
   sessions: SessionInfo[];
 }

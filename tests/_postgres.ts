@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import postgres from "postgres";
 
 /** Password of the cluster's superuser `postgres` over TCP (scram-sha-256). */
 export const POSTGRES_PASSWORD = "ftpx-test-pw";
@@ -19,6 +20,16 @@ export interface PostgresServer {
   createDatabase(name: string): Promise<string>;
   /** Runs SQL as the superuser, over the socket; returns psql's output (unaligned, tuples only). */
   psql(database: string, sql: string): Promise<string>;
+  /**
+   * A connection to `database` as the superuser over TCP, for tests that
+   * watch the shared state often (cheaper than starting psql each time);
+   * the caller ends it (`end()`). Numbers come back as numbers.
+   */
+  connect(database: string): postgres.Sql<{ bigint: number }>;
+  /** Stops the server (`pg_ctl stop -m fast`) but keeps its data, to start it again. */
+  pause(): Promise<void>;
+  /** Starts a paused server again, on the same port. */
+  resume(): Promise<void>;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -71,6 +82,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       "--locale=C",
     ]);
     const port = await startOn(inCluster, dir, data);
+    const options = serverOptions(port, dir);
     const psql = async (database: string, sql: string) =>
       await inCluster("psql", [
         "-h",
@@ -98,9 +110,45 @@ export async function startPostgres(): Promise<PostgresServer> {
         await psql("postgres", `CREATE DATABASE ${name}`);
         return `postgres://postgres@127.0.0.1:${port}/${name}`;
       },
+      connect(database: string) {
+        return postgres({
+          host: "127.0.0.1",
+          port,
+          user: "postgres",
+          pass: POSTGRES_PASSWORD,
+          database,
+          max: 1,
+          onnotice: () => {},
+          types: {
+            bigint: {
+              to: 20,
+              from: [20],
+              serialize: (value: number) => String(value),
+              parse: (raw: string) => Number(raw),
+            },
+          },
+        });
+      },
+      async pause() {
+        await inCluster("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+      },
+      async resume() {
+        await inCluster("pg_ctl", [
+          "-D",
+          data,
+          "-l",
+          join(dir, "log"),
+          "-o",
+          options,
+          "-w",
+          "start",
+        ]);
+      },
       async stop() {
         try {
-          await inCluster("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+          await inCluster("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]).catch(
+            () => {}, // Already stopped (paused).
+          );
         } finally {
           await Deno.remove(dir, { recursive: true });
         }
@@ -123,15 +171,7 @@ async function startOn(
     const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = probe.addr.port;
     probe.close();
-    const options = [
-      `-p ${port}`,
-      `-k ${dir}`,
-      "-c listen_addresses=127.0.0.1",
-      "-c fsync=off",
-      "-c synchronous_commit=off",
-      "-c full_page_writes=off",
-      "-c max_connections=300",
-    ].join(" ");
+    const options = serverOptions(port, dir);
     try {
       await inCluster("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "start"]);
       return port;
@@ -141,6 +181,19 @@ async function startOn(
   }
   const log = await Deno.readTextFile(join(dir, "log")).catch(() => "");
   throw new Error(`PostgreSQL did not start: ${String(lastError)}\n${log}`);
+}
+
+/** The server's options: `port` on 127.0.0.1, its socket in `dir`, no durability (tests). */
+function serverOptions(port: number, dir: string): string {
+  return [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c fsync=off",
+    "-c synchronous_commit=off",
+    "-c full_page_writes=off",
+    "-c max_connections=300",
+  ].join(" ");
 }
 
 async function run(command: string, args: string[]): Promise<string> {

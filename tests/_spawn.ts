@@ -214,6 +214,11 @@ export class TestServer implements AsyncDisposable {
     }
   }
 
+  /** Resolves when the server process exits, with its status. */
+  get status(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
+  }
+
   /** Process id of the server (for /proc memory readings and signals). */
   get pid(): number {
     return this.#child.pid;

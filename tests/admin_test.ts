@@ -121,8 +121,11 @@ Deno.test("an admin manages accounts from the shell, and each action is logged w
     });
     assert.ok(Date.parse(carol.created) <= Date.now());
     assert.ok(Date.parse(users.find((user) => user.name === "admin")!.lastLogin!) > 0);
-    assert.match(lines[7]!, /^USER +ADDRESS +PROTOCOL +SINCE +ACTIVITY$/);
-    assert.match(lines[8]!, /^admin +127\.0\.0\.1:\d+ +ftpx +\d{4}-\d\d-\d\d \d\d:\d\d +idle$/);
+    assert.match(lines[7]!, /^USER +ADDRESS +PROTOCOL +NODE +SINCE +ACTIVITY$/);
+    assert.match(
+      lines[8]!,
+      /^admin +127\.0\.0\.1:\d+ +ftpx +\S+:pid\d+ +\d{4}-\d\d-\d\d \d\d:\d\d +idle$/,
+    );
 
     assert.equal((await server.client("carol", "carol-secret2", { command: "pwd" })).code, 0);
     const deleted = await server.client("admin", server.adminPassword, {

@@ -7,8 +7,9 @@
 import { hostPort } from "../core/net/address.ts";
 import { resolve } from "node:path";
 import { Accounts } from "../core/accounts.ts";
-import { type ServerConfig, storesOf } from "../core/config.ts";
+import { nodeIdOf, type ServerConfig, storesOf } from "../core/config.ts";
 import { ensureInitialAdmin, initialAdminNotice } from "./initial_admin.ts";
+import { keepNodeLease, type NodeLeaseKeeper } from "./node_lease.ts";
 import { answerScryptRequests } from "../core/auth/scrypt_channel.ts";
 import { Logger } from "../core/log.ts";
 import { PassiveLeases } from "../core/net/passive_leases.ts";
@@ -57,12 +58,43 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       console.log(initialAdminNotice(admin, Deno.stdout.isTerminal()));
       log.info("initial admin created", { user: "admin" });
     }
+    // Its own leftovers are settled: from now on this node's rows are live ones.
+    await accounts.stores.nodes.join();
   } finally {
     await accounts.close();
   }
-  const server = await startWorkers(config, tls, log);
+  const lease = await startNodeLease(config, log);
+  let server: RunningServer;
+  try {
+    server = await startWorkers(config, tls, log);
+  } catch (error) {
+    lease?.keeper.stop();
+    throw error;
+  }
   const janitor = startJanitor(config, log);
-  return { ...server, stop: () => (clearInterval(janitor), server.stop()) };
+  return {
+    ...server,
+    failed: lease ? Promise.race([server.failed, lease.lost]) : server.failed,
+    stop: () => (clearInterval(janitor), lease?.keeper.stop(), server.stop()),
+  };
+}
+
+/** With a shared database, keeps this node's lease (`node_lease.ts`); null with SQLite. */
+async function startNodeLease(
+  config: ServerConfig,
+  log: Logger,
+): Promise<{ keeper: NodeLeaseKeeper; lost: Promise<never> } | null> {
+  if (config.db === null) return null;
+  const accounts = await Accounts.open(config.dataDir, storesOf(config));
+  let reject: (error: Error) => void = () => {};
+  const lost = new Promise<never>((_, fail) => reject = fail);
+  lost.catch(() => {}); // Observed through `failed`.
+  const keeper = keepNodeLease(accounts, {
+    leaseMs: config.nodeLease * 1000,
+    log,
+    onLost: () => reject(new Error(`Node ${nodeIdOf(config)} lost its lease: restart it`)),
+  });
+  return { keeper, lost };
 }
 
 /** How often stale partial uploads are looked for while the server runs. */
@@ -157,6 +189,13 @@ async function warnAboutTls(
       port: config.ftpPort,
       detail: "require_tls = false",
       protocol: "ftp",
+    });
+  }
+  if (tls !== null && config.proxyProtocol) {
+    // A PROXY header comes before the TLS handshake, which Deno's TLS listener does itself.
+    log.warn("no PROXY protocol on the TLS port", {
+      port: config.port,
+      detail: "proxy_protocol applies to plain_port and FTP; the TLS port takes direct clients",
     });
   }
   if (config.tlsKey !== null && await keyIsExposed(config.tlsKey)) {

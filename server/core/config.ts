@@ -11,6 +11,7 @@ import { MAX_HEADER_BYTES, MAX_LIST_ENTRIES, MAX_PATH_BYTES } from "../../protoc
 import { parseSize } from "../../protocol/size.ts";
 import { parseDbUrl, redactDbUrl } from "../store/postgres/url.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { type IpNetwork, parseNetwork } from "./net/ip.ts";
 
 /** The resolved configuration the server runs with. */
 export interface ServerConfig {
@@ -21,6 +22,8 @@ export interface ServerConfig {
   db: string | null;
   /** This node's name in a shared database; null: the host name and port (`nodeIdOf`). */
   nodeId: string | null;
+  /** Seconds without a heartbeat after which a node's sessions and reservations are released. */
+  nodeLease: number;
   logLevel: LogLevel;
   workers: number;
   defaultQuota: number;
@@ -80,6 +83,14 @@ export interface ServerConfig {
   maxListEntries: number;
   /** Port of the FTP listener; null when FTP is off. */
   ftpPort: number | null;
+  /**
+   * Plaintext listeners (native without TLS or `plain_port`, FTP control,
+   * passive FTP data) expect a PROXY protocol header (v1 or v2) from a load
+   * balancer before anything else, and serve the client it names.
+   */
+  proxyProtocol: boolean;
+  /** The balancers' addresses or networks: the only peers a PROXY listener accepts. */
+  proxyFrom: IpNetwork[];
   /** Ports passive FTP data connections may use. */
   pasvPorts: PortRange;
   /** Address announced in PASV replies; empty: the address the client connected to. */
@@ -250,6 +261,11 @@ function optionalIpv4(raw: string): string {
   return raw;
 }
 
+/** A list of addresses or networks, separated by commas or spaces; empty: none. */
+function networks(raw: string): IpNetwork[] {
+  return raw.split(/[\s,]+/).filter((item) => item !== "").map(parseNetwork);
+}
+
 /** Every option: INI key, parser and default. The shipped `conf/server.ini` documents each. */
 export const CONFIG_TABLE: ConfigTable = {
   host: { key: "host", parse: text, default: "127.0.0.1" },
@@ -257,6 +273,7 @@ export const CONFIG_TABLE: ConfigTable = {
   dataDir: { key: "data", parse: text, default: "./ftpx-data" },
   db: { key: "db", parse: optionalDbUrl, default: null, show: redactDbUrl },
   nodeId: { key: "node_id", parse: optionalNodeId, default: null },
+  nodeLease: { key: "node_lease", parse: integer(2, 3600), default: 30 },
   logLevel: { key: "log_level", parse: oneOf(LOG_LEVELS), default: "info" },
   workers: { key: "workers", parse: integer(0, 64), default: 0 },
   defaultQuota: { key: "default_quota", parse: parseSize, default: 0 },
@@ -307,6 +324,8 @@ export const CONFIG_TABLE: ConfigTable = {
     default: 20_000,
   },
   ftpPort: { key: "ftp_port", parse: optionalPort, default: null },
+  proxyProtocol: { key: "proxy_protocol", parse: boolean, default: false },
+  proxyFrom: { key: "proxy_from", parse: networks, default: [] },
   pasvPorts: { key: "pasv_ports", parse: portRange, default: { first: 50000, last: 50100 } },
   pasvAddress: { key: "pasv_address", parse: optionalIpv4, default: "" },
   activeMode: { key: "active_mode", parse: boolean, default: false },
@@ -343,6 +362,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
   applyFlagValues(config, options.overrides ?? {});
   checkTlsOptions(config);
   checkListenerPorts(config);
+  if (config.proxyProtocol && config.proxyFrom.length === 0) {
+    throw new ConfigError(
+      '"proxy_protocol" needs "proxy_from": the addresses of the load balancers whose PROXY ' +
+        "headers are believed (e.g. proxy_from = 10.0.0.5, 10.0.1.0/24)",
+    );
+  }
   return config;
 }
 
@@ -465,14 +490,19 @@ function shown(key: string, raw: string): string {
   return show ? show(raw) : raw;
 }
 
-/** The name this node goes by in a shared database: `node_id`, else `HOSTNAME:PORT`. */
+/**
+ * The name this node goes by (in a shared database, in `who`): `node_id`,
+ * else `HOSTNAME:PORT`; with port 0 (any free port), `HOSTNAME:pidPID`, so
+ * two such nodes on one machine never share a name.
+ */
 export function nodeIdOf(config: ServerConfig): string {
-  return config.nodeId ?? `${Deno.hostname()}:${config.port}`;
+  if (config.nodeId !== null) return config.nodeId;
+  return `${Deno.hostname()}:${config.port === 0 ? `pid${Deno.pid}` : config.port}`;
 }
 
-/** The account database `config` names, and this node's name in a shared one (for `Accounts.open`). */
-export function storesOf(config: ServerConfig): { db: string | null; node?: string } {
-  return config.db === null ? { db: null } : { db: config.db, node: nodeIdOf(config) };
+/** The account database `config` names, and this node's name (for `Accounts.open`). */
+export function storesOf(config: ServerConfig): { db: string | null; node: string } {
+  return { db: config.db, node: nodeIdOf(config) };
 }
 
 /** Parses one option's value into `config`; a bad value throws with the reason. */

@@ -177,3 +177,25 @@ Deno.test("loadConfig() takes node_id as a short name", async () => {
   assert.equal((await loadWith("node_id = files-1:2121")).nodeId, "files-1:2121");
   await assertConfigError("node_id = two words", /"node_id": expected 1 to 64 of/);
 });
+
+Deno.test("proxy_protocol needs proxy_from; proxy_from takes addresses and networks", async () => {
+  await assertConfigError("proxy_protocol = true\n", /"proxy_protocol" needs "proxy_from"/);
+  await assertConfigError(
+    "proxy_from = 10.0.0.0/33\n",
+    /invalid value "10\.0\.0\.0\/33" for "proxy_from": "10\.0\.0\.0\/33": the prefix length/,
+  );
+  await assertConfigError("proxy_from = lb.example\n", /not an IP address or network/);
+  const dir = await Deno.makeTempDir();
+  try {
+    const configPath = join(dir, "server.ini");
+    await Deno.writeTextFile(
+      configPath,
+      "proxy_protocol = true\nproxy_from = 10.0.0.5, 10.0.1.0/24 2001:db8::/64\n",
+    );
+    const config = await loadConfig({ configPath });
+    assert.equal(config.proxyProtocol, true);
+    assert.deepEqual(config.proxyFrom.map((network) => network.prefix), [32, 24, 64]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

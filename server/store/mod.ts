@@ -153,6 +153,11 @@ export interface QuotaLedger {
   adjust(userId: number, delta: number): Promise<void>;
   /** Reservations left by a stopped server (read at start, before any session). */
   leftReservations(): Promise<LeftReservation[]>;
+  /**
+   * Reservations of `node` while it is released ({@linkcode NodeRegistry.releaseExpired}):
+   * none once it has joined again, so a live node's uploads are never taken.
+   */
+  releasedReservations(node: string): Promise<LeftReservation[]>;
   /** Charges what a left reservation's upload wrote and drops it, in one step. */
   settleLeft(reservation: LeftReservation, usedDelta: number): Promise<void>;
 }
@@ -202,6 +207,8 @@ export interface HashCache {
 /** One live session, as `who` shows it. */
 export interface LiveSession {
   id: number;
+  /** The node serving it (`node_id`). */
+  node: string;
   /** Client IP address. */
   address: string;
   port: number;
@@ -236,6 +243,8 @@ export interface SessionRegistry {
   /** Records what a session is doing (null: idle). */
   setActivity(id: number, activity: string | null): Promise<void>;
   close(id: number): Promise<void>;
+  /** Forgets the sessions of `node` while it is released; returns how many. */
+  closeReleased(node: string): Promise<number>;
   countByAddress(address: string): Promise<number>;
   count(): Promise<number>;
   /** Every live session, oldest first. */
@@ -292,6 +301,43 @@ export interface RegistrationStore {
   take(address: string, options: { limit: number; windowMs: number; now: number }): Promise<number>;
 }
 
+/** A node's lease as the store keeps it. */
+export interface NodeLease {
+  node: string;
+  /** Milliseconds since its last heartbeat, by the database's clock. */
+  age: number;
+  /** Whether another node has released its sessions and reservations. */
+  released: boolean;
+}
+
+/**
+ * Node leases: each node renews its row every few seconds; one whose last
+ * renewal is older than the lease is released by a live node, which then
+ * drops its sessions and settles its reservations. Ages are measured on the
+ * database's clock, so the nodes' clocks need not agree. A backend of one
+ * node (SQLite) has nothing to release: `shared` is false and the rest is
+ * trivial.
+ */
+export interface NodeRegistry {
+  /** This node's name. */
+  readonly self: string;
+  /** Whether other nodes share these stores. */
+  readonly shared: boolean;
+  /** Starts this node's lease afresh (at server start, once its own leftovers are settled). */
+  join(): Promise<void>;
+  /** Renews this node's lease; false when it was released meanwhile (the lease is lost). */
+  heartbeat(): Promise<boolean>;
+  /**
+   * Marks every other node whose last heartbeat is older than `leaseMs` as
+   * released, atomically (one caller wins each); returns the names marked.
+   */
+  releaseExpired(leaseMs: number): Promise<string[]>;
+  /** Released nodes that still have sessions or reservations (a cleanup cut short included). */
+  releasedWithLeftovers(): Promise<string[]>;
+  /** Every node known, by name. */
+  list(): Promise<NodeLease[]>;
+}
+
 /** Every store of one backend, over one connection. */
 export interface Stores {
   accounts: AccountStore;
@@ -301,5 +347,6 @@ export interface Stores {
   sessions: SessionRegistry;
   loginAttempts: LoginAttemptStore;
   registrations: RegistrationStore;
+  nodes: NodeRegistry;
   close(): Promise<void>;
 }

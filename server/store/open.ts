@@ -11,7 +11,7 @@ import { openSqliteStores } from "./sqlite/mod.ts";
 export interface OpenStoresOptions {
   /** `postgres://USER@HOST:PORT/DB`; null or absent: SQLite in the data dir. */
   db?: string | null;
-  /** This node's name in a shared database (PostgreSQL); default: the machine's host name. */
+  /** This node's name (on its rows in a shared database, in `who`); default: the host name. */
   node?: string;
   /**
    * Create or upgrade a PostgreSQL schema first (`serve`, `migrate`,
@@ -26,7 +26,9 @@ export async function openStores(
   dataDir: string,
   options: OpenStoresOptions = {},
 ): Promise<Stores> {
-  if (options.db === undefined || options.db === null) return openSqliteStores(dataDir);
+  if (options.db === undefined || options.db === null) {
+    return openSqliteStores(dataDir, options.node === undefined ? {} : { node: options.node });
+  }
   // Loaded only when asked for, so an SQLite server never loads the PostgreSQL client.
   const { openPostgresStores, parseDbUrl } = await import("./postgres/mod.ts");
   return await openPostgresStores(parseDbUrl(options.db), {

@@ -415,6 +415,7 @@ const CASES: Record<string, Case> = {
     const [bob] = listed;
     same({ ...bob!, since: 0 }, {
       id: first.id,
+      node: "node-a",
       address: "10.0.0.1",
       port: 5000,
       protocol: "ftpx",
@@ -430,6 +431,27 @@ const CASES: Record<string, Case> = {
     same(await b.sessions.count(), 2);
     await a.sessions.reset();
     same(await b.sessions.count(), 0);
+  },
+
+  "nodes: this node's lease is held and renewed; a live node is never released": async (a, b) => {
+    same(a.nodes.self, "node-a");
+    await a.nodes.join();
+    await b.nodes.join();
+    same(await a.nodes.heartbeat(), true);
+    same(await b.nodes.heartbeat(), true);
+    const limits = { maxTotal: 10, maxPerAddress: 10 };
+    assert("id" in await a.sessions.openWithin("10.0.0.1", 1, "ftpx", limits));
+    const user = await a.accounts.insert(account("bob"));
+    await a.quota.reserve(user.id, { partial: "p", base: 0, bytes: 5, what: "/x" });
+    same(await b.nodes.releaseExpired(60_000), []);
+    same(await b.nodes.releasedWithLeftovers(), []);
+    same(await b.sessions.closeReleased("node-a"), 0);
+    same(await b.quota.releasedReservations("node-a"), []);
+    same(await a.sessions.count(), 1);
+    same((await a.nodes.list()).map(({ node, released }) => ({ node, released })), [
+      { node: "node-a", released: false },
+    ]);
+    same(await a.nodes.heartbeat(), true);
   },
 
   "sessions: openings at once from two connections never exceed the limits": async (a, b) => {

@@ -6,7 +6,7 @@ import { SqliteSessionRegistry } from "../../store/sqlite/session_registry.ts";
 function registry(): SqliteSessionRegistry & Disposable {
   const dir = Deno.makeTempDirSync({ prefix: "ftpx-limits-" });
   const db = openDatabase(dir);
-  return Object.assign(new SqliteSessionRegistry(db), {
+  return Object.assign(new SqliteSessionRegistry(db, "local"), {
     [Symbol.dispose]() {
       db.close();
       Deno.removeSync(dir, { recursive: true });

@@ -7,6 +7,7 @@
 
 import type { Accounts } from "../accounts.ts";
 import type { HomeStorage } from "../../storage/mod.ts";
+import type { LeftReservation } from "../../store/mod.ts";
 
 /** Opens the home of the account with this id, or null if it has none any more. */
 async function vfsOfUser(accounts: Accounts, userId: number): Promise<HomeStorage | null> {
@@ -22,16 +23,31 @@ async function vfsOfUser(accounts: Accounts, userId: number): Promise<HomeStorag
  * before any session; returns how many there were.
  */
 export async function recoverReservations(accounts: Accounts): Promise<number> {
+  const left = await accounts.stores.quota.leftReservations();
+  await settleLeftReservations(accounts, left);
+  return left.length;
+}
+
+/**
+ * Settles reservations whose uploads will never end (their server stopped,
+ * or their node was released): each is charged what its partial holds past
+ * its base, and dropped. Returns the bytes charged.
+ */
+export async function settleLeftReservations(
+  accounts: Accounts,
+  left: readonly LeftReservation[],
+): Promise<number> {
   const { quota } = accounts.stores;
-  const left = await quota.leftReservations();
+  let charged = 0;
   for (const reservation of left) {
     const vfs = await vfsOfUser(accounts, reservation.userId);
     const length = vfs
       ? await vfs.partialLength(reservation.partial).catch(() => reservation.base)
       : reservation.base;
     await quota.settleLeft(reservation, length - reservation.base);
+    charged += length - reservation.base;
   }
-  return left.length;
+  return charged;
 }
 
 /** Deletes partial uploads idle for more than `maxAgeMs`; returns how many were removed. */

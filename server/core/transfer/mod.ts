@@ -32,7 +32,7 @@ export type { SendOptions } from "./download.ts";
 export { TransferActivity } from "./activity.ts";
 export { TransferRecord, type TransferResult, type TransferSubject } from "./record.ts";
 export { fileIdentity } from "./identity.ts";
-export { recoverReservations, removeStalePartials } from "./maintenance.ts";
+export { recoverReservations, removeStalePartials, settleLeftReservations } from "./maintenance.ts";
 export { type TransferStores, transferStores } from "./stores.ts";
 export {
   beginUpload,

@@ -17,9 +17,13 @@ import {
 import { closeQuietly, isDisconnect } from "../../core/net/disconnect.ts";
 import type { Socket } from "node:net";
 import type { Account } from "../../core/accounts.ts";
-import { plainAddress } from "../../core/net/address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
 import { admitConnection } from "../../core/net/admission.ts";
+import {
+  type ClientOrigin,
+  originThroughProxy,
+  ProxyHeaderError,
+} from "../../core/net/proxy_protocol.ts";
 import type { HomeStorage } from "../../storage/mod.ts";
 import { protRequired } from "../../core/config.ts";
 import {
@@ -53,26 +57,29 @@ export async function runFtpSession(socket: Socket, services: FtpServices): Prom
     return;
   }
   let session: FtpSession;
+  const conn = new SocketConn(socket);
+  const origin = await ftpClientOrigin(conn, services);
+  if (origin === null) return;
   try {
     // The same session limits as the native protocol, counted together (server/core/net/admission.ts).
     const admission = await admitConnection(services.sessions, {
-      address: plainAddress(socket.remoteAddress),
-      port: socket.remotePort ?? 0,
+      address: origin.client.address,
+      port: origin.client.port,
       protocol: "ftp",
     }, services.config);
     if (!admission.admitted) {
       services.log.warn("session refused", {
-        peer: `${plainAddress(socket.remoteAddress)}:${socket.remotePort}`,
+        peer: `${origin.client.address}:${origin.client.port}`,
         reason: admission.message,
         protocol: "ftp",
       });
       const code = ERROR_TABLE[admission.kind].ftp;
       socket.end(encoder.encode(`${code} ${admission.message}\r\n`));
       setTimeout(() => socket.destroy(), MAX_LINGER_MS);
-      socket.resume(); // Read and drop what the client sends, so closing does not reset.
+      conn.drain(); // Read and drop what the client sends, so closing does not reset.
       return;
     }
-    session = new FtpSession(new SocketConn(socket), services, admission.id);
+    session = new FtpSession(conn, services, admission.id, origin);
   } catch (error) {
     services.log.error("ftp session setup failed", { detail: String(error) });
     socket.destroy();
@@ -81,6 +88,35 @@ export async function runFtpSession(socket: Socket, services: FtpServices): Prom
   session.run().catch((error) => {
     services.log.error("ftp session failed", { detail: String(error) });
   });
+}
+
+/**
+ * The client of a control connection: the socket's peer, or with
+ * `proxy_protocol` the one the balancer's PROXY header names (read before
+ * the greeting: the balancer sends it first). Null, the connection closed
+ * and the reason logged, for a peer outside `proxy_from` or no valid header.
+ */
+async function ftpClientOrigin(
+  conn: SocketConn,
+  services: FtpServices,
+): Promise<ClientOrigin | null> {
+  const peer = { address: conn.remoteAddress, port: conn.remotePort };
+  const local = { address: conn.localAddress, port: conn.localPort };
+  const { config } = services;
+  if (!config.proxyProtocol) return { client: peer, reached: local, via: null };
+  try {
+    return await originThroughProxy(conn, { peer, local }, {
+      from: config.proxyFrom,
+      timeoutMs: config.headerTimeout * 1000,
+    });
+  } catch (error) {
+    const fields = { peer: `${peer.address}:${peer.port}`, reason: String(error), protocol: "ftp" };
+    if (error instanceof ProxyHeaderError) {
+      services.log.warn("proxy header refused", { ...fields, reason: error.message });
+    } else services.log.info("connection lost", fields);
+    conn.close();
+    return null;
+  }
 }
 
 /** A transfer in progress. */
@@ -110,6 +146,7 @@ class FtpSession implements FtpSessionState {
   readonly address: string;
   readonly protocol = "ftp";
   readonly localAddress: string;
+  readonly publicAddress: string;
   pendingUser: string | undefined;
   account: Account | undefined;
   home: HomeStorage | undefined;
@@ -126,6 +163,8 @@ class FtpSession implements FtpSessionState {
 
   readonly #conn: SocketConn;
   readonly #services: FtpServices;
+  /** The balancer the connection came through (PROXY protocol), if any. */
+  readonly #via: string | null;
   readonly #reader: FtpLineReader;
   /** Every reply is written through this: a client that stops reading them is cut off. */
   readonly #replyGuard: StallGuard;
@@ -140,13 +179,15 @@ class FtpSession implements FtpSessionState {
   #executing = false;
   #closed = false;
 
-  constructor(conn: SocketConn, services: FtpServices, id: number) {
+  constructor(conn: SocketConn, services: FtpServices, id: number, origin: ClientOrigin) {
     this.#conn = conn;
     this.#services = services;
     this.#reader = new FtpLineReader(conn);
-    this.address = conn.remoteAddress;
+    this.address = origin.client.address;
     this.localAddress = conn.localAddress;
-    this.peer = `${conn.remoteAddress}:${conn.remotePort}`;
+    this.publicAddress = origin.reached.address;
+    this.peer = `${origin.client.address}:${origin.client.port}`;
+    this.#via = origin.via;
     this.id = id;
     this.#replyGuard = new StallGuard({
       timeoutMs: services.config.transferTimeout * 1000,
@@ -195,7 +236,7 @@ class FtpSession implements FtpSessionState {
 
   async run(): Promise<void> {
     const { log } = this.#services;
-    log.info("connect", { peer: this.peer, protocol: "ftp" });
+    log.info("connect", { peer: this.peer, via: this.#via, protocol: "ftp" });
     try {
       await this.#send(reply(Code.READY, "ftpx FTP server ready"));
       while (!this.closeAfterReply && !this.#closed) {
@@ -388,6 +429,11 @@ class FtpSession implements FtpSessionState {
           from: address,
           port: this.#passive?.port,
         }),
+      proxy: config.proxyProtocol
+        ? { from: config.proxyFrom, timeoutMs: config.headerTimeout * 1000 }
+        : undefined,
+      onBadProxy: (from, reason) =>
+        log.warn("proxy header refused", { peer: this.peer, from, reason, protocol: "ftp" }),
       onStopped: () => lease.release(),
       onExpired: () =>
         log.info("passive port expired", {

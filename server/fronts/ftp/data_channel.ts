@@ -27,6 +27,8 @@ import { connect as netConnect } from "node:net";
 import type { SecureContext } from "node:tls";
 import type { PortRange } from "../../core/config.ts";
 import { plainAddress } from "../../core/net/address.ts";
+import { inNetworks } from "../../core/net/ip.ts";
+import { type ProxyTrust, readProxyHeader } from "../../core/net/proxy_protocol.ts";
 import { type ByteConn, SocketConn } from "./socket_conn.ts";
 
 /** A data connection: `Deno.Conn`, `Deno.TlsConn` or a {@linkcode SocketConn}. */
@@ -67,6 +69,14 @@ export interface PassiveOptions {
   onExpired?: () => void;
   /** How long the port stays open without its transfer starting (`pasv_accept_timeout`). */
   timeoutMs: number;
+  /**
+   * With `proxy_protocol`: a plaintext data connection from a balancer
+   * (`proxy_from`) must open with a PROXY header, whose client is then the
+   * one checked against `peerAddress`.
+   */
+  proxy?: ProxyTrust | undefined;
+  /** Told about each data connection refused for a missing or bad PROXY header. */
+  onBadProxy?: (address: string, reason: string) => void;
 }
 
 type Listener = Deno.Listener<Deno.Conn, Deno.NetAddr> | Deno.TlsListener;
@@ -175,24 +185,46 @@ export class PassiveListener {
       while (true) {
         const conn = await this.#listener.accept();
         const address = plainAddress((conn.remoteAddr as Deno.NetAddr).hostname);
-        if (address !== peer) {
-          closeQuietly(conn);
-          this.#options.onForeign?.(address);
-        } else if (this.#first === undefined) {
-          if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-          this.#first = conn;
-          this.#resolveConnection(conn);
-        } else {
-          closeQuietly(conn);
-          this.#contested = true;
-          this.#options.onSecond?.(address);
-        }
+        const proxy = this.#options.proxy;
+        if (proxy && !this.tls && inNetworks(address, proxy.from)) {
+          // Through the balancer: its header names the client (read without holding up accept).
+          this.#throughProxy(conn, address, proxy, peer);
+        } else this.#admit(conn, address, peer);
       }
     } catch {
       // The listener was closed.
     } finally {
       this.#stopListening();
     }
+  }
+
+  /** Takes the client's first connection; refuses another address's, and a second one. */
+  #admit(conn: Deno.Conn, address: string, peer: string): void {
+    if (address !== peer) {
+      closeQuietly(conn);
+      this.#options.onForeign?.(address);
+    } else if (this.#first === undefined && this.#listening) {
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      this.#first = conn;
+      this.#resolveConnection(conn);
+    } else {
+      closeQuietly(conn);
+      this.#contested = true;
+      this.#options.onSecond?.(address);
+    }
+  }
+
+  async #throughProxy(conn: Deno.Conn, from: string, proxy: ProxyTrust, peer: string) {
+    let client: string;
+    try {
+      const header = await readProxyHeader(conn, proxy.timeoutMs);
+      client = header.proxied ? header.source.address : from;
+    } catch (error) {
+      closeQuietly(conn);
+      this.#options.onBadProxy?.(from, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.#admit(conn, client, peer);
   }
 
   #stopListening(): void {

@@ -53,6 +53,11 @@ export class SocketConn implements ByteConn {
     return plainAddress(this.#socket.localAddress ?? "");
   }
 
+  /** Local port the client reached. */
+  get localPort(): number {
+    return this.#socket.localPort ?? 0;
+  }
+
   /** True once the peer has ended its side (or the socket closed). */
   get ended(): boolean {
     return this.#ended || this.#error !== undefined;
@@ -106,6 +111,14 @@ export class SocketConn implements ByteConn {
     this.#socket.destroy();
     this.#ended = true;
     this.#wakeReader();
+  }
+
+  /** Reads and drops whatever comes from now on (a refused connection, so closing does not reset). */
+  drain(): void {
+    this.#detach();
+    this.#queue = [];
+    this.#queued = 0;
+    this.#socket.resume();
   }
 
   /** Stops taking bytes from the kernel, so nothing is read in plaintext before a handshake. */

@@ -15,6 +15,12 @@ import { plainAddress } from "../../core/net/address.ts";
 import { ERROR_TABLE, OperationError, toErrorReply } from "../../core/errors.ts";
 import { admitConnection } from "../../core/net/admission.ts";
 import { closeGracefully } from "../../core/net/linger.ts";
+import {
+  type ClientOrigin,
+  originThroughProxy,
+  type ProxyEndpoint,
+  ProxyHeaderError,
+} from "../../core/net/proxy_protocol.ts";
 import { dispatch, lookupOperation } from "./ops/mod.ts";
 import type { Services } from "../../core/services.ts";
 import type { OpContext, Reply, SessionState } from "./ops/operation.ts";
@@ -45,8 +51,9 @@ export async function runSession(
   services: Services,
   options: SessionOptions,
 ): Promise<void> {
-  const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
-  const address = plainAddress(hostname);
+  const origin = await clientOrigin(conn, services, options);
+  if (origin === null) return;
+  const { address, port } = origin.client;
   const peer = `${address}:${port}`;
   let id: number | undefined;
   try {
@@ -65,7 +72,12 @@ export async function runSession(
       await refuseConnection(conn, ERROR_TABLE[admission.kind].status, admission.message, services);
       return;
     }
-    const session = new Session(conn, services, { id: admission.id, secure: options.secure });
+    const session = new Session(conn, services, {
+      id: admission.id,
+      secure: options.secure,
+      client: origin.client,
+      via: origin.via,
+    });
     id = undefined; // The session releases its registry row itself.
     await session.run();
   } catch (error) {
@@ -73,6 +85,38 @@ export async function runSession(
   } finally {
     if (id !== undefined) await services.sessions.close(id).catch(() => {});
     closeQuietly(conn);
+  }
+}
+
+/**
+ * The client a connection serves: its socket's peer, or, on a plaintext
+ * listener with `proxy_protocol`, the client the balancer's PROXY header
+ * names. Null (and the connection closed, the reason logged) when a PROXY
+ * listener gets a peer outside `proxy_from` or no valid header.
+ */
+async function clientOrigin(
+  conn: SessionConn,
+  services: Services,
+  options: SessionOptions,
+): Promise<ClientOrigin | null> {
+  const remote = conn.remoteAddr as Deno.NetAddr;
+  const local = conn.localAddr as Deno.NetAddr;
+  const peer = { address: plainAddress(remote.hostname), port: remote.port };
+  const reached = { address: plainAddress(local.hostname), port: local.port };
+  const { config } = services;
+  if (!config.proxyProtocol || options.secure) return { client: peer, reached, via: null };
+  try {
+    return await originThroughProxy(conn, { peer, local: reached }, {
+      from: config.proxyFrom,
+      timeoutMs: config.headerTimeout * 1000,
+    });
+  } catch (error) {
+    const fields = { peer: `${peer.address}:${peer.port}`, reason: errorText(error) };
+    // A reset while the header was read is the peer's going away, not a bad header.
+    if (error instanceof ProxyHeaderError) services.log.warn("proxy header refused", fields);
+    else services.log.info("connection lost", fields);
+    closeQuietly(conn);
+    return null;
   }
 }
 
@@ -154,17 +198,23 @@ class Session implements SessionState {
   /** Bounds the rest of a request header once its first byte came (`header_timeout`). */
   #headerGuard: StallGuard;
   #badFrames = 0;
+  /** The balancer the connection came through (PROXY protocol), if any. */
+  #via: string | null;
   #released = false;
   #closed = false;
 
-  constructor(conn: SessionConn, services: Services, options: { id: number; secure: boolean }) {
+  constructor(
+    conn: SessionConn,
+    services: Services,
+    options: { id: number; secure: boolean; client: ProxyEndpoint; via: string | null },
+  ) {
     this.#conn = conn;
     this.#services = services;
     this.id = options.id;
     this.secure = options.secure;
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    this.address = plainAddress(addr.hostname);
-    this.peer = `${this.address}:${addr.port}`;
+    this.address = options.client.address;
+    this.peer = `${this.address}:${options.client.port}`;
+    this.#via = options.via;
     const timeoutMs = services.config.transferTimeout * 1000;
     this.#readGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("receiving") });
     this.#writeGuard = new StallGuard({ timeoutMs, onStall: () => this.#onStall("sending") });
@@ -205,7 +255,7 @@ class Session implements SessionState {
 
   async run(): Promise<void> {
     const { log } = this.#services;
-    log.info("connect", { peer: this.peer });
+    log.info("connect", { peer: this.peer, via: this.#via });
     try {
       while (!this.closeAfterReply) {
         const request = await this.#nextRequest();

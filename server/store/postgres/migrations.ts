@@ -105,7 +105,17 @@ export const MIGRATIONS: readonly string[] = [
      until bigint NOT NULL,
      failures integer NOT NULL
    );`,
-  // 2: per-account rate limits in bytes per second (0: the server's default).
+  // 2: node leases: each node renews its row; one whose last renewal is older than the lease is
+  // released (released_at set) by a live node, which drops its sessions and settles its
+  // reservations. Times are the database's clock, in milliseconds.
+  `CREATE TABLE nodes (
+     node text PRIMARY KEY,
+     started_at bigint NOT NULL,
+     last_seen bigint NOT NULL,
+     released_at bigint
+   );
+   CREATE INDEX upload_reservations_node_id ON upload_reservations (node, id);`,
+  // 3: per-account rate limits in bytes per second (0: the server's default).
   `ALTER TABLE users ADD COLUMN rate_down bigint NOT NULL DEFAULT 0 CHECK (rate_down >= 0),
      ADD COLUMN rate_up bigint NOT NULL DEFAULT 0 CHECK (rate_up >= 0);`,
 ];

@@ -14,6 +14,7 @@ import { PostgresAccountStore } from "./accounts.ts";
 import { connect, migrate, requireCurrentSchema, type Sql } from "./database.ts";
 import { PostgresHashCache } from "./hash_cache.ts";
 import { PostgresLoginAttemptStore } from "./login_attempts.ts";
+import { PostgresNodeRegistry } from "./nodes.ts";
 import { PostgresPartialStore } from "./partials.ts";
 import { PostgresQuotaLedger } from "./quota.ts";
 import { PostgresRegistrationStore } from "./registrations.ts";
@@ -58,6 +59,7 @@ function storesOver(sql: Sql, node: string): Stores {
     sessions: new PostgresSessionRegistry(sql, node),
     loginAttempts: new PostgresLoginAttemptStore(sql),
     registrations: new PostgresRegistrationStore(sql),
+    nodes: new PostgresNodeRegistry(sql, node),
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -122,3 +122,76 @@ Deno.test("PostgreSQL: a wrong password and an unreachable server are one clear 
     );
   });
 });
+
+Deno.test("PostgreSQL: node leases: an expired node is released once, its rows handed over; joining takes it back", async () => {
+  await withPostgres(async (server) => {
+    const target = parseDbUrl(await freshDatabase(server));
+    await migratePostgres(target);
+    const [one, two, three] = await Promise.all(
+      ["node-1", "node-2", "node-3"].map((node) => openPostgresStores(target, { node })),
+    ) as [Stores, Stores, Stores];
+    try {
+      await Promise.all([one, two, three].map((stores) => stores.nodes.join()));
+      const limits = { maxTotal: 10, maxPerAddress: 10 };
+      await one.sessions.openWithin("10.0.0.1", 1, "ftpx", limits);
+      await two.sessions.openWithin("10.0.0.2", 2, "ftp", limits);
+      const bob = await one.accounts.insert({
+        name: "bob",
+        passwordHash: "h",
+        admin: false,
+        quota: 0,
+        createdAt: 0,
+      });
+      await one.quota.reserve(bob.id, { partial: "p1", base: 0, bytes: 5, what: "x" });
+      const dead = await two.quota.reserve(bob.id, { partial: "p2", base: 3, bytes: 7, what: "y" });
+      // node-2 last renewed a minute ago, by the database's clock.
+      await server.psql(
+        target.database,
+        "UPDATE nodes SET last_seen = last_seen - 60000 WHERE node = 'node-2'",
+      );
+      // Not yet released: its rows are its own.
+      assert.deepEqual(await one.quota.releasedReservations("node-2"), []);
+      assert.equal(await one.sessions.closeReleased("node-2"), 0);
+      // Two live nodes judging at once: exactly one releases it.
+      const claims = await Promise.all([
+        one.nodes.releaseExpired(30_000),
+        three.nodes.releaseExpired(30_000),
+      ]);
+      assert.deepEqual(claims.flat(), ["node-2"]);
+      assert.deepEqual(await one.nodes.releaseExpired(30_000), []);
+      assert.deepEqual(await three.nodes.releasedWithLeftovers(), ["node-2"]);
+      assert.deepEqual(
+        (await one.nodes.list()).map(({ node, released }) => ({ node, released })),
+        [
+          { node: "node-1", released: false },
+          { node: "node-2", released: true },
+          { node: "node-3", released: false },
+        ],
+      );
+      // The released node learns it at its next heartbeat.
+      assert.equal(await two.nodes.heartbeat(), false);
+      assert.deepEqual(await three.quota.releasedReservations("node-2"), [
+        { id: dead.id, userId: bob.id, partial: "p2", base: 3 },
+      ]);
+      assert.equal(await three.sessions.closeReleased("node-2"), 1);
+      // Settled twice (two cleaners), charged once.
+      await Promise.all([one.quota.settleLeft(dead, 4), three.quota.settleLeft(dead, 4)]);
+      assert.deepEqual(await one.quota.usage(bob.id), { used: 4, reserved: 5, quota: 0 });
+      assert.deepEqual(await one.nodes.releasedWithLeftovers(), []);
+      assert.deepEqual(
+        (await one.sessions.list()).map(({ node, address }) => ({ node, address })),
+        [{ node: "node-1", address: "10.0.0.1" }],
+      );
+      // Joining again takes the lease back: its new rows are live ones, left alone.
+      await two.nodes.join();
+      assert.equal(await two.nodes.heartbeat(), true);
+      await two.sessions.openWithin("10.0.0.2", 3, "ftp", limits);
+      await two.quota.reserve(bob.id, { partial: "p3", base: 0, bytes: 1, what: "z" });
+      assert.deepEqual(await one.quota.releasedReservations("node-2"), []);
+      assert.equal(await one.sessions.closeReleased("node-2"), 0);
+      assert.deepEqual(await one.nodes.releaseExpired(30_000), []);
+    } finally {
+      await Promise.all([one, two, three].map((stores) => stores.close()));
+    }
+  });
+});

@@ -90,6 +90,16 @@ export class PostgresQuotaLedger implements QuotaLedger {
     ];
   }
 
+  /** Read in one statement with the node's state: a node that joined again has none to give. */
+  async releasedReservations(node: string): Promise<LeftReservation[]> {
+    return [
+      ...await this.#sql<LeftReservation[]>`
+        SELECT r.id, r.user_id AS "userId", r.partial, r.base
+        FROM upload_reservations r JOIN nodes n ON n.node = r.node
+        WHERE r.node = ${node} AND n.released_at IS NOT NULL ORDER BY r.id`,
+    ];
+  }
+
   async settleLeft(reservation: { id: number; userId: number }, usedDelta: number): Promise<void> {
     await this.#sql.begin(async (tx) => {
       const gone = await tx`DELETE FROM upload_reservations WHERE id = ${reservation.id}`;

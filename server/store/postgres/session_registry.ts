@@ -57,6 +57,13 @@ export class PostgresSessionRegistry implements SessionRegistry {
     await this.#sql`DELETE FROM live_sessions WHERE id = ${id}`;
   }
 
+  async closeReleased(node: string): Promise<number> {
+    // One statement: once the node has joined again its new sessions are not touched.
+    const gone = await this.#sql`DELETE FROM live_sessions WHERE node = ${node} AND EXISTS
+      (SELECT 1 FROM nodes WHERE nodes.node = ${node} AND released_at IS NOT NULL)`;
+    return gone.count;
+  }
+
   countByAddress(address: string): Promise<number> {
     return countOf(this.#sql, address);
   }
@@ -67,7 +74,7 @@ export class PostgresSessionRegistry implements SessionRegistry {
 
   async list(): Promise<LiveSession[]> {
     return (await this.#sql<LiveSession[]>`
-      SELECT id, address, port, protocol, username AS user, since, activity
+      SELECT id, node, address, port, protocol, username AS user, since, activity
       FROM live_sessions ORDER BY since, id`).map((row) => ({ ...row }));
   }
 }

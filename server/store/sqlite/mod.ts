@@ -11,6 +11,7 @@ import { settled } from "./_async.ts";
 import { openDatabase, type OpenDatabaseOptions } from "./database.ts";
 import { SqliteHashCache } from "./hash_cache.ts";
 import { SqliteLoginAttemptStore } from "./login_attempts.ts";
+import { SqliteNodeRegistry } from "./nodes.ts";
 import { SqlitePartialStore } from "./partials.ts";
 import { SqliteQuotaLedger } from "./quota.ts";
 import { SqliteRegistrationStore } from "./registrations.ts";
@@ -18,17 +19,25 @@ import { SqliteSessionRegistry } from "./session_registry.ts";
 
 export { DATABASE_FILE } from "./database.ts";
 
+/** Options for {@linkcode openSqliteStores}. */
+export interface OpenSqliteOptions extends OpenDatabaseOptions {
+  /** This node's name, as `who` shows it (default `local`). */
+  node?: string;
+}
+
 /** Opens (creating if needed) the database in `dataDir` and every store over it. */
-export function openSqliteStores(dataDir: string, options: OpenDatabaseOptions = {}): Stores {
+export function openSqliteStores(dataDir: string, options: OpenSqliteOptions = {}): Stores {
   const db = openDatabase(dataDir, options);
+  const node = options.node ?? "local";
   return {
     accounts: new SqliteAccountStore(db),
     quota: new SqliteQuotaLedger(db),
     partials: new SqlitePartialStore(db),
     hashes: new SqliteHashCache(db),
-    sessions: new SqliteSessionRegistry(db),
+    sessions: new SqliteSessionRegistry(db, node),
     loginAttempts: new SqliteLoginAttemptStore(db),
     registrations: new SqliteRegistrationStore(db),
+    nodes: new SqliteNodeRegistry(node),
     close: () => settled(() => db.close()),
   };
 }

@@ -94,6 +94,11 @@ export class SqliteQuotaLedger implements QuotaLedger {
     );
   }
 
+  /** One node: it is never released. */
+  releasedReservations(_node: string): Promise<LeftReservation[]> {
+    return Promise.resolve([]);
+  }
+
   settleLeft(reservation: { id: number; userId: number }, usedDelta: number): Promise<void> {
     return settled(() =>
       inTransaction(this.#db, () => {

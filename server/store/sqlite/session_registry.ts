@@ -8,10 +8,12 @@ import { inTransaction, statement } from "./database.ts";
 /** Records sessions of one server thread in the shared table. */
 export class SqliteSessionRegistry implements SessionRegistry {
   readonly #db: DatabaseSync;
+  readonly #node: string;
 
-  /** Uses an open database connection. */
-  constructor(db: DatabaseSync) {
+  /** Uses an open database connection; every session is `node`'s (one data dir, one node). */
+  constructor(db: DatabaseSync, node: string) {
     this.#db = db;
+    this.#node = node;
   }
 
   reset(): Promise<void> {
@@ -59,6 +61,11 @@ export class SqliteSessionRegistry implements SessionRegistry {
     });
   }
 
+  /** One node: it is never released. */
+  closeReleased(_node: string): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   countByAddress(address: string): Promise<number> {
     return settled(() => this.#countByAddress(address));
   }
@@ -69,10 +76,13 @@ export class SqliteSessionRegistry implements SessionRegistry {
 
   list(): Promise<LiveSession[]> {
     return settled(() =>
-      statement(
+      (statement(
         this.#db,
         "SELECT id, address, port, protocol, user, since, activity FROM live_sessions ORDER BY since, id",
-      ).all() as unknown as LiveSession[]
+      ).all() as unknown as Omit<LiveSession, "node">[]).map((row) => ({
+        ...row,
+        node: this.#node,
+      }))
     );
   }
 

@@ -6,7 +6,7 @@ Deno.test("SQLite stores pass the store contract", async (t) => {
     async createDatabase() {
       const dir = await Deno.makeTempDir({ prefix: "ftpx-sqlite-contract-" });
       return {
-        connect: () => Promise.resolve(openSqliteStores(dir)),
+        connect: () => Promise.resolve(openSqliteStores(dir, { node: "node-a" })),
         remove: () => Deno.remove(dir, { recursive: true }),
       };
     },

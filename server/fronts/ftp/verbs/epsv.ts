@@ -15,7 +15,7 @@ export const epsv = defineVerb({
       session.epsvAll = true;
       return reply(Code.OK, "EPSV ALL accepted");
     }
-    const family = session.localAddress.includes(":") ? "2" : "1";
+    const family = session.publicAddress.includes(":") ? "2" : "1";
     if (wanted !== "" && wanted !== family) {
       return reply(Code.PROTOCOL_NOT_SUPPORTED, `Network protocol not supported, use (${family})`);
     }

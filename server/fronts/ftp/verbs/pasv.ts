@@ -10,7 +10,7 @@ export const pasv = defineVerb({
   arg: "none",
   async handler({ session, services }) {
     if (session.epsvAll) return reply(Code.BAD_SEQUENCE, "EPSV ALL is in effect: use EPSV");
-    const address = services.config.pasvAddress || session.localAddress;
+    const address = services.config.pasvAddress || session.publicAddress;
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) {
       return reply(Code.CANNOT_OPEN_DATA, "PASV works over IPv4 only: use EPSV");
     }

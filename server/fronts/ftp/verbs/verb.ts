@@ -47,8 +47,13 @@ export interface TransferJob {
 
 /** The part of an FTP session verbs see and change: the front-neutral session, plus these. */
 export interface FtpSessionState extends UserSession {
-  /** Local address the client reached. */
+  /** Local address the connection reached (passive ports are bound there). */
   readonly localAddress: string;
+  /**
+   * The address the client connected to: `localAddress`, or the balancer's
+   * when a PROXY header said so. PASV announces it unless `pasv_address` is set.
+   */
+  readonly publicAddress: string;
   /** User named by USER, waiting for PASS. */
   pendingUser: string | undefined;
   /** Source of a rename, set by RNFR for the next command. */

@@ -1,10 +1,10 @@
 import type { SessionInfo } from "../../../../protocol/messages.ts";
 import { defineOperation } from "./operation.ts";
 
-/** `who`: live sessions of every server thread (administrators). */
+/** `who`: live sessions of every server thread, and of every node sharing the database (administrators). */
 export const who = defineOperation({
   name: "who",
-  summary: "List live sessions of all server threads (administrators)",
+  summary: "List live sessions of all server threads and nodes (administrators)",
   auth: "admin",
   args: {},
   async handler(ctx) {
@@ -13,6 +13,7 @@ export const who = defineOperation({
       address: session.address,
       port: session.port,
       protocol: session.protocol,
+      node: session.node,
       since: new Date(session.since).toISOString(),
       activity: session.activity,
     }));
