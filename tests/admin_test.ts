@@ -21,6 +21,8 @@ interface UserJson {
   disabled: boolean;
   quota: number;
   used: number;
+  rateDown: number;
+  rateUp: number;
   lastLogin: string | null;
   created: string;
 }
@@ -116,6 +118,8 @@ Deno.test("an admin manages accounts from the shell, and each action is logged w
       disabled: false,
       quota: 7 * 1024 * 1024,
       used: 0,
+      rateDown: 0,
+      rateUp: 0,
       lastLogin: null,
       created: undefined,
     });
@@ -293,7 +297,7 @@ Deno.test("an admin's adduser refuses a bad name before asking for its password"
   assert.equal(
     result.stderr,
     'error: Invalid user name "Eve!": use 1 to 32 of a-z 0-9 _ . - (not starting with . or -) ' +
-      "(usage: adduser [--admin] [--quota SIZE] NAME)\n",
+      "(usage: adduser [--admin] [--quota SIZE] [--rate-down SIZE] [--rate-up SIZE] NAME)\n",
   );
 });
 

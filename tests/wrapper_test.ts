@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runProgram, tempDir } from "./_spawn.ts";
+import { CLI_PERMISSIONS, runProgram, tempDir } from "./_spawn.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const WRAPPER = join(REPO, "deno");
@@ -86,10 +86,7 @@ async function stopsOnSigterm(args: (dataDir: string) => string[]): Promise<void
 Deno.test("SIGTERM to ./deno run ... main.ts serve stops the server and frees its port", async () => {
   await stopsOnSigterm((data) => [
     "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env=FTPX_HOME,HOME,NO_COLOR",
+    ...CLI_PERMISSIONS,
     "main.ts",
     "serve",
     "--port",
