@@ -138,14 +138,14 @@ export async function logIn(
  * Before each request of a logged-in session: re-reads the account, so a
  * changed quota or admin flag applies at once. If the account was deleted
  * or disabled, or its password changed meanwhile (by a host command, an
- * admin, another thread or node), logs out the session, marks it to close
+ * admin, another thread or node), or an administrator ended the session, logs out the session, marks it to close
  * and returns why, for the front to say in its own reply.
  */
 export async function recheckSession(
   services: Services,
   session: UserSession,
 ): Promise<string | null> {
-  const result = await services.accounts.recheck(session.account!);
+  const result = await services.accounts.recheck(session.account!, session.id);
   if ("account" in result) {
     session.account = result.account;
     return null;

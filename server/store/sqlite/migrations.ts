@@ -83,4 +83,28 @@ export const MIGRATIONS: readonly string[] = [
   // count toward the limits, so a burst of parallel logins cannot check more than the ban threshold.
   `ALTER TABLE login_attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0
      CHECK (pending IN (0, 1));`,
+  // 8: the HTTP front: an end request on a live session (an administrator ending it from any
+  // thread), browser sessions tied to their live-session row (gone with it, e.g. at server
+  // start), and the recent administrator actions.
+  `ALTER TABLE live_sessions ADD COLUMN end_requested INTEGER NOT NULL DEFAULT 0
+     CHECK (end_requested IN (0, 1));
+   CREATE TABLE web_sessions (
+     token_hash TEXT PRIMARY KEY,
+     session_id INTEGER NOT NULL UNIQUE REFERENCES live_sessions (id) ON DELETE CASCADE,
+     user_id INTEGER NOT NULL,
+     credential TEXT NOT NULL,
+     csrf TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at);
+   CREATE TABLE admin_actions (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     by TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT NOT NULL,
+     detail TEXT NOT NULL
+   ) STRICT;`,
 ];

@@ -15,6 +15,7 @@ import { SqlitePartialStore } from "./partials.ts";
 import { SqliteQuotaLedger } from "./quota.ts";
 import { SqliteRegistrationStore } from "./registrations.ts";
 import { SqliteSessionRegistry } from "./session_registry.ts";
+import { SqliteAdminActionStore, SqliteWebSessionStore } from "./web_sessions.ts";
 
 export { DATABASE_FILE } from "./database.ts";
 
@@ -29,6 +30,8 @@ export function openSqliteStores(dataDir: string, options: OpenDatabaseOptions =
     sessions: new SqliteSessionRegistry(db),
     loginAttempts: new SqliteLoginAttemptStore(db),
     registrations: new SqliteRegistrationStore(db),
+    webSessions: new SqliteWebSessionStore(db),
+    adminActions: new SqliteAdminActionStore(db),
     close: () => settled(() => db.close()),
   };
 }
