@@ -12,6 +12,7 @@ import { OperationError } from "../errors.ts";
 import type { LogFields } from "../log.ts";
 import type { Services } from "../services.ts";
 import type { UserSession } from "../session.ts";
+import { countBan, countLogin } from "../metrics.ts";
 
 /** Failed logins allowed on one connection before it is closed. */
 export const MAX_FAILURES_PER_CONNECTION = 3;
@@ -63,6 +64,8 @@ export async function authenticate(
     // The delay grows with the address's recent failures; it is at least the base
     // delay whatever the reason, so timing does not tell unknown users from bad passwords.
     const outcome = await loginGuard.fail(gate.attempt, client.address);
+    countLogin(false);
+    if (outcome.banned) countBan();
     const wait = started + outcome.delayMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     throw new LoginRefusedError(
@@ -75,6 +78,7 @@ export async function authenticate(
     );
   }
   await loginGuard.succeed(gate.attempt);
+  countLogin(true);
   if (account.disabled) {
     // Only someone who knows the password learns this, so it reveals nothing to strangers.
     log.warn("login refused", fields({ user: account.name, reason: "disabled" }));
