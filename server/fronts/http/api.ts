@@ -294,6 +294,12 @@ const ROUTES: Route[] = [
         record.end("aborted");
         // A cut upload keeps its partial: the page asks for the offset and sends the rest.
         await upload.abort();
+        if (error instanceof Deno.errors.UnexpectedEof) {
+          throw new OperationError(
+            "bad_request",
+            `Upload of "${upload.path}" cut at byte ${upload.length} of ${size}: send the rest`,
+          );
+        }
         throw error;
       }
     },

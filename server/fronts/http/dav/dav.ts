@@ -246,6 +246,9 @@ async function put(
     record.end("aborted");
     // A PUT is all or nothing: nothing resumes a partial WebDAV upload.
     await upload.abort({ keep: false });
+    if (error instanceof Deno.errors.UnexpectedEof) {
+      throw new OperationError("bad_request", `PUT of "${upload.path}" cut before its end`);
+    }
     throw error;
   }
 }
