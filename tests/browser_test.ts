@@ -82,6 +82,11 @@ Deno.test("browser: log in, upload by picker and by drop with progress, download
   await logIn(page, "alice", ALICE);
   await page.waitForSelector("#files-view:not([hidden])", WAIT);
   assert.equal(await page.$eval("#quota", (node) => node.textContent), "Used 0 B of 12 MiB");
+  assert.equal(
+    await page.evaluate(`getComputedStyle(document.getElementById("nav-admin")).display`),
+    "none",
+    "no Admin button for a plain user",
+  );
   await watchUploads(page);
 
   // The picker.

@@ -4,6 +4,7 @@
 export const APP_CSS = String.raw`
 :root { color-scheme: light dark; --accent: #2563eb; --bad: #b91c1c; --muted: #6b7280; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 8px; top: 8px; background: Canvas; padding: 4px 8px; z-index: 10; }
