@@ -119,6 +119,8 @@ export class TestServer implements AsyncDisposable {
   readonly adminPassword: string;
   /** With TLS and `plain_port`, the plaintext port the server printed. */
   readonly plainPort: number | null;
+  /** The HTTP port when started with `--http-port` (or `http_port`); null otherwise. */
+  readonly httpPort: number | null;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
   readonly #stderr: Promise<void>;
@@ -134,12 +136,14 @@ export class TestServer implements AsyncDisposable {
       dataDir: string;
       adminPassword: string;
       plainPort?: number | null;
+      httpPort?: number | null;
     },
   ) {
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
     this.plainPort = fields.plainPort ?? null;
+    this.httpPort = fields.httpPort ?? null;
     this.ftpPort = fields.ftpPort;
     this.dataDir = fields.dataDir;
     this.adminPassword = fields.adminPassword;
@@ -209,6 +213,7 @@ export class TestServer implements AsyncDisposable {
           dataDir,
           adminPassword,
           plainPort: Number(/plaintext on port (\d+)/.exec(seen)?.[1] ?? NaN) || null,
+          httpPort: Number(/HTTP on https?:\/\/\S+:(\d+)\//.exec(seen)?.[1] ?? NaN) || null,
         });
       }
     }

@@ -16,6 +16,7 @@ import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "../core/tls/tls.ts";
 import { recoverReservations, removeStalePartials } from "../core/transfer/mod.ts";
 import { measureUnmeasured } from "../core/usage.ts";
+import { metricsBuffer } from "../core/metrics.ts";
 import { homeLockBuffer } from "../storage/local/home_lock.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
@@ -29,6 +30,8 @@ export interface RunningServer {
   tlsFingerprint: string | null;
   /** The bound FTP port; null when FTP is off. */
   ftpPort: number | null;
+  /** The bound HTTP port (HTTPS with TLS); null when HTTP is off. */
+  httpPort: number | null;
   /** Absolute data dir. */
   dataDir: string;
   /** Rejects if a server thread dies. */
@@ -153,6 +156,9 @@ function listenersOf(config: ServerConfig): Listener[] {
   if (config.ftpPort !== null) {
     listeners.push({ port: config.ftpPort, what: " for FTP", setting: "--ftp-port" });
   }
+  if (config.httpPort !== null) {
+    listeners.push({ port: config.httpPort, what: " for HTTP", setting: "--http-port" });
+  }
   return listeners;
 }
 
@@ -198,6 +204,14 @@ async function warnAboutTls(
       detail: "proxy_protocol applies to plain_port and FTP; the TLS port takes direct clients",
     });
   }
+  if (tls === null && config.httpPort !== null && !isLoopback(config.host)) {
+    // Only reached with http_insecure = true: loadConfig refuses it otherwise.
+    log.warn("http without TLS", {
+      port: config.httpPort,
+      detail: "http_insecure = true: passwords and session cookies cross the network in clear",
+      protocol: "http",
+    });
+  }
   if (config.tlsKey !== null && await keyIsExposed(config.tlsKey)) {
     log.warn("TLS key readable by others", { file: config.tlsKey, detail: "chmod 600 it" });
   }
@@ -228,6 +242,8 @@ async function startWorkers(
   let port = config.port;
   let plainPort = tls === null ? null : config.plainPort;
   let ftpPort = config.ftpPort;
+  let httpPort = config.httpPort;
+  const metrics = metricsBuffer();
   // One table of passive ports for all threads, so the caps hold across them.
   const passiveLeases = PassiveLeases.createBuffer();
   try {
@@ -237,12 +253,15 @@ async function startWorkers(
       const channel = new MessageChannel();
       answerScryptRequests(channel.port1);
       hashing.push(channel.port1);
-      ({ port, plainPort, ftpPort } = await startWorker(worker, {
+      ({ port, plainPort, ftpPort, httpPort } = await startWorker(worker, {
         type: "start",
         config,
         port,
         plainPort,
         ftpPort,
+        httpPort,
+        thread: index,
+        metrics,
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
         hashing: channel.port2,
@@ -273,6 +292,7 @@ async function startWorkers(
     port,
     plainPort,
     ftpPort,
+    httpPort,
     tlsFingerprint: tls?.fingerprint ?? null,
     dataDir: config.dataDir,
     failed,
@@ -283,12 +303,15 @@ async function startWorkers(
 function startWorker(
   worker: Worker,
   start: WorkerStart,
-): Promise<{ port: number; plainPort: number | null; ftpPort: number | null }> {
+): Promise<
+  { port: number; plainPort: number | null; ftpPort: number | null; httpPort: number | null }
+> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
       if (report.type === "listening") {
-        resolve({ port: report.port, plainPort: report.plainPort, ftpPort: report.ftpPort });
+        const { port, plainPort, ftpPort, httpPort } = report;
+        resolve({ port, plainPort, ftpPort, httpPort });
       } else reject(new Error(report.message));
     };
     worker.onerror = (event) => {

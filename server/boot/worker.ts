@@ -8,6 +8,8 @@ import { hostPort } from "../core/net/address.ts";
 import { Accounts } from "../core/accounts.ts";
 import { type ServerConfig, storesOf } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
+import { HttpListenError, listenHttp } from "../fronts/http/listener.ts";
+import { useMetricsTable, watchEventLoopLag } from "../core/metrics.ts";
 import { ftpTlsMaterial } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
@@ -31,6 +33,12 @@ export interface WorkerStart {
   plainPort: number | null;
   /** FTP port to bind (0: any, for the first worker); null when FTP is off. */
   ftpPort: number | null;
+  /** HTTP port to bind (0: any, for the first worker); null when HTTP is off. */
+  httpPort: number | null;
+  /** This thread's number, from 0. */
+  thread: number;
+  /** The metrics every thread counts into (`core/metrics.ts`). */
+  metrics: SharedArrayBuffer;
   reusePort: boolean;
   /** PEM certificate and key; when set, `port` speaks TLS. */
   tls: { cert: string; key: string } | null;
@@ -44,7 +52,13 @@ export interface WorkerStart {
 
 /** Sent back by a worker. */
 export type WorkerReport =
-  | { type: "listening"; port: number; plainPort: number | null; ftpPort: number | null }
+  | {
+    type: "listening";
+    port: number;
+    plainPort: number | null;
+    ftpPort: number | null;
+    httpPort: number | null;
+  }
   | { type: "failed"; message: string };
 
 interface WorkerScope {
@@ -61,11 +75,14 @@ scope.onmessage = (event) => {
 };
 
 async function start(
-  { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases, homeLocks }:
-    WorkerStart,
+  start: WorkerStart,
 ): Promise<void> {
+  const { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases, homeLocks } =
+    start;
   const log = new Logger(config.logLevel);
   useHomeLockTable(homeLocks);
+  useMetricsTable(start.metrics);
+  watchEventLoopLag(start.thread);
   useScryptBackend(new ScryptClient(hashing).derive);
   useVerificationCache(config.loginCache);
   // A bug in one session must not end every session of this thread: log it loudly, go on.
@@ -102,11 +119,23 @@ async function start(
       plain?.close();
       throw error;
     });
+  const http = start.httpPort === null ? null : await listenHttp(services, {
+    hostname,
+    port: start.httpPort,
+    reusePort,
+    tls,
+  }).catch((error) => {
+    listener.close();
+    plain?.close();
+    ftp?.close();
+    throw error;
+  });
   scope.postMessage({
     type: "listening",
     port: listener.addr.port,
     plainPort: plain?.addr.port ?? null,
     ftpPort: ftp?.port ?? null,
+    httpPort: http?.port ?? null,
   });
   await Promise.all([
     acceptLoop(listener, services, tls !== null),
@@ -172,8 +201,9 @@ function setUpTcp(conn: Deno.TcpConn): boolean {
   }
 }
 
-function describe(error: unknown, { config, port, ftpPort, tls }: WorkerStart): string {
+function describe(error: unknown, { config, port, ftpPort, httpPort, tls }: WorkerStart): string {
   const code = (error as { code?: unknown } | null)?.code;
+  if (httpPort !== null && error instanceof HttpListenError) return error.message;
   if (code === "EADDRINUSE") {
     return `Cannot listen for FTP on ${
       hostPort(config.host, ftpPort ?? 0)

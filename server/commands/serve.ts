@@ -20,6 +20,8 @@ Options:
   --host HOST        Address to listen on (default 127.0.0.1)
   --port PORT        Port to listen on; 0 picks a free one (default 2121)
   --ftp-port PORT    Also serve standard FTP on PORT; 0 picks a free one (default off)
+  --http-port PORT   Also serve HTTP on PORT: the web client at /, WebDAV at /dav/,
+                     metrics at /metrics (HTTPS with --tls-cert); 0 picks a free one
   --data DIR         Data directory: accounts and homes (default ./ftpx-data)
   --db URL           Keep accounts in PostgreSQL, postgres://USER@HOST:PORT/DB, shared
                      by several nodes (default: SQLite in the data dir). The password
@@ -41,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
     host: { type: "string" },
     port: { type: "string" },
     "ftp-port": { type: "string" },
+    "http-port": { type: "string" },
     data: { type: "string" },
     db: { type: "string" },
     config: { type: "string" },
@@ -57,12 +60,14 @@ export async function run(args: string[]): Promise<number> {
   }
   const port = stringFlag(parsed, "port");
   const ftpPort = stringFlag(parsed, "ftp-port");
+  const httpPort = stringFlag(parsed, "http-port");
   const config = await loadConfig({
     configPath: stringFlag(parsed, "config"),
     overrides: {
       host: stringFlag(parsed, "host"),
       port: port === undefined ? undefined : String(parsePort(port)),
       ftp_port: ftpPort === undefined ? undefined : String(parsePort(ftpPort, "FTP port")),
+      http_port: httpPort === undefined ? undefined : String(parsePort(httpPort, "HTTP port")),
       data: stringFlag(parsed, "data"),
       db: stringFlag(parsed, "db"),
       log_level: stringFlag(parsed, "log-level"),
@@ -85,6 +90,10 @@ export async function run(args: string[]): Promise<number> {
     const { first, last } = config.pasvPorts;
     const passive = first === 0 ? "any free port" : `${first}-${last}`;
     console.log(`FTP on ${hostPort(config.host, server.ftpPort)} (passive ports ${passive})`);
+  }
+  if (server.httpPort !== null) {
+    const scheme = server.tlsFingerprint === null ? "http" : "https";
+    console.log(`HTTP on ${scheme}://${config.host}:${server.httpPort}/ (WebDAV at /dav/)`);
   }
   if (config.db !== null) console.log(`accounts in ${config.db} (node ${nodeIdOf(config)})`);
   console.log(`ftpx listening on ${hostPort(config.host, server.port)}, data ${server.dataDir}`);

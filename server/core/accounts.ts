@@ -252,10 +252,15 @@ export class Accounts {
    * (deleted, disabled, password changed). When nothing was written to the
    * store since this account was last found current, it still is, and is
    * returned as it is: that check costs a fraction of re-reading the row.
+   * With `sessionId`, a session an administrator asked to end ends too.
    */
-  async recheck(account: Account): Promise<RecheckResult> {
+  async recheck(account: Account, sessionId?: number): Promise<RecheckResult> {
     const stamp = await this.stores.accounts.changeStamp();
     if (this.#current.get(account) === stamp) return { account };
+    // An administrator ending a session moves the stamp too (SessionRegistry.requestEnd).
+    if (sessionId !== undefined && await this.stores.sessions.endRequested(sessionId)) {
+      return { ended: "ended by an administrator" };
+    }
     const record = await this.stores.accounts.byId(account.id);
     const fresh = record && toAccount(record);
     // A recreated account may reuse the id; its new password hash gives it a new stamp.

@@ -103,6 +103,14 @@ export interface ServerConfig {
   pasvPortsPerUser: number;
   /** Passive ports one client address may hold at once. */
   pasvPortsPerAddress: number;
+  /** Port of the HTTP front (web client, WebDAV, metrics); null when it is off. */
+  httpPort: number | null;
+  /** Serve HTTP without TLS on an address other than loopback (passwords in plaintext). */
+  httpInsecure: boolean;
+  /** Seconds a browser session may stay unused before it ends. */
+  httpSessionTimeout: number;
+  /** Serve Prometheus metrics at `/metrics` on the HTTP port. */
+  metrics: boolean;
 }
 
 /** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
@@ -332,6 +340,14 @@ export const CONFIG_TABLE: ConfigTable = {
   pasvAcceptTimeout: { key: "pasv_accept_timeout", parse: integer(1, 3600), default: 10 },
   pasvPortsPerUser: { key: "pasv_ports_per_user", parse: integer(1, 65535), default: 16 },
   pasvPortsPerAddress: { key: "pasv_ports_per_address", parse: integer(1, 65535), default: 32 },
+  httpPort: { key: "http_port", parse: optionalPort, default: null },
+  httpInsecure: { key: "http_insecure", parse: boolean, default: false },
+  httpSessionTimeout: {
+    key: "http_session_timeout",
+    parse: integer(60, 30 * 86400),
+    default: 3600,
+  },
+  metrics: { key: "metrics", parse: boolean, default: false },
 };
 
 /** Default location of the INI file, relative to the current directory. */
@@ -368,6 +384,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
         "headers are believed (e.g. proxy_from = 10.0.0.5, 10.0.1.0/24)",
     );
   }
+  checkHttpPort(config);
   return config;
 }
 
@@ -380,6 +397,7 @@ export const LISTENER_PORTS: readonly (readonly [keyof ServerConfig, string])[] 
   ["port", "--port"],
   ["plainPort", "plain_port"],
   ["ftpPort", "--ftp-port"],
+  ["httpPort", "--http-port"],
 ];
 
 /** Refuses two listeners on one port (0, any free port, may repeat). */
@@ -395,6 +413,19 @@ function checkListenerPorts(config: ServerConfig): void {
       );
     }
     seen.set(port, name);
+  }
+}
+
+/** Without TLS, HTTP serves only loopback unless `http_insecure`. */
+function checkHttpPort(config: ServerConfig): void {
+  if (config.httpPort === null) return;
+  const loopback = config.host === "localhost" || config.host === "::1" ||
+    config.host.startsWith("127.");
+  if (config.tlsCert === null && !loopback && !config.httpInsecure) {
+    throw new ConfigError(
+      `HTTP without TLS on ${config.host} would send passwords and session cookies in clear: ` +
+        'give tls_cert and tls_key, listen on 127.0.0.1, or set "http_insecure = true"',
+    );
   }
 }
 

@@ -7,29 +7,29 @@
 
 import { Status, type StatusCode } from "../../protocol/status.ts";
 
-/** How each kind of failure is reported: native status and FTP reply code. */
+/** How each kind of failure is reported: native status, FTP reply code and HTTP status. */
 export const ERROR_TABLE = {
-  bad_request: { status: Status.BAD_REQUEST, ftp: 501 },
-  unauthenticated: { status: Status.UNAUTHENTICATED, ftp: 530 },
-  forbidden: { status: Status.FORBIDDEN, ftp: 550 },
-  account_disabled: { status: Status.FORBIDDEN, ftp: 530 },
-  not_found: { status: Status.NOT_FOUND, ftp: 550 },
-  unknown_operation: { status: Status.UNKNOWN_OPERATION, ftp: 502 },
-  timeout: { status: Status.TIMEOUT, ftp: 421 },
-  exists: { status: Status.CONFLICT, ftp: 550 },
-  not_a_directory: { status: Status.CONFLICT, ftp: 550 },
-  is_a_directory: { status: Status.CONFLICT, ftp: 550 },
-  not_empty: { status: Status.CONFLICT, ftp: 550 },
-  changed: { status: Status.CHANGED, ftp: 450 },
-  too_large: { status: Status.TOO_LARGE, ftp: 501 },
-  version_mismatch: { status: Status.VERSION_MISMATCH, ftp: 421 },
-  rate_limited: { status: Status.RATE_LIMITED, ftp: 421 },
-  quota_exceeded: { status: Status.QUOTA_EXCEEDED, ftp: 552 },
-  internal: { status: Status.INTERNAL, ftp: 451 },
-  unavailable: { status: Status.UNAVAILABLE, ftp: 421 },
-  disk_full: { status: Status.INSUFFICIENT_STORAGE, ftp: 452 },
-  checksum_mismatch: { status: Status.CHANGED, ftp: 550 },
-} as const satisfies Record<string, { status: StatusCode; ftp: number }>;
+  bad_request: { status: Status.BAD_REQUEST, ftp: 501, http: 400 },
+  unauthenticated: { status: Status.UNAUTHENTICATED, ftp: 530, http: 401 },
+  forbidden: { status: Status.FORBIDDEN, ftp: 550, http: 403 },
+  account_disabled: { status: Status.FORBIDDEN, ftp: 530, http: 403 },
+  not_found: { status: Status.NOT_FOUND, ftp: 550, http: 404 },
+  unknown_operation: { status: Status.UNKNOWN_OPERATION, ftp: 502, http: 405 },
+  timeout: { status: Status.TIMEOUT, ftp: 421, http: 408 },
+  exists: { status: Status.CONFLICT, ftp: 550, http: 409 },
+  not_a_directory: { status: Status.CONFLICT, ftp: 550, http: 409 },
+  is_a_directory: { status: Status.CONFLICT, ftp: 550, http: 409 },
+  not_empty: { status: Status.CONFLICT, ftp: 550, http: 409 },
+  changed: { status: Status.CHANGED, ftp: 450, http: 412 },
+  too_large: { status: Status.TOO_LARGE, ftp: 501, http: 413 },
+  version_mismatch: { status: Status.VERSION_MISMATCH, ftp: 421, http: 400 },
+  rate_limited: { status: Status.RATE_LIMITED, ftp: 421, http: 429 },
+  quota_exceeded: { status: Status.QUOTA_EXCEEDED, ftp: 552, http: 507 },
+  internal: { status: Status.INTERNAL, ftp: 451, http: 500 },
+  unavailable: { status: Status.UNAVAILABLE, ftp: 421, http: 503 },
+  disk_full: { status: Status.INSUFFICIENT_STORAGE, ftp: 452, http: 507 },
+  checksum_mismatch: { status: Status.CHANGED, ftp: 550, http: 409 },
+} as const satisfies Record<string, { status: StatusCode; ftp: number; http: number }>;
 
 /** A kind of failure from {@linkcode ERROR_TABLE}. */
 export type ErrorKind = keyof typeof ERROR_TABLE;
@@ -52,6 +52,7 @@ export interface ErrorReply {
   kind: ErrorKind;
   status: number;
   ftp: number;
+  http: number;
   message: string;
   /** True when the failure is ours, not the client's: log it with its detail. */
   internal: boolean;

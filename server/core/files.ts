@@ -10,7 +10,7 @@
 import type { Entry, FileIdentity } from "../../protocol/messages.ts";
 import { OperationError } from "./errors.ts";
 import { signedIn, type UserSession } from "./session.ts";
-import type { MkdirOptions, RemoveDirectoryOptions } from "../storage/mod.ts";
+import type { HomeStorage, MkdirOptions, RemoveDirectoryOptions } from "../storage/mod.ts";
 import type { Usage } from "../store/mod.ts";
 import {
   beginUpload,
@@ -142,6 +142,73 @@ export class FileService {
     const path = this.path(session, input);
     await signedIn(session).home.setModified(path, mtime);
     return path;
+  }
+
+  /**
+   * Copies a file, or a directory with everything in it, to `to` (WebDAV
+   * COPY). Each file is streamed through the storage into a hidden partial
+   * and committed atomically, its space reserved first, so a copy that
+   * would exceed the quota is refused before its data is written. An
+   * existing target is replaced only with `overwrite` (a directory is then
+   * merged into). Returns the paths and the bytes copied.
+   */
+  async copy(
+    session: UserSession,
+    from: string,
+    to: string,
+    options: { overwrite?: boolean } = {},
+  ): Promise<{ from: string; to: string; bytes: number }> {
+    const { account, home } = signedIn(session);
+    const source = this.path(session, from);
+    const target = this.path(session, to);
+    if (source === target || target.startsWith(source === "/" ? "/" : `${source}/`)) {
+      throw new OperationError("forbidden", `Cannot copy "${source}" into itself`);
+    }
+    const existing = await home.statOrNull(target);
+    if (existing && !options.overwrite) {
+      throw new OperationError("exists", `Cannot copy to "${target}": already exists`);
+    }
+    const bytes = await this.#copyEntry(home, account.id, source, target);
+    return { from: source, to: target, bytes };
+  }
+
+  async #copyEntry(
+    home: HomeStorage,
+    userId: number,
+    source: string,
+    target: string,
+  ): Promise<number> {
+    const info = await home.statOrNull(source);
+    if (!info) throw new OperationError("not_found", `Cannot copy "${source}": not found`);
+    if (info.isDirectory) {
+      await home.mkdir(target, { parents: true });
+      let bytes = 0;
+      for (const entry of await home.list(source)) {
+        const child = (path: string) => `${path === "/" ? "" : path}/${entry.name}`;
+        bytes += await this.#copyEntry(home, userId, child(source), child(target));
+      }
+      return bytes;
+    }
+    const download = await openDownload(home, this.#stores.hashes, source);
+    try {
+      const upload = await beginUpload(this.#stores, { home, userId, path: target }, {
+        size: download.length,
+      });
+      try {
+        await download.sendTo({
+          write: async (chunk) => {
+            await upload.write(chunk);
+            return chunk.length;
+          },
+        });
+        await upload.commit(download.digest === null ? {} : { sha256: download.digest });
+      } finally {
+        await upload.abort({ keep: false });
+      }
+      return download.length;
+    } finally {
+      download.close();
+    }
   }
 
   /** A whole file's sha256 (cached by file version) and identity. */

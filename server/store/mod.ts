@@ -249,7 +249,68 @@ export interface SessionRegistry {
   count(): Promise<number>;
   /** Every live session, oldest first. */
   list(): Promise<LiveSession[]>;
+  /**
+   * Asks the session to end (an administrator ending it from any thread or
+   * node): its front sees it at its next request. False when there is no
+   * such session. Changes the account store's change stamp, so the cheap
+   * per-request recheck notices.
+   */
+  requestEnd(id: number): Promise<boolean>;
+  /** Whether {@linkcode SessionRegistry.requestEnd} was called for the session (or it is gone). */
+  endRequested(id: number): Promise<boolean>;
 }
+
+/**
+ * A browser session of the HTTP front. The cookie's token is never stored,
+ * only its sha256, so a copy of the database logs no one in.
+ */
+export interface WebSessionRecord {
+  tokenHash: string;
+  /** Its row in the live-session registry (`who`); removing that row ends this session. */
+  sessionId: number;
+  userId: number;
+  /** The account's credential stamp at login: a changed password ends the session. */
+  credential: string;
+  /** The anti-CSRF token the page sends back in a header. */
+  csrf: string;
+  createdAt: number;
+  /** Milliseconds since the epoch after which the session is over (moved on by `touch`). */
+  expiresAt: number;
+}
+
+/** Browser sessions, shared by every thread and node, so any of them serves any request. */
+export interface WebSessionStore {
+  create(record: WebSessionRecord): Promise<void>;
+  get(tokenHash: string): Promise<WebSessionRecord | undefined>;
+  /** Moves the expiry on. */
+  touch(tokenHash: string, expiresAt: number): Promise<void>;
+  /** Ends a session: its row and its live-session row; false when it was gone. */
+  delete(tokenHash: string): Promise<boolean>;
+  /** Ends every session expired before `now`; returns how many. */
+  expire(now: number): Promise<number>;
+}
+
+/** One administrator action, for the admin pages' history. */
+export interface AdminActionRecord {
+  /** Milliseconds since the epoch. */
+  at: number;
+  by: string;
+  peer: string;
+  action: string;
+  target: string;
+  /** Extra detail, e.g. `purge=true`; empty when none. */
+  detail: string;
+}
+
+/** The recent administrator actions (the newest {@linkcode ADMIN_ACTIONS_KEPT} are kept). */
+export interface AdminActionStore {
+  record(action: AdminActionRecord): Promise<void>;
+  /** The newest first, at most `limit`. */
+  recent(limit: number): Promise<AdminActionRecord[]>;
+}
+
+/** How many administrator actions {@linkcode AdminActionStore} keeps. */
+export const ADMIN_ACTIONS_KEPT = 1000;
 
 /** Limits applied by {@linkcode LoginAttemptStore.begin}. */
 export interface AttemptLimits {
@@ -348,5 +409,7 @@ export interface Stores {
   loginAttempts: LoginAttemptStore;
   registrations: RegistrationStore;
   nodes: NodeRegistry;
+  webSessions: WebSessionStore;
+  adminActions: AdminActionStore;
   close(): Promise<void>;
 }

@@ -472,6 +472,83 @@ const CASES: Record<string, Case> = {
     assert(await a.sessions.countByAddress("10.0.0.2") <= 3);
   },
 
+  "sessions: an end request is seen by another connection and moves the change stamp": async (
+    a,
+    b,
+  ) => {
+    const limits = { maxTotal: 10, maxPerAddress: 10 };
+    const opened = await a.sessions.openWithin("10.0.0.1", 5000, "ftp", limits);
+    assert("id" in opened);
+    same(await b.sessions.endRequested(opened.id), false);
+    const stamp = await b.accounts.changeStamp();
+    same(await a.sessions.requestEnd(opened.id), true);
+    same(await b.sessions.endRequested(opened.id), true);
+    assert((await b.accounts.changeStamp()) !== stamp, "the change stamp did not move");
+    same(await a.sessions.requestEnd(opened.id + 1000), false);
+    await a.sessions.close(opened.id);
+    same(await b.sessions.endRequested(opened.id), true, "a closed session counts as ended");
+  },
+
+  "web sessions: create, get, touch, delete with their live session, expire": async (a, b) => {
+    const limits = { maxTotal: 10, maxPerAddress: 10 };
+    const live = [
+      await a.sessions.openWithin("10.0.0.1", 1, "http", limits),
+      await a.sessions.openWithin("10.0.0.1", 2, "http", limits),
+      await a.sessions.openWithin("10.0.0.1", 3, "http", limits),
+    ].map((opened) => {
+      assert("id" in opened);
+      return opened.id;
+    });
+    const record = (tokenHash: string, sessionId: number, expiresAt: number) => ({
+      tokenHash,
+      sessionId,
+      userId: 7,
+      credential: "stamp",
+      csrf: `csrf-${tokenHash}`,
+      createdAt: 1000,
+      expiresAt,
+    });
+    await a.webSessions.create(record("t1", live[0]!, 5000));
+    await a.webSessions.create(record("t2", live[1]!, 2000));
+    await a.webSessions.create(record("t3", live[2]!, 9000));
+    same(await b.webSessions.get("t1"), record("t1", live[0]!, 5000));
+    same(await b.webSessions.get("nope"), undefined);
+    await b.webSessions.touch("t1", 8000);
+    same((await a.webSessions.get("t1"))?.expiresAt, 8000);
+    same(await b.webSessions.delete("t1"), true);
+    same(await b.webSessions.delete("t1"), false);
+    same(await a.webSessions.get("t1"), undefined);
+    same((await a.sessions.list()).map((session) => session.id), [live[1], live[2]]);
+    same(await a.webSessions.expire(3000), 1);
+    same(await a.webSessions.get("t2"), undefined);
+    same((await b.sessions.list()).map((session) => session.id), [live[2]]);
+    await b.sessions.reset();
+    same(await a.webSessions.get("t3"), undefined, "a reset registry ends browser sessions");
+  },
+
+  "admin actions: newest first, at most the limit": async (a, b) => {
+    for (let index = 0; index < 5; index++) {
+      await (index % 2 === 0 ? a : b).adminActions.record({
+        at: 1000 + index,
+        by: "admin",
+        peer: "127.0.0.1:1",
+        action: "disable",
+        target: `user${index}`,
+        detail: "",
+      });
+    }
+    const recent = await b.adminActions.recent(3);
+    same(recent.map((action) => action.target), ["user4", "user3", "user2"]);
+    same(recent[0], {
+      at: 1004,
+      by: "admin",
+      peer: "127.0.0.1:1",
+      action: "disable",
+      target: "user4",
+      detail: "",
+    });
+  },
+
   "login attempts: failures ban at the threshold, and the ban holds": async (a, b) => {
     const now = 1_800_000_000_000;
     const ban = { now, windowMs: 900_000, banAt: 3, banUntil: now + 900_000 };

@@ -13,6 +13,7 @@ import { OperationError } from "../errors.ts";
 import type { LogFields } from "../log.ts";
 import type { Services } from "../services.ts";
 import type { UserSession } from "../session.ts";
+import { countBan, countLogin } from "../metrics.ts";
 
 /** A refused login. When `closeConnection` is set, the connection ends after the reply. */
 export class LoginRefusedError extends OperationError {
@@ -59,6 +60,8 @@ export async function authenticate(
     // The delay grows with the address's recent failures; it is at least the base
     // delay whatever the reason, so timing does not tell unknown users from bad passwords.
     const outcome = await loginGuard.fail(gate.attempt, client.address);
+    countLogin(false);
+    if (outcome.banned) countBan();
     const wait = started + outcome.delayMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     throw new LoginRefusedError(
@@ -71,6 +74,7 @@ export async function authenticate(
     );
   }
   await loginGuard.succeed(gate.attempt);
+  countLogin(true);
   if (account.disabled) {
     // Only someone who knows the password learns this, so it reveals nothing to strangers.
     log.warn("login refused", fields({ user: account.name, reason: "disabled" }));
@@ -134,14 +138,14 @@ export async function logIn(
  * Before each request of a logged-in session: re-reads the account, so a
  * changed quota or admin flag applies at once. If the account was deleted
  * or disabled, or its password changed meanwhile (by a host command, an
- * admin, another thread or node), logs out the session, marks it to close
+ * admin, another thread or node), or an administrator ended the session, logs out the session, marks it to close
  * and returns why, for the front to say in its own reply.
  */
 export async function recheckSession(
   services: Services,
   session: UserSession,
 ): Promise<string | null> {
-  const result = await services.accounts.recheck(session.account!);
+  const result = await services.accounts.recheck(session.account!, session.id);
   if ("account" in result) {
     session.account = result.account;
     return null;

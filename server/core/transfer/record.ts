@@ -8,6 +8,7 @@ import type { Logger } from "../log.ts";
 import type { UserSession } from "../session.ts";
 import type { SessionRegistry } from "../../store/mod.ts";
 import { TransferActivity } from "./activity.ts";
+import { countBytes, countInFlight } from "../metrics.ts";
 
 /** How a transfer ended. */
 export type TransferResult = "complete" | "aborted" | "failed";
@@ -50,6 +51,7 @@ export class TransferRecord {
       start: subject.offset ?? 0,
       total: subject.total,
     });
+    countInFlight(session.protocol, 1);
   }
 
   /** Bytes moved so far by this transfer. */
@@ -59,6 +61,8 @@ export class TransferRecord {
 
   /** Records progress: `bytes` moved so far. */
   progress(bytes: number): void {
+    const direction = this.#subject.direction === "upload" ? "in" : "out";
+    countBytes(this.#session.protocol, direction, bytes - this.#bytes);
     this.#bytes = bytes;
     this.#activity.update(bytes);
   }
@@ -68,6 +72,7 @@ export class TransferRecord {
     if (this.#ended) return;
     this.#ended = true;
     this.#activity.end();
+    countInFlight(this.#session.protocol, -1);
     const { direction, path, offset } = this.#subject;
     this.#log.info(direction, {
       peer: this.#session.peer,

@@ -118,4 +118,27 @@ export const MIGRATIONS: readonly string[] = [
   // 3: per-account rate limits in bytes per second (0: the server's default).
   `ALTER TABLE users ADD COLUMN rate_down bigint NOT NULL DEFAULT 0 CHECK (rate_down >= 0),
      ADD COLUMN rate_up bigint NOT NULL DEFAULT 0 CHECK (rate_up >= 0);`,
+  // 4: the HTTP front: an end request on a live session (an administrator ending it from any
+  // node), browser sessions tied to their live-session row (gone with it when its node
+  // restarts), and the recent administrator actions.
+  `ALTER TABLE live_sessions ADD COLUMN end_requested boolean NOT NULL DEFAULT false;
+   CREATE TABLE web_sessions (
+     token_hash text PRIMARY KEY,
+     session_id bigint NOT NULL UNIQUE REFERENCES live_sessions (id) ON DELETE CASCADE,
+     user_id integer NOT NULL,
+     credential text NOT NULL,
+     csrf text NOT NULL,
+     created_at bigint NOT NULL,
+     expires_at bigint NOT NULL
+   );
+   CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at);
+   CREATE TABLE admin_actions (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     at bigint NOT NULL,
+     by text NOT NULL,
+     peer text NOT NULL,
+     action text NOT NULL,
+     target text NOT NULL,
+     detail text NOT NULL
+   );`,
 ];

@@ -20,6 +20,7 @@ import { PostgresQuotaLedger } from "./quota.ts";
 import { PostgresRegistrationStore } from "./registrations.ts";
 import { PostgresSessionRegistry } from "./session_registry.ts";
 import type { PostgresTarget } from "./url.ts";
+import { PostgresAdminActionStore, PostgresWebSessionStore } from "./web_sessions.ts";
 
 export { MIGRATIONS } from "./migrations.ts";
 export { describeTarget, isPostgresUrl, parseDbUrl, redactDbUrl } from "./url.ts";
@@ -60,6 +61,8 @@ function storesOver(sql: Sql, node: string): Stores {
     loginAttempts: new PostgresLoginAttemptStore(sql),
     registrations: new PostgresRegistrationStore(sql),
     nodes: new PostgresNodeRegistry(sql, node),
+    webSessions: new PostgresWebSessionStore(sql),
+    adminActions: new PostgresAdminActionStore(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -77,6 +77,22 @@ export class PostgresSessionRegistry implements SessionRegistry {
       SELECT id, node, address, port, protocol, username AS user, since, activity
       FROM live_sessions ORDER BY since, id`).map((row) => ({ ...row }));
   }
+
+  requestEnd(id: number): Promise<boolean> {
+    return this.#sql.begin(async (tx) => {
+      const rows = await tx`UPDATE live_sessions SET end_requested = true WHERE id = ${id}
+        RETURNING id`;
+      // Sessions recheck only when the account stamp moves: make it move.
+      if (rows.length > 0) await tx`UPDATE account_changes SET version = version + 1 WHERE id = 1`;
+      return rows.length > 0;
+    });
+  }
+
+  async endRequested(id: number): Promise<boolean> {
+    const [row] = await this.#sql<{ ended: boolean }[]>`
+      SELECT end_requested AS ended FROM live_sessions WHERE id = ${id}`;
+    return row === undefined || row.ended;
+  }
 }
 
 /** Sessions from `address`, or of everyone when null. */

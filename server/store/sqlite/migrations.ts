@@ -86,4 +86,28 @@ export const MIGRATIONS: readonly string[] = [
   // 8: per-account rate limits in bytes per second (0: the server's default).
   `ALTER TABLE users ADD COLUMN rate_down INTEGER NOT NULL DEFAULT 0 CHECK (rate_down >= 0);
    ALTER TABLE users ADD COLUMN rate_up INTEGER NOT NULL DEFAULT 0 CHECK (rate_up >= 0);`,
+  // 9: the HTTP front: an end request on a live session (an administrator ending it from any
+  // thread), browser sessions tied to their live-session row (gone with it, e.g. at server
+  // start), and the recent administrator actions.
+  `ALTER TABLE live_sessions ADD COLUMN end_requested INTEGER NOT NULL DEFAULT 0
+     CHECK (end_requested IN (0, 1));
+   CREATE TABLE web_sessions (
+     token_hash TEXT PRIMARY KEY,
+     session_id INTEGER NOT NULL UNIQUE REFERENCES live_sessions (id) ON DELETE CASCADE,
+     user_id INTEGER NOT NULL,
+     credential TEXT NOT NULL,
+     csrf TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at);
+   CREATE TABLE admin_actions (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     by TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT NOT NULL,
+     detail TEXT NOT NULL
+   ) STRICT;`,
 ];

@@ -16,6 +16,7 @@ import { SqlitePartialStore } from "./partials.ts";
 import { SqliteQuotaLedger } from "./quota.ts";
 import { SqliteRegistrationStore } from "./registrations.ts";
 import { SqliteSessionRegistry } from "./session_registry.ts";
+import { SqliteAdminActionStore, SqliteWebSessionStore } from "./web_sessions.ts";
 
 export { DATABASE_FILE } from "./database.ts";
 
@@ -38,6 +39,8 @@ export function openSqliteStores(dataDir: string, options: OpenSqliteOptions = {
     loginAttempts: new SqliteLoginAttemptStore(db),
     registrations: new SqliteRegistrationStore(db),
     nodes: new SqliteNodeRegistry(node),
+    webSessions: new SqliteWebSessionStore(db),
+    adminActions: new SqliteAdminActionStore(db),
     close: () => settled(() => db.close()),
   };
 }

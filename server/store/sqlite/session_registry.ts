@@ -86,6 +86,24 @@ export class SqliteSessionRegistry implements SessionRegistry {
     );
   }
 
+  requestEnd(id: number): Promise<boolean> {
+    return settled(() =>
+      statement(this.#db, "UPDATE live_sessions SET end_requested = 1 WHERE id = ?").run(id)
+        .changes > 0
+    );
+  }
+
+  endRequested(id: number): Promise<boolean> {
+    return settled(() => {
+      const row = statement(
+        this.#db,
+        "SELECT end_requested AS ended FROM live_sessions WHERE id = ?",
+      )
+        .get(id) as { ended: number } | undefined;
+      return row === undefined || row.ended === 1;
+    });
+  }
+
   #countByAddress(address: string): number {
     const row = statement(this.#db, "SELECT count(*) AS n FROM live_sessions WHERE address = ?")
       .get(address) as { n: number };
