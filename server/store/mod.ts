@@ -284,6 +284,34 @@ export interface RegistrationStore {
   take(address: string, options: { limit: number; windowMs: number; now: number }): Promise<number>;
 }
 
+/** One SSH public key a user may log in with (SFTP). */
+export interface PublicKeyRecord {
+  userId: number;
+  /** `SHA256:...` of the blob: unique per user. */
+  fingerprint: string;
+  /** `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`... */
+  type: string;
+  /** The key in SSH wire format. */
+  blob: Uint8Array;
+  comment: string;
+  /** Milliseconds since the epoch. */
+  addedAt: number;
+}
+
+/**
+ * Users' SSH public keys. A change here is a credential change: it moves
+ * {@linkcode AccountStore.changeStamp}, so sessions re-check their key.
+ */
+export interface PublicKeyStore {
+  /** Stores a key; throws `exists` when the user has one with that fingerprint. */
+  add(record: PublicKeyRecord): Promise<void>;
+  /** A user's keys, oldest first. */
+  list(userId: number): Promise<PublicKeyRecord[]>;
+  get(userId: number, fingerprint: string): Promise<PublicKeyRecord | undefined>;
+  /** Removes a key; false when there was none. */
+  remove(userId: number, fingerprint: string): Promise<boolean>;
+}
+
 /** Every store of one backend, over one connection. */
 export interface Stores {
   accounts: AccountStore;
@@ -293,5 +321,6 @@ export interface Stores {
   sessions: SessionRegistry;
   loginAttempts: LoginAttemptStore;
   registrations: RegistrationStore;
+  publicKeys: PublicKeyStore;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { connect, migrate, requireCurrentSchema, type Sql } from "./database.ts"
 import { PostgresHashCache } from "./hash_cache.ts";
 import { PostgresLoginAttemptStore } from "./login_attempts.ts";
 import { PostgresPartialStore } from "./partials.ts";
+import { PostgresPublicKeyStore } from "./public_keys.ts";
 import { PostgresQuotaLedger } from "./quota.ts";
 import { PostgresRegistrationStore } from "./registrations.ts";
 import { PostgresSessionRegistry } from "./session_registry.ts";
@@ -58,6 +59,7 @@ function storesOver(sql: Sql, node: string): Stores {
     sessions: new PostgresSessionRegistry(sql, node),
     loginAttempts: new PostgresLoginAttemptStore(sql),
     registrations: new PostgresRegistrationStore(sql),
+    publicKeys: new PostgresPublicKeyStore(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

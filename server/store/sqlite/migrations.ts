@@ -83,4 +83,14 @@ export const MIGRATIONS: readonly string[] = [
   // count toward the limits, so a burst of parallel logins cannot check more than the ban threshold.
   `ALTER TABLE login_attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0
      CHECK (pending IN (0, 1));`,
+  // 8: users' SSH public keys for SFTP logins (server/core/auth/public_keys.ts).
+  `CREATE TABLE public_keys (
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     fingerprint TEXT NOT NULL,
+     type TEXT NOT NULL,
+     blob BLOB NOT NULL,
+     comment TEXT NOT NULL,
+     added_at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, fingerprint)
+   ) STRICT;`,
 ];

@@ -12,6 +12,7 @@ import { openDatabase, type OpenDatabaseOptions } from "./database.ts";
 import { SqliteHashCache } from "./hash_cache.ts";
 import { SqliteLoginAttemptStore } from "./login_attempts.ts";
 import { SqlitePartialStore } from "./partials.ts";
+import { SqlitePublicKeyStore } from "./public_keys.ts";
 import { SqliteQuotaLedger } from "./quota.ts";
 import { SqliteRegistrationStore } from "./registrations.ts";
 import { SqliteSessionRegistry } from "./session_registry.ts";
@@ -29,6 +30,7 @@ export function openSqliteStores(dataDir: string, options: OpenDatabaseOptions =
     sessions: new SqliteSessionRegistry(db),
     loginAttempts: new SqliteLoginAttemptStore(db),
     registrations: new SqliteRegistrationStore(db),
+    publicKeys: new SqlitePublicKeyStore(db),
     close: () => settled(() => db.close()),
   };
 }
