@@ -86,6 +86,10 @@ export interface ServerConfig {
   pasvPortsPerUser: number;
   /** Passive ports one client address may hold at once. */
   pasvPortsPerAddress: number;
+  /** Port of the SFTP (SSH) listener; null when SFTP is off. */
+  sftpPort: number | null;
+  /** The SSH host key (OpenSSH private key file); null: `sftp_host_ed25519_key` in the data dir. */
+  sftpHostKey: string | null;
 }
 
 /** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
@@ -304,6 +308,8 @@ export const CONFIG_TABLE: ConfigTable = {
   pasvAcceptTimeout: { key: "pasv_accept_timeout", parse: integer(1, 3600), default: 10 },
   pasvPortsPerUser: { key: "pasv_ports_per_user", parse: integer(1, 65535), default: 16 },
   pasvPortsPerAddress: { key: "pasv_ports_per_address", parse: integer(1, 65535), default: 32 },
+  sftpPort: { key: "sftp_port", parse: optionalPort, default: null },
+  sftpHostKey: { key: "sftp_host_key", parse: optionalPath, default: null },
 };
 
 /** Default location of the INI file, relative to the current directory. */
@@ -333,7 +339,36 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Serve
   applyValues(config, fromFile.values, fromFile.source);
   applyFlagValues(config, options.overrides ?? {});
   checkTlsOptions(config);
+  checkDistinctPorts(config, options.overrides ?? {});
   return config;
+}
+
+/**
+ * No two listeners on one port (0, any free port, aside): the second bind
+ * would fail, or with SO_REUSEPORT split one port's clients between two
+ * protocols. A clash that a flag made is a usage error.
+ */
+function checkDistinctPorts(
+  config: ServerConfig,
+  flags: Record<string, string | undefined>,
+): void {
+  const listeners: [string, number | null][] = [
+    ["port", config.port],
+    ["plain_port", config.plainPort],
+    ["ftp_port", config.ftpPort],
+    ["sftp_port", config.sftpPort],
+  ];
+  const seen = new Map<number, string>();
+  for (const [key, port] of listeners) {
+    if (port === null || port === 0) continue;
+    const other = seen.get(port);
+    if (other !== undefined) {
+      const message = `"${other}" and "${key}" must differ (both are ${port})`;
+      if (flags[key] !== undefined || flags[other] !== undefined) throw new UsageError(message);
+      throw new ConfigError(message);
+    }
+    seen.set(port, key);
+  }
 }
 
 /** Options that only make sense together. */

@@ -124,6 +124,13 @@ export class FileService {
     return { from: source, to: moved.to };
   }
 
+  /** Sets the modification time of a file or directory (milliseconds since the epoch). */
+  async setModified(session: UserSession, input: string, mtime: number): Promise<string> {
+    const path = this.path(session, input);
+    await signedIn(session).home.setModified(path, mtime);
+    return path;
+  }
+
   /** A whole file's sha256 (cached by file version) and identity. */
   async checksum(
     session: UserSession,
