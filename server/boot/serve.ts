@@ -15,6 +15,7 @@ import { keyIsExposed, loadTlsMaterial, type TlsMaterial } from "../core/tls/tls
 import { recoverReservations, removeStalePartials } from "../core/transfer/mod.ts";
 import { measureUnmeasured } from "../core/usage.ts";
 import { homeLockBuffer } from "../storage/local/home_lock.ts";
+import { type LoadedHostKey, loadSftpHostKey } from "./sftp_host_key.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -27,6 +28,10 @@ export interface RunningServer {
   tlsFingerprint: string | null;
   /** The bound FTP port; null when FTP is off. */
   ftpPort: number | null;
+  /** The bound SFTP port and the host key's fingerprint; null when SFTP is off. */
+  sftp:
+    | { port: number; fingerprint: string; kind: string; keyFile: string; created: boolean }
+    | null;
   /** Absolute data dir. */
   dataDir: string;
   /** Rejects if a server thread dies. */
@@ -59,7 +64,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } finally {
     await accounts.close();
   }
-  const server = await startWorkers(config, tls, log);
+  const hostKey = config.sftpPort === null ? null : await loadSftpHostKey(config);
+  if (hostKey?.created) log.info("sftp host key created", { file: hostKey.path });
+  if (hostKey?.exposed) {
+    log.warn("SFTP host key readable by others", { file: hostKey.path, detail: "chmod 600 it" });
+  }
+  const server = await startWorkers(config, tls, log, hostKey);
   const janitor = startJanitor(config, log);
   return { ...server, stop: () => (clearInterval(janitor), server.stop()) };
 }
@@ -120,6 +130,9 @@ function listenersOf(config: ServerConfig): Listener[] {
   if (config.ftpPort !== null) {
     listeners.push({ port: config.ftpPort, what: " for FTP", setting: "--ftp-port" });
   }
+  if (config.sftpPort !== null) {
+    listeners.push({ port: config.sftpPort, what: " for SFTP", setting: "--sftp-port" });
+  }
   return listeners;
 }
 
@@ -175,6 +188,7 @@ async function startWorkers(
   config: ServerConfig,
   tls: TlsMaterial | null,
   log: Logger,
+  hostKey: LoadedHostKey | null,
 ): Promise<RunningServer> {
   const count = workerCount(config);
   const workers: Worker[] = [];
@@ -188,6 +202,7 @@ async function startWorkers(
   let port = config.port;
   let plainPort = tls === null ? null : config.plainPort;
   let ftpPort = config.ftpPort;
+  let sftpPort = config.sftpPort;
   // One table of passive ports for all threads, so the caps hold across them.
   const passiveLeases = PassiveLeases.createBuffer();
   try {
@@ -197,12 +212,13 @@ async function startWorkers(
       const channel = new MessageChannel();
       answerScryptRequests(channel.port1);
       hashing.push(channel.port1);
-      ({ port, plainPort, ftpPort } = await startWorker(worker, {
+      ({ port, plainPort, ftpPort, sftpPort } = await startWorker(worker, {
         type: "start",
         config,
         port,
         plainPort,
         ftpPort,
+        sftp: hostKey && sftpPort !== null ? { port: sftpPort, hostKey: hostKey.privateKey } : null,
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
         hashing: channel.port2,
@@ -228,11 +244,20 @@ async function startWorkers(
     stop();
     throw error;
   }
-  log.debug("threads started", { count, port, ftpPort });
+  log.debug("threads started", { count, port, ftpPort, sftpPort });
   return {
     port,
     plainPort,
     ftpPort,
+    sftp: hostKey && sftpPort !== null
+      ? {
+        port: sftpPort,
+        fingerprint: hostKey.fingerprint,
+        kind: hostKey.kind,
+        keyFile: hostKey.path,
+        created: hostKey.created,
+      }
+      : null,
     tlsFingerprint: tls?.fingerprint ?? null,
     dataDir: config.dataDir,
     failed,
@@ -243,12 +268,19 @@ async function startWorkers(
 function startWorker(
   worker: Worker,
   start: WorkerStart,
-): Promise<{ port: number; plainPort: number | null; ftpPort: number | null }> {
+): Promise<
+  { port: number; plainPort: number | null; ftpPort: number | null; sftpPort: number | null }
+> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
       if (report.type === "listening") {
-        resolve({ port: report.port, plainPort: report.plainPort, ftpPort: report.ftpPort });
+        resolve({
+          port: report.port,
+          plainPort: report.plainPort,
+          ftpPort: report.ftpPort,
+          sftpPort: report.sftpPort,
+        });
       } else reject(new Error(report.message));
     };
     worker.onerror = (event) => {

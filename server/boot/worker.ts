@@ -7,6 +7,7 @@
 import { Accounts } from "../core/accounts.ts";
 import { type ServerConfig, storesOf } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
+import { listenSftp } from "../fronts/sftp/listener.ts";
 import { ftpTlsMaterial } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
@@ -30,6 +31,8 @@ export interface WorkerStart {
   plainPort: number | null;
   /** FTP port to bind (0: any, for the first worker); null when FTP is off. */
   ftpPort: number | null;
+  /** SFTP port to bind (0: any, for the first worker) and the host key; null when SFTP is off. */
+  sftp: { port: number; hostKey: string } | null;
   reusePort: boolean;
   /** PEM certificate and key; when set, `port` speaks TLS. */
   tls: { cert: string; key: string } | null;
@@ -43,7 +46,13 @@ export interface WorkerStart {
 
 /** Sent back by a worker. */
 export type WorkerReport =
-  | { type: "listening"; port: number; plainPort: number | null; ftpPort: number | null }
+  | {
+    type: "listening";
+    port: number;
+    plainPort: number | null;
+    ftpPort: number | null;
+    sftpPort: number | null;
+  }
   | { type: "failed"; message: string };
 
 interface WorkerScope {
@@ -60,7 +69,7 @@ scope.onmessage = (event) => {
 };
 
 async function start(
-  { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases, homeLocks }:
+  { config, port, plainPort, ftpPort, sftp, reusePort, tls, hashing, passiveLeases, homeLocks }:
     WorkerStart,
 ): Promise<void> {
   const log = new Logger(config.logLevel);
@@ -100,11 +109,23 @@ async function start(
       plain?.close();
       throw error;
     });
+  const sftpListener = sftp === null ? null : await listenSftp(services, {
+    hostname,
+    port: sftp.port,
+    reusePort,
+    hostKey: sftp.hostKey,
+  }).catch((error) => {
+    listener.close();
+    plain?.close();
+    ftp?.close();
+    throw new SftpListenError(error);
+  });
   scope.postMessage({
     type: "listening",
     port: listener.addr.port,
     plainPort: plain?.addr.port ?? null,
     ftpPort: ftp?.port ?? null,
+    sftpPort: sftpListener?.port ?? null,
   });
   await Promise.all([
     acceptLoop(listener, services, tls !== null),
@@ -170,8 +191,28 @@ function setUpTcp(conn: Deno.TcpConn): boolean {
   }
 }
 
-function describe(error: unknown, { config, port, ftpPort, tls }: WorkerStart): string {
+/** The SFTP listener failed to bind: errors name its port. */
+class SftpListenError extends Error {
+  readonly code: unknown;
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "SftpListenError";
+    this.code = (cause as { code?: unknown } | null)?.code;
+  }
+}
+
+function describe(error: unknown, { config, port, ftpPort, sftp, tls }: WorkerStart): string {
   const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof SftpListenError) {
+    const where = `${config.host}:${sftp?.port}`;
+    if (code === "EADDRINUSE") {
+      return `Cannot listen for SFTP on ${where}: address in use (another server running? try --sftp-port)`;
+    }
+    if (code === "EADDRNOTAVAIL") {
+      return `Cannot listen for SFTP on ${where}: address not available on this machine`;
+    }
+    return `Cannot listen for SFTP on ${where}: ${error.message}`;
+  }
   if (code === "EADDRINUSE") {
     return `Cannot listen for FTP on ${config.host}:${ftpPort}: address in use (another server running? try --ftp-port)`;
   }

@@ -19,6 +19,10 @@ Options:
   --host HOST        Address to listen on (default 127.0.0.1)
   --port PORT        Port to listen on; 0 picks a free one (default 2121)
   --ftp-port PORT    Also serve standard FTP on PORT; 0 picks a free one (default off)
+  --sftp-port PORT   Also serve SFTP (SSH) on PORT; 0 picks a free one (default off).
+                     The host key is DATA/sftp_host_ed25519_key, made on first start
+                     (or sftp_host_key = FILE in the config file); its fingerprint
+                     is printed at start, for clients to check
   --data DIR         Data directory: accounts and homes (default ./ftpx-data)
   --db URL           Keep accounts in PostgreSQL, postgres://USER@HOST:PORT/DB, shared
                      by several nodes (default: SQLite in the data dir). The password
@@ -40,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
     host: { type: "string" },
     port: { type: "string" },
     "ftp-port": { type: "string" },
+    "sftp-port": { type: "string" },
     data: { type: "string" },
     db: { type: "string" },
     config: { type: "string" },
@@ -56,12 +61,14 @@ export async function run(args: string[]): Promise<number> {
   }
   const port = stringFlag(parsed, "port");
   const ftpPort = stringFlag(parsed, "ftp-port");
+  const sftpPort = stringFlag(parsed, "sftp-port");
   const config = await loadConfig({
     configPath: stringFlag(parsed, "config"),
     overrides: {
       host: stringFlag(parsed, "host"),
       port: port === undefined ? undefined : String(parsePort(port)),
       ftp_port: ftpPort === undefined ? undefined : String(parsePort(ftpPort, "FTP port")),
+      sftp_port: sftpPort === undefined ? undefined : String(parsePort(sftpPort, "SFTP port")),
       data: stringFlag(parsed, "data"),
       db: stringFlag(parsed, "db"),
       log_level: stringFlag(parsed, "log-level"),
@@ -84,6 +91,13 @@ export async function run(args: string[]): Promise<number> {
     const { first, last } = config.pasvPorts;
     const passive = first === 0 ? "any free port" : `${first}-${last}`;
     console.log(`FTP on ${config.host}:${server.ftpPort} (passive ports ${passive})`);
+  }
+  if (server.sftp !== null) {
+    const { port, kind, fingerprint, keyFile, created } = server.sftp;
+    console.log(
+      `SFTP on ${config.host}:${port}, host key ${kind} ${fingerprint}` +
+        (created ? ` (new: ${keyFile})` : ""),
+    );
   }
   if (config.db !== null) console.log(`accounts in ${config.db} (node ${nodeIdOf(config)})`);
   console.log(`ftpx listening on ${config.host}:${server.port}, data ${server.dataDir}`);

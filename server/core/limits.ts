@@ -65,12 +65,6 @@ export const SFTP_MAX_PACKET_BYTES = 256 * 1024;
 export const SFTP_MAX_DATA_BYTES = 255 * 1024;
 /** Handles (open files and directories) one SFTP session may hold at once. */
 export const SFTP_MAX_OPEN_HANDLES = 64;
-/**
- * Requests read from the channel but not yet answered. Requests are answered
- * in order, one at a time (as OpenSSH's sftp-server does); past this the
- * channel is no longer read, so the SSH window stops the client.
- */
-export const SFTP_MAX_QUEUED_REQUESTS = 128;
 /** Bytes of WRITEs that arrived ahead of their turn an upload may hold, to put them in order. */
 export const SFTP_MAX_REORDER_BYTES = 4 * 1024 * 1024;
 /** SFTP subsystems (session channels) one SSH connection may open. */
