@@ -119,6 +119,8 @@ export class TestServer implements AsyncDisposable {
   readonly adminPassword: string;
   /** With TLS and `plain_port`, the plaintext port the server printed. */
   readonly plainPort: number | null;
+  /** Everything the server printed on stdout up to its listening line (other fronts' lines). */
+  readonly startup: string;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
   readonly #stderr: Promise<void>;
@@ -134,8 +136,10 @@ export class TestServer implements AsyncDisposable {
       dataDir: string;
       adminPassword: string;
       plainPort?: number | null;
+      startup: string;
     },
   ) {
+    this.startup = fields.startup;
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
@@ -209,6 +213,7 @@ export class TestServer implements AsyncDisposable {
           dataDir,
           adminPassword,
           plainPort: Number(/plaintext on port (\d+)/.exec(seen)?.[1] ?? NaN) || null,
+          startup: seen,
         });
       }
     }

@@ -8,6 +8,7 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { OperationError } from "../errors.ts";
+import type { PublicKeyRecord, PublicKeyStore } from "../../store/mod.ts";
 
 /** Key types accepted, with the curve an ECDSA key must name. */
 const ACCEPTED: Record<string, string | null> = {
@@ -128,4 +129,79 @@ function readStrings(blob: Uint8Array): Uint8Array[] | null {
 
 function bad(reason: string): OperationError {
   return new OperationError("bad_request", `Cannot add the key: ${reason}`);
+}
+
+/** Keys one user may have. */
+export const MAX_KEYS_PER_USER = 100;
+
+/** A stored key as it is listed (`ftpx key list`, the shell's `key list`). */
+export interface KeyInfo {
+  fingerprint: string;
+  type: string;
+  comment: string;
+  /** ISO 8601. */
+  added: string;
+}
+
+/** What the key functions need: the accounts' key store and a lookup by name. */
+export interface KeyOwners {
+  get(name: string): Promise<{ id: number; name: string } | undefined>;
+  stores: { publicKeys: PublicKeyStore };
+}
+
+/** Adds the key in `text` (an `authorized_keys` line) to `name`'s keys. */
+export async function addKey(accounts: KeyOwners, name: string, text: string): Promise<KeyInfo> {
+  const account = await owner(accounts, name);
+  const key = parsePublicKey(text);
+  const store = accounts.stores.publicKeys;
+  if ((await store.list(account.id)).length >= MAX_KEYS_PER_USER) {
+    throw new OperationError(
+      "too_large",
+      `Cannot add the key: "${name}" has ${MAX_KEYS_PER_USER} keys, the limit; remove some first`,
+    );
+  }
+  const record = { userId: account.id, ...key, addedAt: Date.now() };
+  try {
+    await store.add(record);
+  } catch (error) {
+    if (error instanceof OperationError && error.kind === "exists") {
+      throw new OperationError("exists", `"${name}" already has the key ${key.fingerprint}`);
+    }
+    throw error;
+  }
+  return infoOf(record);
+}
+
+/** `name`'s keys, oldest first. */
+export async function listKeys(accounts: KeyOwners, name: string): Promise<KeyInfo[]> {
+  const account = await owner(accounts, name);
+  return (await accounts.stores.publicKeys.list(account.id)).map(infoOf);
+}
+
+/** Removes one of `name`'s keys by fingerprint (`SHA256:...`, the prefix optional). */
+export async function removeKey(
+  accounts: KeyOwners,
+  name: string,
+  fingerprint: string,
+): Promise<void> {
+  const account = await owner(accounts, name);
+  const full = fingerprint.startsWith("SHA256:") ? fingerprint : `SHA256:${fingerprint}`;
+  if (!await accounts.stores.publicKeys.remove(account.id, full)) {
+    throw new OperationError("not_found", `"${name}" has no key ${full} (see key list)`);
+  }
+}
+
+async function owner(accounts: KeyOwners, name: string): Promise<{ id: number; name: string }> {
+  const account = await accounts.get(name);
+  if (!account) throw new OperationError("not_found", `No user "${name}"`);
+  return account;
+}
+
+function infoOf(record: PublicKeyRecord): KeyInfo {
+  return {
+    fingerprint: record.fingerprint,
+    type: record.type,
+    comment: record.comment,
+    added: new Date(record.addedAt).toISOString(),
+  };
 }

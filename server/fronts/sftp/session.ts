@@ -43,7 +43,9 @@ export async function serveSftp(channel: SshChannel, ctx: SftpChannelContext): P
   let initialized = false;
   let clean = true;
   try {
-    for await (const chunk of channel as AsyncIterable<Uint8Array>) {
+    // Not destroyed when the client's EOF ends the loop: exit-status must still go out.
+    const chunks = channel.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
+    for await (const chunk of chunks) {
       for (const packet of reader.push(chunk)) {
         ctx.onRequest();
         if (!initialized) {
