@@ -57,6 +57,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
     summary: "Recompute used space from disk and fix drift (on the server host)",
     load: () => import("./server/commands/du.ts"),
   },
+  key: {
+    summary: "Add, list or remove a user's SSH keys for SFTP (on the server host)",
+    load: () => import("./server/commands/key.ts"),
+  },
   migrate: {
     summary: "Create or upgrade the PostgreSQL schema (on a server host)",
     load: () => import("./server/commands/migrate.ts"),

@@ -121,6 +121,8 @@ export class TestServer implements AsyncDisposable {
   readonly plainPort: number | null;
   /** The HTTP port when started with `--http-port` (or `http_port`); null otherwise. */
   readonly httpPort: number | null;
+  /** Everything the server printed on stdout up to its listening line (other fronts' lines). */
+  readonly startup: string;
   readonly #child: Deno.ChildProcess;
   readonly #root: string;
   readonly #stderr: Promise<void>;
@@ -137,8 +139,10 @@ export class TestServer implements AsyncDisposable {
       adminPassword: string;
       plainPort?: number | null;
       httpPort?: number | null;
+      startup: string;
     },
   ) {
+    this.startup = fields.startup;
     this.#child = child;
     this.#root = root;
     this.port = fields.port;
@@ -214,6 +218,7 @@ export class TestServer implements AsyncDisposable {
           adminPassword,
           plainPort: Number(/plaintext on port (\d+)/.exec(seen)?.[1] ?? NaN) || null,
           httpPort: Number(/HTTP on https?:\/\/\S+:(\d+)\//.exec(seen)?.[1] ?? NaN) || null,
+          startup: seen,
         });
       }
     }

@@ -18,6 +18,7 @@ import { recoverReservations, removeStalePartials } from "../core/transfer/mod.t
 import { measureUnmeasured } from "../core/usage.ts";
 import { metricsBuffer } from "../core/metrics.ts";
 import { homeLockBuffer } from "../storage/local/home_lock.ts";
+import { type LoadedHostKey, loadSftpHostKey } from "./sftp_host_key.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -32,6 +33,10 @@ export interface RunningServer {
   ftpPort: number | null;
   /** The bound HTTP port (HTTPS with TLS); null when HTTP is off. */
   httpPort: number | null;
+  /** The bound SFTP port and the host key's fingerprint; null when SFTP is off. */
+  sftp:
+    | { port: number; fingerprint: string; kind: string; keyFile: string; created: boolean }
+    | null;
   /** Absolute data dir. */
   dataDir: string;
   /** Rejects if a server thread dies. */
@@ -66,10 +71,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } finally {
     await accounts.close();
   }
+  const hostKey = config.sftpPort === null ? null : await loadSftpHostKey(config);
+  if (hostKey?.created) log.info("sftp host key created", { file: hostKey.path });
+  if (hostKey?.exposed) {
+    log.warn("SFTP host key readable by others", { file: hostKey.path, detail: "chmod 600 it" });
+  }
   const lease = await startNodeLease(config, log);
   let server: RunningServer;
   try {
-    server = await startWorkers(config, tls, log);
+    server = await startWorkers(config, tls, log, hostKey);
   } catch (error) {
     lease?.keeper.stop();
     throw error;
@@ -159,6 +169,9 @@ function listenersOf(config: ServerConfig): Listener[] {
   if (config.httpPort !== null) {
     listeners.push({ port: config.httpPort, what: " for HTTP", setting: "--http-port" });
   }
+  if (config.sftpPort !== null) {
+    listeners.push({ port: config.sftpPort, what: " for SFTP", setting: "--sftp-port" });
+  }
   return listeners;
 }
 
@@ -229,6 +242,7 @@ async function startWorkers(
   config: ServerConfig,
   tls: TlsMaterial | null,
   log: Logger,
+  hostKey: LoadedHostKey | null,
 ): Promise<RunningServer> {
   const count = workerCount(config);
   const workers: Worker[] = [];
@@ -244,6 +258,7 @@ async function startWorkers(
   let ftpPort = config.ftpPort;
   let httpPort = config.httpPort;
   const metrics = metricsBuffer();
+  let sftpPort = config.sftpPort;
   // One table of passive ports for all threads, so the caps hold across them.
   const passiveLeases = PassiveLeases.createBuffer();
   try {
@@ -253,7 +268,7 @@ async function startWorkers(
       const channel = new MessageChannel();
       answerScryptRequests(channel.port1);
       hashing.push(channel.port1);
-      ({ port, plainPort, ftpPort, httpPort } = await startWorker(worker, {
+      ({ port, plainPort, ftpPort, httpPort, sftpPort } = await startWorker(worker, {
         type: "start",
         config,
         port,
@@ -262,6 +277,7 @@ async function startWorkers(
         httpPort,
         thread: index,
         metrics,
+        sftp: hostKey && sftpPort !== null ? { port: sftpPort, hostKey: hostKey.privateKey } : null,
         reusePort: count > 1,
         tls: tls && { cert: tls.cert, key: tls.key },
         hashing: channel.port2,
@@ -287,12 +303,21 @@ async function startWorkers(
     stop();
     throw error;
   }
-  log.debug("threads started", { count, port, ftpPort });
+  log.debug("threads started", { count, port, ftpPort, sftpPort });
   return {
     port,
     plainPort,
     ftpPort,
     httpPort,
+    sftp: hostKey && sftpPort !== null
+      ? {
+        port: sftpPort,
+        fingerprint: hostKey.fingerprint,
+        kind: hostKey.kind,
+        keyFile: hostKey.path,
+        created: hostKey.created,
+      }
+      : null,
     tlsFingerprint: tls?.fingerprint ?? null,
     dataDir: config.dataDir,
     failed,
@@ -304,14 +329,20 @@ function startWorker(
   worker: Worker,
   start: WorkerStart,
 ): Promise<
-  { port: number; plainPort: number | null; ftpPort: number | null; httpPort: number | null }
+  {
+    port: number;
+    plainPort: number | null;
+    ftpPort: number | null;
+    httpPort: number | null;
+    sftpPort: number | null;
+  }
 > {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReport>) => {
       const report = event.data;
       if (report.type === "listening") {
-        const { port, plainPort, ftpPort, httpPort } = report;
-        resolve({ port, plainPort, ftpPort, httpPort });
+        const { port, plainPort, ftpPort, httpPort, sftpPort } = report;
+        resolve({ port, plainPort, ftpPort, httpPort, sftpPort });
       } else reject(new Error(report.message));
     };
     worker.onerror = (event) => {

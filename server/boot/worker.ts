@@ -10,6 +10,7 @@ import { type ServerConfig, storesOf } from "../core/config.ts";
 import { listenFtp } from "../fronts/ftp/listener.ts";
 import { HttpListenError, listenHttp } from "../fronts/http/listener.ts";
 import { useMetricsTable, watchEventLoopLag } from "../core/metrics.ts";
+import { listenSftp } from "../fronts/sftp/listener.ts";
 import { ftpTlsMaterial } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
@@ -39,6 +40,8 @@ export interface WorkerStart {
   thread: number;
   /** The metrics every thread counts into (`core/metrics.ts`). */
   metrics: SharedArrayBuffer;
+  /** SFTP port to bind (0: any, for the first worker) and the host key; null when SFTP is off. */
+  sftp: { port: number; hostKey: string } | null;
   reusePort: boolean;
   /** PEM certificate and key; when set, `port` speaks TLS. */
   tls: { cert: string; key: string } | null;
@@ -58,6 +61,7 @@ export type WorkerReport =
     plainPort: number | null;
     ftpPort: number | null;
     httpPort: number | null;
+    sftpPort: number | null;
   }
   | { type: "failed"; message: string };
 
@@ -130,12 +134,25 @@ async function start(
     ftp?.close();
     throw error;
   });
+  const sftp = start.sftp;
+  const sftpListener = sftp === null ? null : await listenSftp(services, {
+    hostname,
+    port: sftp.port,
+    reusePort,
+    hostKey: sftp.hostKey,
+  }).catch((error) => {
+    listener.close();
+    plain?.close();
+    ftp?.close();
+    throw new SftpListenError(error);
+  });
   scope.postMessage({
     type: "listening",
     port: listener.addr.port,
     plainPort: plain?.addr.port ?? null,
     ftpPort: ftp?.port ?? null,
     httpPort: http?.port ?? null,
+    sftpPort: sftpListener?.port ?? null,
   });
   await Promise.all([
     acceptLoop(listener, services, tls !== null),
@@ -201,9 +218,32 @@ function setUpTcp(conn: Deno.TcpConn): boolean {
   }
 }
 
-function describe(error: unknown, { config, port, ftpPort, httpPort, tls }: WorkerStart): string {
+/** The SFTP listener failed to bind: errors name its port. */
+class SftpListenError extends Error {
+  readonly code: unknown;
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "SftpListenError";
+    this.code = (cause as { code?: unknown } | null)?.code;
+  }
+}
+
+function describe(
+  error: unknown,
+  { config, port, ftpPort, httpPort, sftp, tls }: WorkerStart,
+): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (httpPort !== null && error instanceof HttpListenError) return error.message;
+  if (error instanceof SftpListenError) {
+    const where = `${config.host}:${sftp?.port}`;
+    if (code === "EADDRINUSE") {
+      return `Cannot listen for SFTP on ${where}: address in use (another server running? try --sftp-port)`;
+    }
+    if (code === "EADDRNOTAVAIL") {
+      return `Cannot listen for SFTP on ${where}: address not available on this machine`;
+    }
+    return `Cannot listen for SFTP on ${where}: ${error.message}`;
+  }
   if (code === "EADDRINUSE") {
     return `Cannot listen for FTP on ${
       hostPort(config.host, ftpPort ?? 0)

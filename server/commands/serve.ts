@@ -22,6 +22,10 @@ Options:
   --ftp-port PORT    Also serve standard FTP on PORT; 0 picks a free one (default off)
   --http-port PORT   Also serve HTTP on PORT: the web client at /, WebDAV at /dav/,
                      metrics at /metrics (HTTPS with --tls-cert); 0 picks a free one
+  --sftp-port PORT   Also serve SFTP (SSH) on PORT; 0 picks a free one (default off).
+                     The host key is DATA/sftp_host_ed25519_key, made on first start
+                     (or sftp_host_key = FILE in the config file); its fingerprint
+                     is printed at start, for clients to check
   --data DIR         Data directory: accounts and homes (default ./ftpx-data)
   --db URL           Keep accounts in PostgreSQL, postgres://USER@HOST:PORT/DB, shared
                      by several nodes (default: SQLite in the data dir). The password
@@ -44,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
     port: { type: "string" },
     "ftp-port": { type: "string" },
     "http-port": { type: "string" },
+    "sftp-port": { type: "string" },
     data: { type: "string" },
     db: { type: "string" },
     config: { type: "string" },
@@ -61,6 +66,7 @@ export async function run(args: string[]): Promise<number> {
   const port = stringFlag(parsed, "port");
   const ftpPort = stringFlag(parsed, "ftp-port");
   const httpPort = stringFlag(parsed, "http-port");
+  const sftpPort = stringFlag(parsed, "sftp-port");
   const config = await loadConfig({
     configPath: stringFlag(parsed, "config"),
     overrides: {
@@ -68,6 +74,7 @@ export async function run(args: string[]): Promise<number> {
       port: port === undefined ? undefined : String(parsePort(port)),
       ftp_port: ftpPort === undefined ? undefined : String(parsePort(ftpPort, "FTP port")),
       http_port: httpPort === undefined ? undefined : String(parsePort(httpPort, "HTTP port")),
+      sftp_port: sftpPort === undefined ? undefined : String(parsePort(sftpPort, "SFTP port")),
       data: stringFlag(parsed, "data"),
       db: stringFlag(parsed, "db"),
       log_level: stringFlag(parsed, "log-level"),
@@ -94,6 +101,13 @@ export async function run(args: string[]): Promise<number> {
   if (server.httpPort !== null) {
     const scheme = server.tlsFingerprint === null ? "http" : "https";
     console.log(`HTTP on ${scheme}://${config.host}:${server.httpPort}/ (WebDAV at /dav/)`);
+  }
+  if (server.sftp !== null) {
+    const { port, kind, fingerprint, keyFile, created } = server.sftp;
+    console.log(
+      `SFTP on ${config.host}:${port}, host key ${kind} ${fingerprint}` +
+        (created ? ` (new: ${keyFile})` : ""),
+    );
   }
   if (config.db !== null) console.log(`accounts in ${config.db} (node ${nodeIdOf(config)})`);
   console.log(`ftpx listening on ${hostPort(config.host, server.port)}, data ${server.dataDir}`);

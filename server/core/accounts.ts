@@ -249,15 +249,20 @@ export class Accounts {
   /**
    * Re-reads a logged-in account before a request: the fresh record (quota,
    * use and admin flag as they are now), or why the session must end
-   * (deleted, disabled, password changed). When nothing was written to the
+   * (deleted, disabled, password changed, or the public key `options.key`
+   * it logged in with removed: keys change the stamp too). When nothing was written to the
    * store since this account was last found current, it still is, and is
    * returned as it is: that check costs a fraction of re-reading the row.
    * With `sessionId`, a session an administrator asked to end ends too.
    */
-  async recheck(account: Account, sessionId?: number): Promise<RecheckResult> {
+  async recheck(
+    account: Account,
+    options: { sessionId?: number; key?: string | undefined } = {},
+  ): Promise<RecheckResult> {
     const stamp = await this.stores.accounts.changeStamp();
     if (this.#current.get(account) === stamp) return { account };
     // An administrator ending a session moves the stamp too (SessionRegistry.requestEnd).
+    const { sessionId } = options;
     if (sessionId !== undefined && await this.stores.sessions.endRequested(sessionId)) {
       return { ended: "ended by an administrator" };
     }
@@ -270,6 +275,9 @@ export class Accounts {
     if (fresh.disabled) return { ended: `account "${account.name}" was disabled` };
     if (fresh.credentialStamp !== account.credentialStamp) {
       return { ended: `the password of "${account.name}" was changed: log in again` };
+    }
+    if (options.key !== undefined && !await this.stores.publicKeys.get(account.id, options.key)) {
+      return { ended: `the key ${options.key} of "${account.name}" was removed` };
     }
     this.#current.set(fresh, stamp);
     return { account: fresh };

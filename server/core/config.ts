@@ -111,6 +111,10 @@ export interface ServerConfig {
   httpSessionTimeout: number;
   /** Serve Prometheus metrics at `/metrics` on the HTTP port. */
   metrics: boolean;
+  /** Port of the SFTP (SSH) listener; null when SFTP is off. */
+  sftpPort: number | null;
+  /** The SSH host key (OpenSSH private key file); null: `sftp_host_ed25519_key` in the data dir. */
+  sftpHostKey: string | null;
 }
 
 /** An inclusive range of TCP ports; `{first: 0, last: 0}` lets the system pick. */
@@ -348,6 +352,8 @@ export const CONFIG_TABLE: ConfigTable = {
     default: 3600,
   },
   metrics: { key: "metrics", parse: boolean, default: false },
+  sftpPort: { key: "sftp_port", parse: optionalPort, default: null },
+  sftpHostKey: { key: "sftp_host_key", parse: optionalPath, default: null },
 };
 
 /** Default location of the INI file, relative to the current directory. */
@@ -398,6 +404,7 @@ export const LISTENER_PORTS: readonly (readonly [keyof ServerConfig, string])[] 
   ["plainPort", "plain_port"],
   ["ftpPort", "--ftp-port"],
   ["httpPort", "--http-port"],
+  ["sftpPort", "--sftp-port"],
 ];
 
 /** Refuses two listeners on one port (0, any free port, may repeat). */

@@ -7,29 +7,71 @@
 
 import { Status, type StatusCode } from "../../protocol/status.ts";
 
-/** How each kind of failure is reported: native status, FTP reply code and HTTP status. */
+/** SFTP v3 status codes (SSH_FX_*, draft-ietf-secsh-filexfer-02 section 7). */
+export const SSH_FX = {
+  OK: 0,
+  EOF: 1,
+  NO_SUCH_FILE: 2,
+  PERMISSION_DENIED: 3,
+  FAILURE: 4,
+  BAD_MESSAGE: 5,
+  NO_CONNECTION: 6,
+  CONNECTION_LOST: 7,
+  OP_UNSUPPORTED: 8,
+} as const;
+
+/** An SFTP v3 status code. */
+export type SftpStatusCode = typeof SSH_FX[keyof typeof SSH_FX];
+
+const FX = SSH_FX;
+
+/**
+ * How each kind of failure is reported: native status, FTP reply code, HTTP
+ * status and SFTP status. SFTP v3 has only nine codes (no quota, no
+ * "exists"): the message beside the code says what happened, as OpenSSH's
+ * sftp-server does.
+ */
 export const ERROR_TABLE = {
-  bad_request: { status: Status.BAD_REQUEST, ftp: 501, http: 400 },
-  unauthenticated: { status: Status.UNAUTHENTICATED, ftp: 530, http: 401 },
-  forbidden: { status: Status.FORBIDDEN, ftp: 550, http: 403 },
-  account_disabled: { status: Status.FORBIDDEN, ftp: 530, http: 403 },
-  not_found: { status: Status.NOT_FOUND, ftp: 550, http: 404 },
-  unknown_operation: { status: Status.UNKNOWN_OPERATION, ftp: 502, http: 405 },
-  timeout: { status: Status.TIMEOUT, ftp: 421, http: 408 },
-  exists: { status: Status.CONFLICT, ftp: 550, http: 409 },
-  not_a_directory: { status: Status.CONFLICT, ftp: 550, http: 409 },
-  is_a_directory: { status: Status.CONFLICT, ftp: 550, http: 409 },
-  not_empty: { status: Status.CONFLICT, ftp: 550, http: 409 },
-  changed: { status: Status.CHANGED, ftp: 450, http: 412 },
-  too_large: { status: Status.TOO_LARGE, ftp: 501, http: 413 },
-  version_mismatch: { status: Status.VERSION_MISMATCH, ftp: 421, http: 400 },
-  rate_limited: { status: Status.RATE_LIMITED, ftp: 421, http: 429 },
-  quota_exceeded: { status: Status.QUOTA_EXCEEDED, ftp: 552, http: 507 },
-  internal: { status: Status.INTERNAL, ftp: 451, http: 500 },
-  unavailable: { status: Status.UNAVAILABLE, ftp: 421, http: 503 },
-  disk_full: { status: Status.INSUFFICIENT_STORAGE, ftp: 452, http: 507 },
-  checksum_mismatch: { status: Status.CHANGED, ftp: 550, http: 409 },
-} as const satisfies Record<string, { status: StatusCode; ftp: number; http: number }>;
+  bad_request: { status: Status.BAD_REQUEST, ftp: 501, http: 400, sftp: FX.BAD_MESSAGE },
+  unauthenticated: {
+    status: Status.UNAUTHENTICATED,
+    ftp: 530,
+    http: 401,
+    sftp: FX.PERMISSION_DENIED,
+  },
+  forbidden: { status: Status.FORBIDDEN, ftp: 550, http: 403, sftp: FX.PERMISSION_DENIED },
+  account_disabled: { status: Status.FORBIDDEN, ftp: 530, http: 403, sftp: FX.PERMISSION_DENIED },
+  not_found: { status: Status.NOT_FOUND, ftp: 550, http: 404, sftp: FX.NO_SUCH_FILE },
+  unknown_operation: {
+    status: Status.UNKNOWN_OPERATION,
+    ftp: 502,
+    http: 405,
+    sftp: FX.OP_UNSUPPORTED,
+  },
+  timeout: { status: Status.TIMEOUT, ftp: 421, http: 408, sftp: FX.FAILURE },
+  exists: { status: Status.CONFLICT, ftp: 550, http: 409, sftp: FX.FAILURE },
+  // OpenSSH's sftp-server answers ENOTDIR with "no such file" too.
+  not_a_directory: { status: Status.CONFLICT, ftp: 550, http: 409, sftp: FX.NO_SUCH_FILE },
+  is_a_directory: { status: Status.CONFLICT, ftp: 550, http: 409, sftp: FX.FAILURE },
+  not_empty: { status: Status.CONFLICT, ftp: 550, http: 409, sftp: FX.FAILURE },
+  changed: { status: Status.CHANGED, ftp: 450, http: 412, sftp: FX.FAILURE },
+  too_large: { status: Status.TOO_LARGE, ftp: 501, http: 413, sftp: FX.FAILURE },
+  version_mismatch: {
+    status: Status.VERSION_MISMATCH,
+    ftp: 421,
+    http: 400,
+    sftp: FX.OP_UNSUPPORTED,
+  },
+  rate_limited: { status: Status.RATE_LIMITED, ftp: 421, http: 429, sftp: FX.FAILURE },
+  quota_exceeded: { status: Status.QUOTA_EXCEEDED, ftp: 552, http: 507, sftp: FX.FAILURE },
+  internal: { status: Status.INTERNAL, ftp: 451, http: 500, sftp: FX.FAILURE },
+  unavailable: { status: Status.UNAVAILABLE, ftp: 421, http: 503, sftp: FX.FAILURE },
+  disk_full: { status: Status.INSUFFICIENT_STORAGE, ftp: 452, http: 507, sftp: FX.FAILURE },
+  checksum_mismatch: { status: Status.CHANGED, ftp: 550, http: 409, sftp: FX.FAILURE },
+} as const satisfies Record<
+  string,
+  { status: StatusCode; ftp: number; http: number; sftp: SftpStatusCode }
+>;
 
 /** A kind of failure from {@linkcode ERROR_TABLE}. */
 export type ErrorKind = keyof typeof ERROR_TABLE;
@@ -53,6 +95,7 @@ export interface ErrorReply {
   status: number;
   ftp: number;
   http: number;
+  sftp: SftpStatusCode;
   message: string;
   /** True when the failure is ours, not the client's: log it with its detail. */
   internal: boolean;

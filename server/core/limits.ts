@@ -57,3 +57,23 @@ export const FTP_SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 export const MAX_LOGGED_COMMAND_CHARS = 200;
 /** Longest unknown verb echoed back in an error reply. */
 export const MAX_ECHOED_VERB_CHARS = 16;
+
+// --- SFTP ----------------------------------------------------------------------------------
+
+/**
+ * Largest SFTP packet accepted (its length prefix is checked before anything
+ * is allocated): OpenSSH's own cap, which its client never exceeds.
+ */
+export const SFTP_MAX_PACKET_BYTES = 256 * 1024;
+/** Most bytes one READ returns and one WRITE may carry (advertised by limits@openssh.com). */
+export const SFTP_MAX_DATA_BYTES = 255 * 1024;
+/** Handles (open files and directories) one SFTP session may hold at once. */
+export const SFTP_MAX_OPEN_HANDLES = 64;
+/** Bytes of WRITEs that arrived ahead of their turn an upload may hold, to put them in order. */
+export const SFTP_MAX_REORDER_BYTES = 4 * 1024 * 1024;
+/** SFTP subsystems (session channels) one SSH connection may open. */
+export const SFTP_MAX_CHANNELS = 4;
+/** Authentication requests (any method, key queries included) one SSH connection may make. */
+export const SSH_MAX_AUTH_ATTEMPTS = 10;
+/** Entries sent per READDIR reply. */
+export const SFTP_READDIR_BATCH = 100;

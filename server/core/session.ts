@@ -21,6 +21,8 @@ export interface UserSession {
   account: Account | undefined;
   /** The user's home, set with `account`. */
   home: HomeStorage | undefined;
+  /** Fingerprint of the public key the session logged in with (SFTP); undefined for a password. */
+  loginKey?: string | undefined;
   /** Current virtual directory. */
   cwd: string;
   /** Failed logins on this connection. */

@@ -105,7 +105,7 @@ export interface HomeStorage {
   removeFile(path: string): Promise<number>;
   /** Removes a directory; returns the bytes freed. */
   removeDirectory(path: string, options?: RemoveDirectoryOptions): Promise<number>;
-  /** Sets the modification time (milliseconds since the epoch) of what is at `path`. */
+  /** Sets the modification time of a file or directory (milliseconds since the epoch). */
   setModified(path: string, mtime: number): Promise<void>;
   /** Renames (into `to` when it is a directory); returns the final name and bytes replaced. */
   rename(from: string, to: string): Promise<{ to: string; replaced: number }>;

@@ -399,6 +399,34 @@ export interface NodeRegistry {
   list(): Promise<NodeLease[]>;
 }
 
+/** One SSH public key a user may log in with (SFTP). */
+export interface PublicKeyRecord {
+  userId: number;
+  /** `SHA256:...` of the blob: unique per user. */
+  fingerprint: string;
+  /** `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`... */
+  type: string;
+  /** The key in SSH wire format. */
+  blob: Uint8Array;
+  comment: string;
+  /** Milliseconds since the epoch. */
+  addedAt: number;
+}
+
+/**
+ * Users' SSH public keys. A change here is a credential change: it moves
+ * {@linkcode AccountStore.changeStamp}, so sessions re-check their key.
+ */
+export interface PublicKeyStore {
+  /** Stores a key; throws `exists` when the user has one with that fingerprint. */
+  add(record: PublicKeyRecord): Promise<void>;
+  /** A user's keys, oldest first. */
+  list(userId: number): Promise<PublicKeyRecord[]>;
+  get(userId: number, fingerprint: string): Promise<PublicKeyRecord | undefined>;
+  /** Removes a key; false when there was none. */
+  remove(userId: number, fingerprint: string): Promise<boolean>;
+}
+
 /** Every store of one backend, over one connection. */
 export interface Stores {
   accounts: AccountStore;
@@ -411,5 +439,6 @@ export interface Stores {
   nodes: NodeRegistry;
   webSessions: WebSessionStore;
   adminActions: AdminActionStore;
+  publicKeys: PublicKeyStore;
   close(): Promise<void>;
 }

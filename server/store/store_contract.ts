@@ -641,4 +641,56 @@ const CASES: Record<string, Case> = {
     same(await b.registrations.take("10.0.0.5", { ...options, now: now + 1000 }), 3_599_000);
     same(await b.registrations.take("10.0.0.5", { ...options, now: now + 3_600_000 }), 0);
   },
+
+  "public keys: add, list oldest first, get, remove; a second add of one key is exists": async (
+    a,
+    b,
+  ) => {
+    const alice = await a.accounts.insert(account("alice"));
+    const bob = await a.accounts.insert(account("bob"));
+    const key = (fingerprint: string, addedAt: number) => ({
+      userId: alice.id,
+      fingerprint,
+      type: "ssh-ed25519",
+      blob: new Uint8Array([0, 0, 0, 1, 0xff, addedAt % 256]),
+      comment: `key ${fingerprint}`,
+      addedAt,
+    });
+    await a.publicKeys.add(key("SHA256:two", 2000));
+    await b.publicKeys.add(key("SHA256:one", 1000));
+    await assertOperationError(() => b.publicKeys.add(key("SHA256:one", 3000)), "exists");
+    await b.publicKeys.add({ ...key("SHA256:one", 3000), userId: bob.id });
+    const listed = await a.publicKeys.list(alice.id);
+    same(listed.map((k) => k.fingerprint), ["SHA256:one", "SHA256:two"]);
+    const found = await b.publicKeys.get(alice.id, "SHA256:two");
+    assert(found !== undefined && found.blob instanceof Uint8Array);
+    same([...found.blob], [0, 0, 0, 1, 0xff, 2000 % 256]);
+    same({ ...found, blob: null }, { ...key("SHA256:two", 2000), blob: null });
+    same(await a.publicKeys.get(alice.id, "SHA256:none"), undefined);
+    same(await a.publicKeys.remove(alice.id, "SHA256:one"), true);
+    same(await b.publicKeys.remove(alice.id, "SHA256:one"), false);
+    same((await b.publicKeys.list(bob.id)).length, 1, "another user's key stays");
+    await a.accounts.delete(alice.id);
+    same(await b.publicKeys.list(alice.id), [], "an account's keys go with it");
+  },
+
+  "public keys: adding or removing one moves changeStamp, from either connection": async (
+    a,
+    b,
+  ) => {
+    const alice = await a.accounts.insert(account("alice"));
+    const before = await a.accounts.changeStamp();
+    await b.publicKeys.add({
+      userId: alice.id,
+      fingerprint: "SHA256:k",
+      type: "ssh-ed25519",
+      blob: new Uint8Array([1]),
+      comment: "",
+      addedAt: 1,
+    });
+    const afterAdd = await a.accounts.changeStamp();
+    assert.notEqual(afterAdd, before);
+    await b.publicKeys.remove(alice.id, "SHA256:k");
+    assert.notEqual(await a.accounts.changeStamp(), afterAdd);
+  },
 };

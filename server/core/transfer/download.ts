@@ -124,6 +124,23 @@ export class Download {
   }
 
   /**
+   * Reads up to `buffer.length` bytes from byte `position`, in any order and
+   * as often as asked (SFTP READ requests); returns fewer only at the end of
+   * the file, 0 at or past it. Calls must not overlap (they share the
+   * file's position), and {@linkcode Download.sendTo} must not be used too.
+   */
+  async readAt(buffer: Uint8Array, position: number): Promise<number> {
+    this.#file.seek(position);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const count = await this.#file.read(buffer.subarray(filled));
+      if (count === null || count === 0) break;
+      filled += count;
+    }
+    return filled;
+  }
+
+  /**
    * sha256 of the whole file: the cached one, or the one computed by a
    * whole-file {@linkcode Download.sendTo} if the file did not change meanwhile.
    */

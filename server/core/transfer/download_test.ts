@@ -136,3 +136,23 @@ Deno.test("openDownload() handles a 5 GiB sparse file's size and offsets past 4 
   middle.close();
   assert.deepEqual([...middleSink.data()], [0, 0, 0]);
 });
+
+Deno.test("Download.readAt() reads any position in any order, short only at the end", async () => {
+  await using fx = await fixture();
+  const content = bytes(SIZE, 5);
+  await Deno.writeFile(join(fx.home, "a.bin"), content);
+  const download = await openDownload(fx.vfs, fx.stores.hashes, "/a.bin");
+  try {
+    for (const [position, size] of [[SIZE - 10, 64], [0, 1000], [TRANSFER_CHUNK_BYTES - 3, 9]]) {
+      const buffer = new Uint8Array(size!);
+      const count = await download.readAt(buffer, position!);
+      const expected = content.subarray(position!, position! + size!);
+      assert.equal(count, expected.length);
+      assert.deepEqual(buffer.subarray(0, count), expected);
+    }
+    assert.equal(await download.readAt(new Uint8Array(10), SIZE), 0);
+    assert.equal(await download.readAt(new Uint8Array(10), SIZE + 100), 0);
+  } finally {
+    download.close();
+  }
+});

@@ -397,6 +397,37 @@ export class Vfs implements HomeStorage {
     }
   }
 
+  /**
+   * Sets a file's or directory's modification time (milliseconds since the
+   * epoch); its access time is kept. Done on the opened file, re-checked to
+   * be the one the path names inside the home (as reads are).
+   */
+  setModified(virtualPath: string, mtime: number): Promise<void> {
+    return this.#lock.shared(async () => {
+      const real = await this.resolve(virtualPath);
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(real, { read: true });
+      } catch (error) {
+        throw fromFsError(error, "set the time of", virtualPath);
+      }
+      try {
+        const info = await file.stat();
+        if (!await this.#stillNames(virtualPath, real, info)) {
+          throw new OperationError(
+            "changed",
+            `Cannot set the time of "${virtualPath}": it was replaced meanwhile`,
+          );
+        }
+        await file.utime(info.atime ?? new Date(mtime), new Date(mtime));
+      } catch (error) {
+        throw fromFsError(error, "set the time of", virtualPath);
+      } finally {
+        file.close();
+      }
+    });
+  }
+
   /** Real path of the partial upload `name` (in the home's hidden partial dir, created on demand). */
   async partialFile(name: string): Promise<string> {
     if (!PARTIAL_NAME_PATTERN.test(name)) throw new RangeError(`Invalid partial name "${name}"`);
@@ -541,18 +572,6 @@ export class Vfs implements HomeStorage {
   /** Throws unless something (a symlink counts) exists at the path. */
   requireEntry(virtualPath: string): Promise<void> {
     return this.#lock.shared(() => this.#requireEntry(virtualPath));
-  }
-
-  /** Sets what the path names (followed inside the home) to have been modified at `mtime` ms. */
-  setModified(virtualPath: string, mtime: number): Promise<void> {
-    return this.#lock.shared(async () => {
-      const real = await this.resolve(virtualPath);
-      try {
-        await Deno.utime(real, mtime / 1000, mtime / 1000);
-      } catch (error) {
-        throw fromFsError(error, "set the time of", virtualPath);
-      }
-    });
   }
 
   async #requireEntry(virtualPath: string): Promise<void> {

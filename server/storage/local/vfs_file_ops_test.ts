@@ -90,3 +90,22 @@ Deno.test("vfs.rename() moves within the home only, into directories, replacing 
   assert.deepEqual(await j.vfs.rename("/out", "/renamed"), { to: "/renamed", replaced: 0 });
   assert.equal(await Deno.readTextFile(join(j.outside, "secret.txt")), "secret");
 });
+
+Deno.test("vfs.setModified() sets a file's or directory's time, never through a link out", async () => {
+  await using j = await jail();
+  await Deno.writeTextFile(join(j.home, "a.txt"), "12345");
+  await Deno.mkdir(join(j.home, "d"));
+  await Deno.symlink(join(j.outside, "secret.txt"), join(j.home, "link"));
+  const outsideBefore = (await Deno.stat(join(j.outside, "secret.txt"))).mtime;
+  const when = Date.UTC(2020, 1, 2, 3, 4, 5);
+  await j.vfs.setModified("/a.txt", when);
+  await j.vfs.setModified("/d", when);
+  assert.equal((await Deno.stat(join(j.home, "a.txt"))).mtime?.getTime(), when);
+  assert.equal((await Deno.stat(join(j.home, "d"))).mtime?.getTime(), when);
+  await assert.rejects(j.vfs.setModified("/link", when), { kind: "forbidden" });
+  await assert.rejects(j.vfs.setModified("/missing", when), {
+    kind: "not_found",
+    message: 'Cannot set the time of "/missing": not found',
+  });
+  assert.deepEqual((await Deno.stat(join(j.outside, "secret.txt"))).mtime, outsideBefore);
+});

@@ -141,4 +141,17 @@ export const MIGRATIONS: readonly string[] = [
      target text NOT NULL,
      detail text NOT NULL
    );`,
+  // 5: users' SSH public keys for SFTP logins. Adding or removing one is a credential change:
+  // it bumps the account change counter, so every node's sessions re-check their key.
+  `CREATE TABLE public_keys (
+     user_id integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     fingerprint text NOT NULL,
+     type text NOT NULL,
+     blob bytea NOT NULL,
+     comment text NOT NULL,
+     added_at bigint NOT NULL,
+     PRIMARY KEY (user_id, fingerprint)
+   );
+   CREATE CONSTRAINT TRIGGER public_keys_changed AFTER INSERT OR DELETE OR UPDATE ON public_keys
+     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ftpx_bump_account_changes();`,
 ];

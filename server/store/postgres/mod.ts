@@ -16,6 +16,7 @@ import { PostgresHashCache } from "./hash_cache.ts";
 import { PostgresLoginAttemptStore } from "./login_attempts.ts";
 import { PostgresNodeRegistry } from "./nodes.ts";
 import { PostgresPartialStore } from "./partials.ts";
+import { PostgresPublicKeyStore } from "./public_keys.ts";
 import { PostgresQuotaLedger } from "./quota.ts";
 import { PostgresRegistrationStore } from "./registrations.ts";
 import { PostgresSessionRegistry } from "./session_registry.ts";
@@ -63,6 +64,7 @@ function storesOver(sql: Sql, node: string): Stores {
     nodes: new PostgresNodeRegistry(sql, node),
     webSessions: new PostgresWebSessionStore(sql),
     adminActions: new PostgresAdminActionStore(sql),
+    publicKeys: new PostgresPublicKeyStore(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

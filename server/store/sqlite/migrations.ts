@@ -110,4 +110,14 @@ export const MIGRATIONS: readonly string[] = [
      target TEXT NOT NULL,
      detail TEXT NOT NULL
    ) STRICT;`,
+  // 10: users' SSH public keys for SFTP logins (server/core/auth/public_keys.ts).
+  `CREATE TABLE public_keys (
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     fingerprint TEXT NOT NULL,
+     type TEXT NOT NULL,
+     blob BLOB NOT NULL,
+     comment TEXT NOT NULL,
+     added_at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, fingerprint)
+   ) STRICT;`,
 ];

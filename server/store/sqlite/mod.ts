@@ -13,6 +13,7 @@ import { SqliteHashCache } from "./hash_cache.ts";
 import { SqliteLoginAttemptStore } from "./login_attempts.ts";
 import { SqliteNodeRegistry } from "./nodes.ts";
 import { SqlitePartialStore } from "./partials.ts";
+import { SqlitePublicKeyStore } from "./public_keys.ts";
 import { SqliteQuotaLedger } from "./quota.ts";
 import { SqliteRegistrationStore } from "./registrations.ts";
 import { SqliteSessionRegistry } from "./session_registry.ts";
@@ -41,6 +42,7 @@ export function openSqliteStores(dataDir: string, options: OpenSqliteOptions = {
     nodes: new SqliteNodeRegistry(node),
     webSessions: new SqliteWebSessionStore(db),
     adminActions: new SqliteAdminActionStore(db),
+    publicKeys: new SqlitePublicKeyStore(db),
     close: () => settled(() => db.close()),
   };
 }

@@ -53,10 +53,9 @@ export class DavLogins {
       .digest("base64url");
     const remembered = this.#logins.get(key);
     if (remembered) {
-      const result = await this.#services.accounts.recheck(
-        remembered.account,
-        remembered.sessionId,
-      );
+      const result = await this.#services.accounts.recheck(remembered.account, {
+        sessionId: remembered.sessionId,
+      });
       if ("account" in result) {
         remembered.account = result.account;
         remembered.lastUsed = Date.now();
