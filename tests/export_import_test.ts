@@ -20,6 +20,8 @@ async function usersOf(flags: string[]): Promise<unknown[]> {
 
 Deno.test("export and import move accounts SQLite -> PostgreSQL -> SQLite, refusing to overwrite", async () => {
   const postgres = await startPostgres();
+  // Inherited by every ftpx started here. Never removed: test files run at once in this
+  // process share its environment, and every test cluster has this same password.
   Deno.env.set("FTPX_DB_PASSWORD", POSTGRES_PASSWORD);
   try {
     await using work = await tempDir("ftpx-export-");
@@ -119,7 +121,6 @@ Deno.test("export and import move accounts SQLite -> PostgreSQL -> SQLite, refus
       assert.equal((await server.client("alice", "alice-password", { command: "pwd" })).code, 0);
     }
   } finally {
-    Deno.env.delete("FTPX_DB_PASSWORD");
     await postgres.stop();
   }
 });

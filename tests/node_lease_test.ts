@@ -24,11 +24,12 @@ const PASSWORD = "alice-lease-1";
 
 async function withPostgres(work: (server: PostgresServer) => Promise<void>): Promise<void> {
   const server = await startPostgres();
+  // Inherited by every ftpx started here. Never removed: test files run at once in this
+  // process share its environment, and every test cluster has this same password.
   Deno.env.set("FTPX_DB_PASSWORD", POSTGRES_PASSWORD);
   try {
     await work(server);
   } finally {
-    Deno.env.delete("FTPX_DB_PASSWORD");
     await server.stop();
   }
 }

@@ -3,23 +3,23 @@ import { POSTGRES_PASSWORD, type PostgresServer, startPostgres } from "../../../
 import type { Stores } from "../mod.ts";
 import { runStoreContract } from "../store_contract.ts";
 import { migratePostgres, MIGRATIONS, openPostgresStores, parseDbUrl } from "./mod.ts";
-import { PASSWORD_ENV } from "./url.ts";
+import type { PostgresTarget } from "./url.ts";
 
-/** Runs `work` against a fresh PostgreSQL cluster (the password given as ftpx reads it). */
+/** Runs `work` against a fresh PostgreSQL cluster (the password given in each target: the environment is shared by tests running at once). */
 async function withPostgres(work: (server: PostgresServer) => Promise<void>): Promise<void> {
   const server = await startPostgres();
-  const saved = Deno.env.get(PASSWORD_ENV);
-  Deno.env.set(PASSWORD_ENV, POSTGRES_PASSWORD);
   try {
     await work(server);
   } finally {
-    if (saved === undefined) Deno.env.delete(PASSWORD_ENV);
-    else Deno.env.set(PASSWORD_ENV, saved);
     await server.stop();
   }
 }
 
 let databases = 0;
+
+function withPassword(target: PostgresTarget): PostgresTarget {
+  return { ...target, password: POSTGRES_PASSWORD };
+}
 
 async function freshDatabase(server: PostgresServer): Promise<string> {
   return await server.createDatabase(`contract_${++databases}`);
@@ -29,7 +29,7 @@ Deno.test("PostgreSQL stores pass the store contract", async (t) => {
   await withPostgres(async (server) => {
     await runStoreContract(t, {
       async createDatabase() {
-        const target = parseDbUrl(await freshDatabase(server));
+        const target = withPassword(parseDbUrl(await freshDatabase(server)));
         await migratePostgres(target);
         return {
           connect: () => openPostgresStores(target, { node: "node-a" }),
@@ -44,7 +44,7 @@ Deno.test("PostgreSQL stores pass the store contract", async (t) => {
 
 Deno.test("PostgreSQL: migrate creates, then finds the schema current; nodes racing migrate once", async () => {
   await withPostgres(async (server) => {
-    const target = parseDbUrl(await freshDatabase(server));
+    const target = withPassword(parseDbUrl(await freshDatabase(server)));
     await assert.rejects(
       () => openPostgresStores(target, { node: "n" }),
       /No ftpx schema in postgres:\/\/postgres@127\.0\.0\.1:\d+\/contract_\d+: run "ftpx migrate --db/,
@@ -69,7 +69,7 @@ Deno.test("PostgreSQL: migrate creates, then finds the schema current; nodes rac
 
 Deno.test("PostgreSQL: a node's start clears only its own sessions and reservations", async () => {
   await withPostgres(async (server) => {
-    const target = parseDbUrl(await freshDatabase(server));
+    const target = withPassword(parseDbUrl(await freshDatabase(server)));
     await migratePostgres(target);
     const one: Stores = await openPostgresStores(target, { node: "node-1" });
     const two: Stores = await openPostgresStores(target, { node: "node-2" });
@@ -106,13 +106,11 @@ Deno.test("PostgreSQL: a node's start clears only its own sessions and reservati
 
 Deno.test("PostgreSQL: a wrong password and an unreachable server are one clear error", async () => {
   await withPostgres(async (server) => {
-    const target = parseDbUrl(await freshDatabase(server));
-    Deno.env.set(PASSWORD_ENV, "wrong");
+    const target = withPassword(parseDbUrl(await freshDatabase(server)));
     await assert.rejects(
-      () => migratePostgres(target),
+      () => migratePostgres({ ...target, password: "wrong" }),
       /Cannot use PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/contract_\d+: login refused/,
     );
-    Deno.env.set(PASSWORD_ENV, POSTGRES_PASSWORD);
     const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const closedPort = probe.addr.port;
     probe.close();
@@ -125,7 +123,7 @@ Deno.test("PostgreSQL: a wrong password and an unreachable server are one clear 
 
 Deno.test("PostgreSQL: node leases: an expired node is released once, its rows handed over; joining takes it back", async () => {
   await withPostgres(async (server) => {
-    const target = parseDbUrl(await freshDatabase(server));
+    const target = withPassword(parseDbUrl(await freshDatabase(server)));
     await migratePostgres(target);
     const [one, two, three] = await Promise.all(
       ["node-1", "node-2", "node-3"].map((node) => openPostgresStores(target, { node })),

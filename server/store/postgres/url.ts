@@ -12,6 +12,12 @@ export interface PostgresTarget {
   port: number;
   user: string;
   database: string;
+  /**
+   * The password, when code has it in hand (tests: the process's
+   * environment is shared by every test running at once). Never read from
+   * a URL; an operator gives it through `FTPX_DB_PASSWORD` or `.pgpass`.
+   */
+  password?: string;
 }
 
 /** The default PostgreSQL port, used when the URL names none. */
@@ -82,6 +88,7 @@ export function redactDbUrl(raw: string): string {
  * read is refused, as libpq ignores it.
  */
 export async function findPassword(target: PostgresTarget): Promise<string | undefined> {
+  if (target.password !== undefined) return target.password;
   const fromEnv = Deno.env.get(PASSWORD_ENV);
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   const file = Deno.env.get("PGPASSFILE") ?? homePgpass();
