@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { keyCommand, makeKey, sftpBatch, type SftpTestServer, startSftpServer } from "./_sftp.ts";
 import { runProgram, tempDir } from "./_spawn.ts";
+import { WireClient } from "./_wire_client.ts";
 
 const PASSWORD = "alice-secret-1";
 const ADMIN_PASSWORD = "admin-secret-1";
@@ -25,6 +26,11 @@ async function withServer(work: (server: SftpTestServer, dir: string) => Promise
   }
 }
 
+/** `text` as a regular expression matching it literally (fingerprints hold `+` and `/`). */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
 async function fingerprint(key: string): Promise<string> {
   return (await runProgram("ssh-keygen", ["-lf", `${key}.pub`])).stdout.split(" ")[1]!;
 }
@@ -37,7 +43,7 @@ Deno.test("shell key: add one's own key, log in over SFTP with it, list, rm; the
       stdin: `key add ${key}.pub\nkey list\n`,
     });
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, new RegExp(`Added ssh-ed25519 key ${print} for "alice"`));
+    assert.match(added.stdout, new RegExp(`Added ssh-ed25519 key ${literal(print)} for "alice"`));
     assert.match(
       added.stdout,
       /^SHA256:\S+ {2}ssh-ed25519 {2}\d{4}-\d\d-\d\d {2}alice_ed25519$/m,
@@ -50,20 +56,20 @@ Deno.test("shell key: add one's own key, log in over SFTP with it, list, rm; the
 
     const again = await server.client("alice", PASSWORD, { stdin: `key add ${key}.pub\n` });
     assert.notEqual(again.code, 0);
-    assert.match(again.stderr, new RegExp(`"alice" already has the key ${print}`));
+    assert.match(again.stderr, new RegExp(`"alice" already has the key ${literal(print)}`));
 
     const removed = await server.client("alice", PASSWORD, {
-      stdin: `key rm ${print}\nkey list\n`,
+      stdin: `key rm ${literal(print)}\nkey list\n`,
     });
     assert.equal(removed.code, 0, removed.stderr);
-    assert.match(removed.stdout, new RegExp(`Removed key ${print} of "alice"`));
+    assert.match(removed.stdout, new RegExp(`Removed key ${literal(print)} of "alice"`));
     assert.match(removed.stdout, /"alice" has no keys/);
 
     const refused = await sftpBatch(server, "alice", { key }, "pwd\n", { cwd: dir });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Permission denied/);
 
-    const unknown = await server.client("alice", PASSWORD, { stdin: `key rm ${print}\n` });
+    const unknown = await server.client("alice", PASSWORD, { stdin: `key rm ${literal(print)}\n` });
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /"alice" has no key SHA256:\S+ \(see key list\)/);
   });
@@ -107,8 +113,8 @@ Deno.test("shell key --user: refused to a non-admin; an admin adds, lists and re
       stdin: `key add --user bob ${key}.pub\nkey list --user bob\nkey list\n`,
     });
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, new RegExp(`Added ssh-ed25519 key ${print} for "bob"`));
-    assert.match(added.stdout, new RegExp(`^${print} {2}ssh-ed25519 .*bob_ed25519$`, "m"));
+    assert.match(added.stdout, new RegExp(`Added ssh-ed25519 key ${literal(print)} for "bob"`));
+    assert.match(added.stdout, new RegExp(`^${literal(print)} {2}ssh-ed25519 .*bob_ed25519$`, "m"));
     assert.match(added.stdout, /"root" has no keys/);
     await server.waitForLog(/admin action .*action=key_add target=bob/);
 
@@ -122,9 +128,36 @@ Deno.test("shell key --user: refused to a non-admin; an admin adds, lists and re
     assert.match(unknownUser.stderr, /No user "nobody"/);
 
     const removed = await server.client("root", ADMIN_PASSWORD, {
-      stdin: `key rm --user bob ${print}\n`,
+      stdin: `key rm --user bob ${literal(print)}\n`,
     });
     assert.equal(removed.code, 0, removed.stderr);
-    assert.match(removed.stdout, new RegExp(`Removed key ${print} of "bob"`));
+    assert.match(removed.stdout, new RegExp(`Removed key ${literal(print)} of "bob"`));
+  });
+});
+
+Deno.test("key_add, key_list, key_rm over the wire: another user's keys are the server's to refuse", async () => {
+  await withServer(async (server, dir) => {
+    const key = await makeKey(dir, "bob_ed25519");
+    const text = await Deno.readTextFile(`${key}.pub`);
+    using wire = await WireClient.open(server.port, { user: "alice", password: PASSWORD });
+    const requests: [string, Record<string, unknown>][] = [
+      ["key_add", { user: "bob", key: text }],
+      ["key_list", { user: "bob" }],
+      ["key_rm", { user: "bob", fingerprint: await fingerprint(key) }],
+    ];
+    for (const [op, fields] of requests) {
+      const reply = await wire.request(op, fields);
+      assert.equal(reply.status, 403, op);
+      assert.equal(reply.message, `Only administrators may use "${op}" for another user`);
+    }
+    assert.match((await keyCommand(server, ["list", "bob"])).stdout, /has no keys/);
+    // One's own name is one's own keys; a key field that isn't a string is a 400.
+    const own = await wire.request("key_add", { user: "alice", key: text });
+    assert.equal(own.status, 200, own.message as string);
+    const list = await wire.request("key_list", {});
+    assert.equal((list.keys as unknown[]).length, 1);
+    assert.equal(list.user, "alice");
+    const bad = await wire.request("key_add", { key: 42 });
+    assert.equal(bad.status, 400);
   });
 });
