@@ -7,6 +7,7 @@ import { deluser } from "./deluser.ts";
 import { df, quota, rate } from "./df.ts";
 import { exit } from "./exit.ts";
 import { helpCommand } from "./help.ts";
+import { key } from "./key.ts";
 import { lcd, lls, lmkdir, lpwd } from "./local.ts";
 import { ls } from "./ls.ts";
 import { mkdir } from "./mkdir.ts";
@@ -46,6 +47,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   quota,
   rate,
   passwd,
+  key,
   register,
   adduser,
   deluser,

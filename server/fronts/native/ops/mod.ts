@@ -12,6 +12,7 @@ import { adduser } from "./adduser.ts";
 import { deluser } from "./deluser.ts";
 import { df } from "./df.ts";
 import { hello } from "./hello.ts";
+import { keyAdd, keyList, keyRm } from "./keys.ts";
 import { ls } from "./list.ts";
 import { login } from "./login.ts";
 import { mkdir } from "./mkdir.ts";
@@ -47,6 +48,9 @@ const ACCOUNT_OPERATIONS = [
   who,
   disable,
   enable,
+  keyAdd,
+  keyList,
+  keyRm,
 ];
 
 /** Transfers and file management. */
