@@ -136,3 +136,28 @@ Deno.test("--db refuses a URL with a password without repeating it; an unreachab
     `error: Cannot use PostgreSQL at postgres://ftpx@127.0.0.1:${closed}/files: connection refused (is it running, on that port?)\n`,
   );
 });
+
+Deno.test("PostgreSQL down: a login gets a clear temporary refusal, the node stays up, and recovers", async () => {
+  await withPostgres(async (postgres) => {
+    const db = await postgres.createDatabase("ftpx_outage");
+    await using work = await tempDir("ftpx-pg-outage-");
+    const dataDir = join(work.path, "data");
+    await using server = await TestServer.start({ dataDir, args: ["--db", db] });
+    const added = await runFtpx(
+      ["adduser", "alice", "--password-stdin", "--db", db, "--data", dataDir],
+      { stdin: "alice-password\n" },
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal((await server.client("alice", "alice-password", { command: "pwd" })).code, 0);
+
+    await postgres.pause();
+    const refused = await server.client("alice", "alice-password", { command: "pwd" });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /The accounts database is unreachable: try again in a moment/);
+
+    await postgres.resume();
+    const back = await server.client("alice", "alice-password", { command: "pwd" });
+    assert.equal(back.code, 0, back.stderr);
+    // TestServer.stop() fails the test if the server logged an internal error meanwhile.
+  });
+});

@@ -6,7 +6,7 @@
  */
 
 import type { ServerConfig } from "../config.ts";
-import type { ErrorKind } from "../errors.ts";
+import { type ErrorKind, OperationError } from "../errors.ts";
 import type { SessionRegistry } from "../../store/mod.ts";
 
 /** The limits {@linkcode admitConnection} applies. */
@@ -35,15 +35,24 @@ export async function admitConnection(
   connecting: Connecting,
   limits: ConnectionLimits,
 ): Promise<Admission> {
-  const result = await registry.openWithin(
-    connecting.address,
-    connecting.port,
-    connecting.protocol,
-    {
-      maxTotal: limits.maxSessions,
-      maxPerAddress: limits.maxSessionsPerAddress,
-    },
-  );
+  let result: Awaited<ReturnType<SessionRegistry["openWithin"]>>;
+  try {
+    result = await registry.openWithin(
+      connecting.address,
+      connecting.port,
+      connecting.protocol,
+      {
+        maxTotal: limits.maxSessions,
+        maxPerAddress: limits.maxSessionsPerAddress,
+      },
+    );
+  } catch (error) {
+    // The session table is out of reach (a shared database down): say so, and come back later.
+    if (error instanceof OperationError && error.kind === "unavailable") {
+      return { admitted: false, kind: "unavailable", message: error.message };
+    }
+    throw error;
+  }
   if ("id" in result) return { admitted: true, id: result.id };
   if (result.full === "total") {
     return {

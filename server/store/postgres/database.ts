@@ -164,6 +164,36 @@ function unreachable(error: unknown): string | null {
   return null;
 }
 
+/** Error codes of a connection to PostgreSQL that was lost or could not be made. */
+const CONNECTION_LOST_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown: the server is stopping
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now: starting up or shutting down
+]);
+
+/**
+ * Whether `error` says PostgreSQL is out of reach (down, restarting, the
+ * network cut), as opposed to a query that failed: worth a "try again"
+ * rather than an internal error. The client reconnects by itself on the
+ * next query.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && (CONNECTION_LOST_CODES.has(code) || code.startsWith("08"))) {
+    return true;
+  }
+  return error instanceof Deno.errors.ConnectionRefused ||
+    error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe;
+}
+
 /** Whether `error` is PostgreSQL's unique-violation error. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "23505";

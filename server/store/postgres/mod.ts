@@ -11,7 +11,8 @@
 
 import type { Stores } from "../mod.ts";
 import { PostgresAccountStore } from "./accounts.ts";
-import { connect, migrate, requireCurrentSchema, type Sql } from "./database.ts";
+import { OperationError } from "../../core/errors.ts";
+import { connect, isConnectionLost, migrate, requireCurrentSchema, type Sql } from "./database.ts";
 import { PostgresHashCache } from "./hash_cache.ts";
 import { PostgresLoginAttemptStore } from "./login_attempts.ts";
 import { PostgresNodeRegistry } from "./nodes.ts";
@@ -51,20 +52,45 @@ export async function openPostgresStores(
   return storesOver(sql, options.node);
 }
 
+/**
+ * Every method of `store`, with PostgreSQL out of reach turned into an
+ * `unavailable` refusal: a login then gets a clear "try again" (503, FTP
+ * 421) instead of an internal error, and the next call reconnects.
+ */
+function reachable<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== "function" || name === "constructor") return value;
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.catch((error: unknown) => {
+          if (!isConnectionLost(error)) throw error;
+          throw new OperationError(
+            "unavailable",
+            "The accounts database is unreachable: try again in a moment",
+          );
+        });
+      };
+    },
+  });
+}
+
 /** The stores over an open pool; closing them ends the pool. */
 function storesOver(sql: Sql, node: string): Stores {
   return {
-    accounts: new PostgresAccountStore(sql),
-    quota: new PostgresQuotaLedger(sql, node),
-    partials: new PostgresPartialStore(sql),
-    hashes: new PostgresHashCache(sql, node),
-    sessions: new PostgresSessionRegistry(sql, node),
-    loginAttempts: new PostgresLoginAttemptStore(sql),
-    registrations: new PostgresRegistrationStore(sql),
-    nodes: new PostgresNodeRegistry(sql, node),
-    webSessions: new PostgresWebSessionStore(sql),
-    adminActions: new PostgresAdminActionStore(sql),
-    publicKeys: new PostgresPublicKeyStore(sql),
+    accounts: reachable(new PostgresAccountStore(sql)),
+    quota: reachable(new PostgresQuotaLedger(sql, node)),
+    partials: reachable(new PostgresPartialStore(sql)),
+    hashes: reachable(new PostgresHashCache(sql, node)),
+    sessions: reachable(new PostgresSessionRegistry(sql, node)),
+    loginAttempts: reachable(new PostgresLoginAttemptStore(sql)),
+    registrations: reachable(new PostgresRegistrationStore(sql)),
+    nodes: reachable(new PostgresNodeRegistry(sql, node)),
+    webSessions: reachable(new PostgresWebSessionStore(sql)),
+    adminActions: reachable(new PostgresAdminActionStore(sql)),
+    publicKeys: reachable(new PostgresPublicKeyStore(sql)),
     close: () => sql.end({ timeout: 5 }),
   };
 }
