@@ -178,7 +178,8 @@ export class Download {
     const now = await this.#file.stat();
     if (fileIdentity(now).tag === this.identity.tag) {
       this.#computed = hash.digest("hex");
-      await this.#hashes.set(fileVersion(this.#info), this.#computed);
+      // A cache: a store out of reach must not fail a download that has been sent whole.
+      await this.#hashes.set(fileVersion(this.#info), this.#computed).catch(() => {});
     }
   }
 }

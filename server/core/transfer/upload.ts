@@ -335,7 +335,10 @@ export class Upload {
     await this.#stores.quota.settle(this.#reservation, this.#length - this.offset - replaced);
     await this.#stores.partials.delete(userId, this.path);
     const info = await home.statOrNull(this.path);
-    if (info?.isFile && sha256 !== null) await this.#stores.hashes.set(fileVersion(info), sha256);
+    if (info?.isFile && sha256 !== null) {
+      // A cache: the upload is stored whatever becomes of its digest.
+      await this.#stores.hashes.set(fileVersion(info), sha256).catch(() => {});
+    }
     return {
       path: this.path,
       identity: info ? fileIdentity(info) : { size: this.#length, mtime: 0, tag: "" },
