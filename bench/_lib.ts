@@ -88,17 +88,21 @@ export class BenchServer {
 
   /** The FTP port when started with `--ftp-port`; null otherwise. */
   readonly ftpPort: number | null;
+  /** The SFTP port when started with `--sftp-port`; null otherwise. */
+  readonly sftpPort: number | null;
 
   private constructor(
     child: Deno.ChildProcess,
     port: number,
     dataDir: string,
     ftpPort: number | null,
+    sftpPort: number | null,
   ) {
     this.#child = child;
     this.port = port;
     this.dataDir = dataDir;
     this.ftpPort = ftpPort;
+    this.sftpPort = sftpPort;
   }
 
   /** Starts the server on port 0 with `dataDir` and waits for its listening line. */
@@ -131,9 +135,16 @@ export class BenchServer {
         (async () => {
           while (!(await lines.read()).done) { /* drain */ }
         })();
-        // The FTP line, when FTP is on, comes before the "listening on" line.
-        const ftp = /FTP on [^\s:]+:(\d+) /.exec(seen);
-        return new BenchServer(child, Number(match[1]), dataDir, ftp ? Number(ftp[1]) : null);
+        // The FTP and SFTP lines, when on, come before the "listening on" line.
+        const ftp = /^FTP on [^\s:]+:(\d+) /m.exec(seen);
+        const sftp = /^SFTP on [^\s:]+:(\d+),/m.exec(seen);
+        return new BenchServer(
+          child,
+          Number(match[1]),
+          dataDir,
+          ftp ? Number(ftp[1]) : null,
+          sftp ? Number(sftp[1]) : null,
+        );
       }
     }
   }

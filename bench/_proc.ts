@@ -44,6 +44,23 @@ function parseStat(line: string): StatLine | null {
   return { pid, ppid, ownTicks };
 }
 
+/**
+ * A process's CPU so far, in seconds, from /proc/PID/stat: its own
+ * (utime + stime, all its threads) and that of the children it has reaped
+ * (cutime + cstime). Null once it is gone.
+ */
+export async function processCpu(pid: number): Promise<{ own: number; children: number } | null> {
+  const line = (await shell('cat "/proc/$1/stat" 2>/dev/null', [String(pid)])).trim();
+  const close = line.lastIndexOf(")");
+  if (close < 0) return null;
+  // fields[0] is field 3 (state): utime, stime, cutime, cstime are fields 14 to 17.
+  const fields = line.slice(close + 2).split(" ").map(Number);
+  return {
+    own: (fields[11]! + fields[12]!) / TICKS_PER_SECOND,
+    children: (fields[13]! + fields[14]!) / TICKS_PER_SECOND,
+  };
+}
+
 /** `root` and every live descendant of it, from one pass over /proc/[0-9]*\/stat. */
 async function tree(root: number): Promise<StatLine[]> {
   const text = await shell("cat /proc/[0-9]*/stat 2>/dev/null");
