@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { bytes } from "./_data.ts";
 import { curl, ftpUrl, startFtpServer } from "./_ftp.ts";
 import { runFtpx, tempDir } from "./_spawn.ts";
+import { keyCommand, makeKey, sftpBatch, startSftpServer } from "./_sftp.ts";
 
 const MIB = 1024 * 1024;
 const PASSWORD = "bob-rate-secret";
@@ -109,4 +110,21 @@ Deno.test("an upload limit holds; df shows the limits; an admin sets them from t
   });
   assert.ok(ftp <= 1.25 * MIB, `FTP STOR ran at ${Math.round(ftp)} B/s`);
   assert.equal((await Deno.stat(join(server.home("bob"), "ftp.bin"))).size, size);
+});
+
+Deno.test("the download limit holds on SFTP too (OpenSSH's sftp)", async () => {
+  await using server = await startSftpServer();
+  await server.addUser("bob", PASSWORD, ["--rate-down", "1M"]);
+  const size = 3 * MIB;
+  await Deno.writeFile(join(server.home("bob"), "big.bin"), bytes(size, 7));
+  await using local = await tempDir("ftpx-local-");
+  const key = await makeKey(local.path, "bob_key");
+  const added = await keyCommand(server, ["add", "bob", `${key}.pub`]);
+  assert.equal(added.code, 0, added.stderr);
+  const sftp = await rateOf(size, async () => {
+    const got = await sftpBatch(server, "bob", { key }, "get big.bin\n", { cwd: local.path });
+    assert.equal(got.code, 0, got.stderr);
+  });
+  assert.ok(sftp <= 1.25 * MIB, `SFTP get ran at ${Math.round(sftp)} B/s`);
+  assert.equal((await Deno.stat(join(local.path, "big.bin"))).size, size);
 });

@@ -137,6 +137,8 @@ export class Download {
       if (count === null || count === 0) break;
       filled += count;
     }
+    // Random-access reads (SFTP) keep to the account's bandwidth like a streamed send.
+    await this.#rate?.take(filled);
     return filled;
   }
 
