@@ -240,3 +240,42 @@ Deno.test({
     await page.close();
   },
 });
+
+Deno.test("browser: a page reloaded mid-upload resumes the file from what the server holds", async () => {
+  await using server = await startHttpServer();
+  // A slow upload (the account's bandwidth limit), so the reload comes while it runs.
+  await server.addUser("alice", ALICE, ["--rate-up", "1M"]);
+  await using dir = await tempDir();
+  await using browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.httpPort}/`);
+  await page.waitForSelector("#login-view:not([hidden])", WAIT);
+  await logIn(page, "alice", ALICE);
+  await page.waitForSelector("#files-view:not([hidden])", WAIT);
+
+  const content = bytes(4 * MIB, 33);
+  const path = join(dir.path, "slow.bin");
+  await Deno.writeFile(path, content);
+  await (await page.$("#picker"))!.uploadFile(path);
+  // Once a megabyte has gone, reload: the upload is cut, its hidden partial stays on the server.
+  await waitFor(
+    page,
+    String
+      .raw`(document.querySelector('#uploads li[data-name="slow.bin"] progress')?.value ?? 0) > 1048576`,
+  );
+  await page.reload();
+  await page.waitForSelector("#files-view:not([hidden])", WAIT);
+  assert.equal(await Deno.stat(join(server.home("alice"), "slow.bin")).catch(() => null), null);
+
+  await watchUploads(page);
+  await (await page.$("#picker"))!.uploadFile(path);
+  await page.waitForSelector('#uploads li.done[data-name="slow.bin"], #uploads li.failed', {
+    timeout: 60_000,
+  }).catch(async (error) => {
+    throw new Error(`${error}; statuses: ${(await uploadStatuses(page)).join(" | ")}`);
+  });
+  const statuses = await uploadStatuses(page);
+  assert.ok(statuses.some((text) => text.startsWith("Resuming at")), statuses.join(" | "));
+  assert.ok(statuses.at(-1)!.startsWith("Done"), statuses.join(" | "));
+  assert.equal(await fileSha256(join(server.home("alice"), "slow.bin")), sha256(content));
+});

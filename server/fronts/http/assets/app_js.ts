@@ -235,13 +235,19 @@ export const APP_JS = String.raw`"use strict";
         view.row.className = "done";
         if (state.usage) showQuota(state.usage);
       }, function (error) {
-        if (error instanceof ApiError || attempt >= MAX_ATTEMPTS) {
+        // The server may still be ending this file's previous upload (a page reloaded, a cut
+        // connection): that one is worth waiting for, like a lost connection.
+        var busy = error instanceof ApiError && error.kind === "exists" &&
+          /in progress/.test(error.message);
+        if ((error instanceof ApiError && !busy) || attempt >= MAX_ATTEMPTS) {
           view.row.className = "failed";
           view.status.textContent = "Failed: " + error.message;
           say(file.name + ": " + error.message, true);
           return;
         }
-        view.status.textContent = "Connection lost; resuming (attempt " + (attempt + 1) + ")";
+        view.status.textContent = busy
+          ? "Waiting for the previous upload of this file to end"
+          : "Connection lost; resuming (attempt " + (attempt + 1) + ")";
         return new Promise(function (resolve) { setTimeout(resolve, 500 * attempt); }).then(step);
       });
     }
