@@ -49,7 +49,7 @@ Deno.test("shell key: add one's own key, log in over SFTP with it, list, rm; the
       /^SHA256:\S+ {2}ssh-ed25519 {2}\d{4}-\d\d-\d\d {2}alice_ed25519$/m,
     );
     // The host command sees the same key.
-    assert.match((await keyCommand(server, ["list", "alice"])).stdout, new RegExp(print));
+    assert.match((await keyCommand(server, ["list", "alice"])).stdout, new RegExp(literal(print)));
 
     const login = await sftpBatch(server, "alice", { key }, "pwd\n", { cwd: dir });
     assert.equal(login.code, 0, login.stderr);
@@ -59,7 +59,7 @@ Deno.test("shell key: add one's own key, log in over SFTP with it, list, rm; the
     assert.match(again.stderr, new RegExp(`"alice" already has the key ${literal(print)}`));
 
     const removed = await server.client("alice", PASSWORD, {
-      stdin: `key rm ${literal(print)}\nkey list\n`,
+      stdin: `key rm ${print}\nkey list\n`,
     });
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, new RegExp(`Removed key ${literal(print)} of "alice"`));
@@ -69,7 +69,7 @@ Deno.test("shell key: add one's own key, log in over SFTP with it, list, rm; the
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Permission denied/);
 
-    const unknown = await server.client("alice", PASSWORD, { stdin: `key rm ${literal(print)}\n` });
+    const unknown = await server.client("alice", PASSWORD, { stdin: `key rm ${print}\n` });
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /"alice" has no key SHA256:\S+ \(see key list\)/);
   });
@@ -128,7 +128,7 @@ Deno.test("shell key --user: refused to a non-admin; an admin adds, lists and re
     assert.match(unknownUser.stderr, /No user "nobody"/);
 
     const removed = await server.client("root", ADMIN_PASSWORD, {
-      stdin: `key rm --user bob ${literal(print)}\n`,
+      stdin: `key rm --user bob ${print}\n`,
     });
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, new RegExp(`Removed key ${literal(print)} of "bob"`));
