@@ -38,6 +38,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatSize, parseSize } from "../protocol/size.ts";
+import { RunGuard } from "./_guard.ts";
 import { RawFtpClient } from "../tests/_ftp.ts";
 import { Connection } from "../client/connection.ts";
 import {
@@ -115,33 +116,7 @@ if (
   Deno.exit(2);
 }
 
-/** What to undo at the end, last first: stop servers, unmount, remove, lock the user. */
-const undo: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-/** Runs the undo steps once; every caller (end, error, signal, watchdog) waits for the same run. */
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of undo.reverse()) {
-      await step().catch((error) => console.error(`cleanup: ${error.message}`));
-    }
-  })();
-  return cleaning;
-}
-/** Set by a signal or the watchdog: the exit code wins over main's failure (which it causes). */
-let stopping: number | undefined;
-function stopAll(code: number, why: string): void {
-  if (stopping !== undefined) return;
-  stopping = code;
-  console.error(`\n${why}: stopping everything`);
-  cleanUp().finally(() => Deno.exit(code));
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => stopAll(130, signal));
-}
-const watchdog = setTimeout(
-  () => stopAll(1, `error: still running after ${timeoutMinutes} minutes`),
-  timeoutMinutes * 60_000,
-);
+const guard = new RunGuard(timeoutMinutes);
 
 /** A server under test and how the rows reach it. */
 interface Target {
@@ -160,18 +135,18 @@ async function main(): Promise<void> {
   if (uid !== "0") throw new Error("bench:peers needs root (vsftpd and pure-ftpd chroot, PAM)");
   const binaries = await ensurePeerBinaries((line) => console.log(line));
   const root = await Deno.makeTempDir({ dir: values.dir, prefix: "ftpx-peers-" });
-  undo.push(() => Deno.remove(root, { recursive: true }));
+  guard.onCleanUp(() => Deno.remove(root, { recursive: true }));
   if (!values["no-tmpfs"]) {
     // Room for the file, the 16 parts and one upload at a time, with some to spare.
     const tmpfsBytes = Math.ceil((3 * size + 256 * 1024 * 1024) / 1024 / 1024);
     await run("mount", ["-t", "tmpfs", "-o", `size=${tmpfsBytes}m,mode=0755`, "ftpx-peers", root]);
-    undo.push(() => run("umount", [root]).then(() => {}));
+    guard.onCleanUp(() => run("umount", [root]).then(() => {}));
   }
   await Deno.chmod(root, 0o755);
   const peerHome = join(root, "peer-home");
   await Deno.mkdir(peerHome);
   const peerPassword = await preparePeerUser(peerHome);
-  undo.push(lockPeerUser);
+  guard.onCleanUp(lockPeerUser);
 
   console.log(
     `ftpx bench:peers: ${formatSize(size)} file, ${CONCURRENT} x ${
@@ -196,7 +171,7 @@ async function main(): Promise<void> {
   );
   const startFtpx = async (name: string): Promise<BenchServer> => {
     const server = await BenchServer.start(join(root, name), ["--ftp-port", "0", "--config", ini]);
-    undo.push(() => server.stop());
+    guard.onCleanUp(() => server.stop());
     await server.addUser(FTPX_USER, FTPX_PASSWORD);
     return server;
   };
@@ -204,13 +179,13 @@ async function main(): Promise<void> {
   await linkInto(peerHome, ftpx.home(FTPX_USER), files.names);
   const peerOptions = { home: peerHome, workDir: root };
   const vsftpd = await startVsftpd({ ...peerOptions, binary: binaries.vsftpd, pasv: vsftpdPasv! });
-  undo.push(() => vsftpd.stop());
+  guard.onCleanUp(() => vsftpd.stop());
   const pureFtpd = await startPureFtpd({
     ...peerOptions,
     binary: binaries.pureFtpd,
     pasv: pureFtpdPasv!,
   });
-  undo.push(() => pureFtpd.stop());
+  guard.onCleanUp(() => pureFtpd.stop());
 
   const removePeerFile = (path: string) => Deno.remove(join(peerHome, path)).catch(() => {});
   const native: NativeTarget = { port: ftpx.port, pid: ftpx.pid };
@@ -761,14 +736,4 @@ async function nativeSessions(server: BenchServer): Promise<SessionBatch> {
 }
 
 // Last, once every class and constant above is defined.
-let status = 0;
-try {
-  await main();
-} catch (error) {
-  if (stopping === undefined) console.error(`error: ${(error as Error).message}`);
-  status = 1;
-} finally {
-  await cleanUp();
-  clearTimeout(watchdog);
-}
-Deno.exit(stopping ?? status);
+await guard.run(main);

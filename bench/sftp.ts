@@ -31,6 +31,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatSize, parseSize } from "../protocol/size.ts";
+import { RunGuard } from "./_guard.ts";
 import { BenchServer, ftpxCommand, mbPerSecond, median, writeTestFile } from "./_lib.ts";
 import { freePort, run } from "./_peers.ts";
 import { processCpu, stopTree, treePids } from "./_proc.ts";
@@ -68,33 +69,7 @@ if (!(Number.isSafeInteger(runs) && runs >= 1) || !(timeoutMinutes > 0) || !(siz
   Deno.exit(2);
 }
 
-/** What to undo at the end, last first: stop servers, unmount, remove. */
-const undo: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-/** Runs the undo steps once; every caller (end, error, signal, watchdog) waits for the same run. */
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of undo.reverse()) {
-      await step().catch((error) => console.error(`cleanup: ${error.message}`));
-    }
-  })();
-  return cleaning;
-}
-/** Set by a signal or the watchdog: the exit code wins over main's failure (which it causes). */
-let stopping: number | undefined;
-function stopAll(code: number, why: string): void {
-  if (stopping !== undefined) return;
-  stopping = code;
-  console.error(`\n${why}: stopping everything`);
-  cleanUp().finally(() => Deno.exit(code));
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => stopAll(130, signal));
-}
-const watchdog = setTimeout(
-  () => stopAll(1, `error: still running after ${timeoutMinutes} minutes`),
-  timeoutMinutes * 60_000,
-);
+const guard = new RunGuard(timeoutMinutes);
 
 /** A server under test: where `sftp` reaches it, and where its files are on disk. */
 interface Target {
@@ -114,12 +89,12 @@ async function main(): Promise<void> {
   const uid = (await run("id", ["-u"])).trim();
   if (uid !== "0") throw new Error("bench:sftp needs root (sshd runs as root and logs in root)");
   const root = await Deno.makeTempDir({ dir: values.dir, prefix: "ftpx-sftp-" });
-  undo.push(() => Deno.remove(root, { recursive: true }));
+  guard.onCleanUp(() => Deno.remove(root, { recursive: true }));
   if (!values["no-tmpfs"]) {
     // Room for the source and one transferred file at a time, with some to spare.
     const tmpfsBytes = Math.ceil((2 * size + 256 * 1024 * 1024) / 1024 / 1024);
     await run("mount", ["-t", "tmpfs", "-o", `size=${tmpfsBytes}m,mode=0755`, "ftpx-sftp", root]);
-    undo.push(() => run("umount", [root]).then(() => {}));
+    guard.onCleanUp(() => run("umount", [root]).then(() => {}));
   }
   await Deno.chmod(root, 0o755);
   const version = await sshVersion();
@@ -138,7 +113,7 @@ async function main(): Promise<void> {
 
   // ftpx: its own data dir on the tmpfs, the source hard-linked into the user's home.
   const ftpx = await BenchServer.start(join(root, "ftpx-data"), ["--sftp-port", "0"]);
-  undo.push(() => ftpx.stop());
+  guard.onCleanUp(() => ftpx.stop());
   await ftpx.addUser(FTPX_USER, crypto.randomUUID());
   await ftpxCli(["key", "add", FTPX_USER, `${key}.pub`, "--data", ftpx.dataDir]);
   const ftpxHome = ftpx.home(FTPX_USER);
@@ -147,7 +122,7 @@ async function main(): Promise<void> {
 
   // OpenSSH: sshd in the foreground, serving the same tmpfs to root.
   const sshd = await startSshd(root, `${key}.pub`);
-  undo.push(() => sshd.stop());
+  guard.onCleanUp(() => sshd.stop());
   const sshdHome = join(root, "sshd-files");
   await Deno.mkdir(sshdHome);
   await Deno.link(source, join(sshdHome, "big.bin"));
@@ -380,14 +355,4 @@ function print(results: Map<string, number[]>): void {
 }
 
 // Last, once every function and constant above is defined.
-let status = 0;
-try {
-  await main();
-} catch (error) {
-  if (stopping === undefined) console.error(`error: ${(error as Error).message}`);
-  status = 1;
-} finally {
-  await cleanUp();
-  clearTimeout(watchdog);
-}
-Deno.exit(stopping ?? status);
+await guard.run(main);
