@@ -20,6 +20,7 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { RawFtpClient } from "../tests/_ftp.ts";
+import { type RunOptions, runProgram } from "../tests/_spawn.ts";
 import { stopTree } from "./_proc.ts";
 
 /** The local Unix user the peers log in. */
@@ -53,25 +54,13 @@ export interface FtpServer {
 export async function run(
   program: string,
   args: string[],
-  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+  options: RunOptions = {},
 ): Promise<string> {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});
-  await writer.close().catch(() => {});
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  if (!output.success) {
-    throw new Error(`${program} ${args.join(" ")} failed: ${decoder.decode(output.stderr).trim()}`);
+  const result = await runProgram(program, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${program} ${args.join(" ")} failed: ${result.stderr.trim()}`);
   }
-  return decoder.decode(output.stdout);
+  return result.stdout;
 }
 
 async function exists(path: string): Promise<boolean> {
