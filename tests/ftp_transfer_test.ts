@@ -298,6 +298,13 @@ try:
     out["over"] = f.storbinary("APPE six.bin", io.BytesIO(b"e" * 2 * MB))
 except ftplib.Error as error:
     out["over"] = str(error)
+except OSError:
+    # The server refused while the client was still sending and reset the data
+    # connection (a broken pipe here); its reply is still due on the control line.
+    try:
+        out["over"] = f.getresp()
+    except ftplib.Error as error:
+        out["over"] = str(error)
 out["size_end"] = f.size("six.bin")
 f.quit()
 print(json.dumps(out))
