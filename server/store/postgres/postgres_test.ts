@@ -67,6 +67,21 @@ Deno.test("PostgreSQL: migrate creates, then finds the schema current; nodes rac
   });
 });
 
+const SESSION_LIMITS = { maxTotal: 10, maxPerAddress: 10 };
+
+/** Opens a session on each of two nodes (the second one's over `secondProtocol`) and adds user bob. */
+async function sessionOnEachNodeAndBob(one: Stores, two: Stores, secondProtocol: string) {
+  await one.sessions.openWithin("10.0.0.1", 1, "ftpx", SESSION_LIMITS);
+  await two.sessions.openWithin("10.0.0.2", 2, secondProtocol, SESSION_LIMITS);
+  return await one.accounts.insert({
+    name: "bob",
+    passwordHash: "h",
+    admin: false,
+    quota: 0,
+    createdAt: 0,
+  });
+}
+
 Deno.test("PostgreSQL: a node's start clears only its own sessions and reservations", async () => {
   await withPostgres(async (server) => {
     const target = withPassword(parseDbUrl(await freshDatabase(server)));
@@ -74,16 +89,7 @@ Deno.test("PostgreSQL: a node's start clears only its own sessions and reservati
     const one: Stores = await openPostgresStores(target, { node: "node-1" });
     const two: Stores = await openPostgresStores(target, { node: "node-2" });
     try {
-      const limits = { maxTotal: 10, maxPerAddress: 10 };
-      await one.sessions.openWithin("10.0.0.1", 1, "ftpx", limits);
-      await two.sessions.openWithin("10.0.0.2", 2, "ftpx", limits);
-      const bob = await one.accounts.insert({
-        name: "bob",
-        passwordHash: "h",
-        admin: false,
-        quota: 0,
-        createdAt: 0,
-      });
+      const bob = await sessionOnEachNodeAndBob(one, two, "ftpx");
       const mine = await one.quota.reserve(bob.id, { partial: "p1", base: 0, bytes: 5, what: "x" });
       await two.quota.reserve(bob.id, { partial: "p2", base: 0, bytes: 7, what: "y" });
       await two.sessions.reset();
@@ -130,16 +136,7 @@ Deno.test("PostgreSQL: node leases: an expired node is released once, its rows h
     ) as [Stores, Stores, Stores];
     try {
       await Promise.all([one, two, three].map((stores) => stores.nodes.join()));
-      const limits = { maxTotal: 10, maxPerAddress: 10 };
-      await one.sessions.openWithin("10.0.0.1", 1, "ftpx", limits);
-      await two.sessions.openWithin("10.0.0.2", 2, "ftp", limits);
-      const bob = await one.accounts.insert({
-        name: "bob",
-        passwordHash: "h",
-        admin: false,
-        quota: 0,
-        createdAt: 0,
-      });
+      const bob = await sessionOnEachNodeAndBob(one, two, "ftp");
       await one.quota.reserve(bob.id, { partial: "p1", base: 0, bytes: 5, what: "x" });
       const dead = await two.quota.reserve(bob.id, { partial: "p2", base: 3, bytes: 7, what: "y" });
       // node-2 last renewed a minute ago, by the database's clock.
@@ -183,7 +180,7 @@ Deno.test("PostgreSQL: node leases: an expired node is released once, its rows h
       // Joining again takes the lease back: its new rows are live ones, left alone.
       await two.nodes.join();
       assert.equal(await two.nodes.heartbeat(), true);
-      await two.sessions.openWithin("10.0.0.2", 3, "ftp", limits);
+      await two.sessions.openWithin("10.0.0.2", 3, "ftp", SESSION_LIMITS);
       await two.quota.reserve(bob.id, { partial: "p3", base: 0, bytes: 1, what: "z" });
       assert.deepEqual(await one.quota.releasedReservations("node-2"), []);
       assert.equal(await one.sessions.closeReleased("node-2"), 0);
