@@ -80,6 +80,12 @@ export async function runSampled(
   return { output, peakRss: peak };
 }
 
+/** How {@linkcode BenchServer.start} runs the server. */
+export interface BenchServerOptions {
+  /** Added to the inherited environment (e.g. `FTPX_DB_PASSWORD` for `--db`). */
+  env?: Record<string, string>;
+}
+
 /** A running `ftpx serve` on a loopback port with its own data dir. */
 export class BenchServer {
   readonly port: number;
@@ -106,7 +112,11 @@ export class BenchServer {
   }
 
   /** Starts the server on port 0 with `dataDir` and waits for its listening line. */
-  static async start(dataDir: string, extraArgs: string[] = []): Promise<BenchServer> {
+  static async start(
+    dataDir: string,
+    extraArgs: string[] = [],
+    options: BenchServerOptions = {},
+  ): Promise<BenchServer> {
     const { command, args } = ftpxCommand([
       "serve",
       "--port",
@@ -122,7 +132,7 @@ export class BenchServer {
       stdin: "null",
       stdout: "piped",
       stderr: "inherit",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...options.env },
     }).spawn();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";

@@ -1,0 +1,519 @@
+/**
+ * `deno task bench:cluster`: one node against two on PostgreSQL behind
+ * HAProxy, beside the SQLite baseline, measured in one run on loopback.
+ *
+ * Four setups, each on a fresh data dir (and, for PostgreSQL, a fresh
+ * database of one real cluster started for the run, `tests/_postgres.ts`),
+ * the same accounts imported into each (`ftpx import`, from one export):
+ *   (a) SQLite, 1 node, clients connect directly (the baseline);
+ *   (b) PostgreSQL, 1 node, direct;
+ *   (c) PostgreSQL, 1 node behind HAProxy (PROXY v2, `tests/_haproxy.ts`);
+ *   (d) PostgreSQL, 2 nodes behind HAProxy (round robin), one data dir.
+ * The nodes of a setup share the cores between them: each runs cores / nodes
+ * server threads (`workers`; --node-workers to set), so that (d) runs as
+ * many server threads as (a) to (c), not twice as many on the same cores.
+ * In each setup, in this order:
+ *   - first logins: --logins accounts never logged in on these nodes log in
+ *     all at once (connect, hello, login): each pays scrypt;
+ *   - repeated logins: one account, after 16 logins that put it in every
+ *     server thread's login cache (`login_cache`), logs in 10 x --logins
+ *     times at once: the rate without scrypt;
+ *   - `stat` round trips on one session: p50 and p99, so (b) - (a) is what
+ *     PostgreSQL adds to an operation (each reads the account) and
+ *     (c) - (b) what HAProxy adds;
+ *   - download and upload: --clients sessions in two helper processes, all
+ *     logged in first, then every get (discarded) or put (sha256 sent
+ *     ahead) at once, one file of --size each; MB/s, median of --runs;
+ *   - mixed small operations: --clients x 4 clients in two driver processes
+ *     (`_load_driver.ts`) for --duration seconds, each in its own directory
+ *     and checking every answer: stat, ls, mkdir, rmdir, put of a tiny file,
+ *     rm; operations per second.
+ * One table follows, each figure with its ratio to (a) of the same run.
+ * Everything started (PostgreSQL, HAProxy, nodes, helpers) is stopped by
+ * pid at the end, on an error, on Ctrl-C and after --timeout minutes.
+ *
+ * Usage: deno task bench:cluster [--quick] [--size 64M] [--runs 3] [--clients 4]
+ *          [--logins 32] [--duration 10] [--rounds 2000] [--node-workers N] [--dir /tmp]
+ *          [--timeout 10] [--haproxy-config]
+ */
+
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Connection } from "../client/connection.ts";
+import { formatSize, parseSize } from "../protocol/size.ts";
+import { fileSha256 } from "../tests/_data.ts";
+import { freePort, startHaproxy } from "../tests/_haproxy.ts";
+import { POSTGRES_PASSWORD, type PostgresServer, startPostgres } from "../tests/_postgres.ts";
+import { runFtpx } from "../tests/_spawn.ts";
+import { RunGuard } from "./_guard.ts";
+import {
+  BenchServer,
+  concurrentGets,
+  concurrentPuts,
+  logIn,
+  median,
+  statRoundTrips,
+  type Upload,
+  writeTestFile,
+} from "./_lib.ts";
+import {
+  DOCUMENTED_NATIVE_LISTEN,
+  nativeListen,
+  type NativeListenOptions,
+  nodeSettings,
+} from "./_cluster.ts";
+import {
+  type DriverResult,
+  type Kind,
+  percentile,
+  type PoolFile,
+  startDriver,
+  writeLoadIni,
+} from "./_load.ts";
+
+const USAGE = "Usage: deno task bench:cluster [--quick] [--size 64M] [--runs 3] [--clients 4] " +
+  "[--logins 32] [--duration 10] [--rounds 2000] [--node-workers N] [--dir /tmp] [--timeout 10] " +
+  "[--haproxy-config]";
+const USER = "bench";
+const PASSWORD = "bench-password";
+/** Logins of the repeated-login account before its burst: enough to reach every server thread. */
+const CACHE_WARM_LOGINS = 16;
+/** Mixed-phase clients per transfer client. */
+const MIXED_CLIENTS_PER_CLIENT = 4;
+/** The small operations of the mixed phase (puts are of the tiny pool files below). */
+const SMALL_MIX: [Kind, number][] = [
+  ["stat", 30],
+  ["ls", 25],
+  ["mkdir", 15],
+  ["rmdir", 10],
+  ["put", 10],
+  ["rm", 10],
+];
+const TINY_SIZES = [0, 1, 4095];
+/** Setting up adds accounts with this many `ftpx adduser` at a time. */
+const ADDUSER_CONCURRENCY = 4;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean" },
+    size: { type: "string" },
+    runs: { type: "string" },
+    clients: { type: "string", default: "4" },
+    logins: { type: "string" },
+    duration: { type: "string" },
+    rounds: { type: "string" },
+    "node-workers": { type: "string" },
+    dir: { type: "string", default: "/tmp" },
+    timeout: { type: "string", default: "10" },
+    "haproxy-config": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+if (values["haproxy-config"]) {
+  console.log(nativeListen(DOCUMENTED_NATIVE_LISTEN));
+  Deno.exit(0);
+}
+const quick = values.quick ?? false;
+const size = parseSize(values.size ?? (quick ? "32M" : "64M"));
+const runs = Number(values.runs ?? (quick ? "1" : "3"));
+const clients = Number(values.clients);
+const logins = Number(values.logins ?? (quick ? "16" : "32"));
+const duration = Number(values.duration ?? (quick ? "4" : "10"));
+const rounds = Number(values.rounds ?? (quick ? "500" : "2000"));
+const timeoutMinutes = Number(values.timeout);
+/** Server threads per node of a setup of `nodes` nodes. */
+const nodeWorkers = (nodes: number) =>
+  values["node-workers"] === undefined
+    ? Math.max(1, Math.floor(navigator.hardwareConcurrency / nodes))
+    : Number(values["node-workers"]);
+if (
+  !(Number.isSafeInteger(nodeWorkers(1)) && nodeWorkers(1) >= 1) ||
+  ![runs, clients, logins, duration, rounds].every((n) => Number.isSafeInteger(n) && n >= 1) ||
+  !(timeoutMinutes > 0) || size < 1
+) {
+  console.error(
+    `error: bad --size, --runs, --clients, --logins, --duration, --rounds, --node-workers or --timeout
+${USAGE}`,
+  );
+  Deno.exit(2);
+}
+
+const guard = new RunGuard(timeoutMinutes);
+const DB_ENV = { FTPX_DB_PASSWORD: POSTGRES_PASSWORD };
+
+/** One of the four setups. */
+interface Setup {
+  key: "a" | "b" | "c" | "d";
+  label: string;
+  postgres: boolean;
+  nodes: number;
+  balanced: boolean;
+}
+
+const SETUPS: Setup[] = [
+  { key: "a", label: "(a) SQLite, 1 node", postgres: false, nodes: 1, balanced: false },
+  { key: "b", label: "(b) PG, 1 node", postgres: true, nodes: 1, balanced: false },
+  { key: "c", label: "(c) PG, 1 node, HAProxy", postgres: true, nodes: 1, balanced: true },
+  { key: "d", label: "(d) PG, 2 nodes, HAProxy", postgres: true, nodes: 2, balanced: true },
+];
+
+/** What the run prepared once for every setup. */
+interface Shared {
+  root: string;
+  /** Every account as `ftpx export` wrote it (imported into each setup). */
+  accounts: string;
+  /** The burst's accounts (never logged in before their setup's burst). */
+  burstUsers: string[];
+  /** Files each setup's `bench` home gets hard links of, for the downloads. */
+  downloads: string[];
+  uploads: { local: string; sha256: string }[];
+  pool: PoolFile[];
+  postgres: PostgresServer;
+}
+
+/** One setup's figures. */
+interface Figures {
+  firstLogins: number;
+  repeatedLogins: number;
+  statP50: number;
+  statP99: number;
+  download: number;
+  upload: number;
+  mixed: number;
+}
+
+async function main(): Promise<void> {
+  const root = await Deno.makeTempDir({ dir: values.dir, prefix: "ftpx-cluster-" });
+  guard.onCleanUp(() => Deno.remove(root, { recursive: true }));
+  step("starting PostgreSQL");
+  const postgres = await startPostgres();
+  guard.onCleanUp(() => postgres.stop());
+  const versions = await componentVersions(postgres);
+  console.log(
+    `ftpx bench:cluster: ${clients} x ${formatSize(size)} transfers (median of ${runs}), ` +
+      `${logins} first logins, ${logins * 10} repeated, ${rounds} stat round trips, ` +
+      `${clients * MIXED_CLIENTS_PER_CLIENT} clients x ${duration}s of small operations; ` +
+      `server threads per node: ${nodeWorkers(1)} (1 node), ${nodeWorkers(2)} (2 nodes); ` +
+      `loopback, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${versions}`,
+  );
+  step(`${logins + 1} accounts, test files`);
+  const shared = await prepare(root, postgres);
+  const results = new Map<Setup["key"], Figures>();
+  for (const setup of SETUPS) {
+    step(setup.label);
+    results.set(setup.key, await measureSetup(setup, shared));
+  }
+  printTable(results);
+}
+
+function step(text: string): void {
+  console.log(`  ${text}...`);
+}
+
+/** PostgreSQL's and HAProxy's versions, as they report them. */
+async function componentVersions(postgres: PostgresServer): Promise<string> {
+  const pg = (await postgres.psql("postgres", "SHOW server_version")).trim();
+  const haproxy = await new Deno.Command("haproxy", { args: ["-v"], stdout: "piped" }).output();
+  const line = new TextDecoder().decode(haproxy.stdout).split("\n")[0] ?? "";
+  return `PostgreSQL ${pg}, HAProxy ${/version (\S+)/.exec(line)?.[1] ?? "?"}`;
+}
+
+/** The accounts (exported once), the transfer files, the tiny pool of the mixed phase. */
+async function prepare(root: string, postgres: PostgresServer): Promise<Shared> {
+  const seed = join(root, "seed");
+  const burstUsers = Array.from({ length: logins }, (_, i) => `burst${i}`);
+  const names = [USER, ...burstUsers];
+  for (let i = 0; i < names.length; i += ADDUSER_CONCURRENCY) {
+    await Promise.all(
+      names.slice(i, i + ADDUSER_CONCURRENCY).map(async (name) => {
+        const added = await runFtpx(
+          ["adduser", name, "--password-stdin", "--data", seed],
+          { stdin: `${passwordOf(name)}\n` },
+        );
+        if (added.code !== 0) throw new Error(`adduser ${name}: ${added.stderr}`);
+      }),
+    );
+  }
+  const exported = await runFtpx(["export", "--data", seed]);
+  if (exported.code !== 0) throw new Error(`export: ${exported.stderr}`);
+  const files = join(root, "files");
+  await Deno.mkdir(files);
+  const downloads: string[] = [];
+  const uploads: { local: string; sha256: string }[] = [];
+  for (let i = 0; i < clients; i++) {
+    const download = join(files, `dl${i}.bin`);
+    await writeTestFile(download, size);
+    downloads.push(download);
+    const upload = join(files, `up${i}.bin`);
+    await writeTestFile(upload, size);
+    uploads.push({ local: upload, sha256: await fileSha256(upload) });
+  }
+  const pool = await Promise.all(TINY_SIZES.map(async (tiny, i) => {
+    const path = join(files, `tiny${i}.bin`);
+    await writeTestFile(path, tiny);
+    return { path, size: tiny, sha256: await fileSha256(path) };
+  }));
+  return { root, accounts: exported.stdout, burstUsers, downloads, uploads, pool, postgres };
+}
+
+function passwordOf(user: string): string {
+  return user === USER ? PASSWORD : `${user}-password`;
+}
+
+/** Starts the setup, measures it, stops it. */
+async function measureSetup(setup: Setup, shared: Shared): Promise<Figures> {
+  const dir = join(shared.root, setup.key);
+  const dataDir = join(dir, "data");
+  await Deno.mkdir(dir);
+  const db = setup.postgres ? await shared.postgres.createDatabase(`ftpx_${setup.key}`) : null;
+  const store = db === null ? ["--data", dataDir] : ["--data", dataDir, "--db", db];
+  if (db !== null) {
+    const migrated = await runFtpx(["migrate", "--db", db], { env: DB_ENV });
+    if (migrated.code !== 0) throw new Error(`migrate: ${migrated.stderr}`);
+  }
+  const imported = await runFtpx(["import", ...store], { stdin: shared.accounts, env: DB_ENV });
+  if (imported.code !== 0) throw new Error(`import: ${imported.stderr}`);
+  await placeFiles(dataDir, shared);
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+  guard.onCleanUp(stopAll);
+  try {
+    const nodes: BenchServer[] = [];
+    for (let n = 1; n <= setup.nodes; n++) {
+      const ini = join(dir, `node${n}.ini`);
+      await writeLoadIni(
+        ini,
+        nodeSettings({
+          nodeId: `node${n}`,
+          workers: nodeWorkers(setup.nodes),
+          ...(setup.balanced ? { proxyFrom: "127.0.0.1" } : {}),
+        }),
+      );
+      const node = await BenchServer.start(dataDir, ["--config", ini, ...store], { env: DB_ENV });
+      stops.push(() => node.stop());
+      nodes.push(node);
+    }
+    let port = nodes[0]!.port;
+    if (setup.balanced) {
+      port = freePort();
+      const listen: NativeListenOptions = {
+        bind: `127.0.0.1:${port}`,
+        nodes: nodes.map((node, i) => ({
+          name: `node${i + 1}`,
+          host: "127.0.0.1",
+          port: node.port,
+        })),
+      };
+      const haproxy = await startHaproxy(nativeListen(listen));
+      stops.push(() => haproxy.stop());
+    }
+    return await measure(port, shared, dir);
+  } finally {
+    await stopAll();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Hard links of the download files in `bench`'s home; an empty /shared in every home. */
+async function placeFiles(dataDir: string, shared: Shared): Promise<void> {
+  for (const user of [USER, ...shared.burstUsers]) {
+    await Deno.mkdir(join(dataDir, "home", user, "shared"), { recursive: true });
+  }
+  for (const file of shared.downloads) {
+    await Deno.link(file, join(dataDir, "home", USER, file.slice(file.lastIndexOf("/") + 1)));
+  }
+}
+
+async function measure(port: number, shared: Shared, dir: string): Promise<Figures> {
+  const firstLogins = await loginBurst(port, shared.burstUsers);
+  for (let i = 0; i < CACHE_WARM_LOGINS; i++) await loginBurst(port, [USER]);
+  const repeatedLogins = await loginBurst(port, Array(logins * 10).fill(USER));
+
+  const downloadPaths = shared.downloads.map((file) => file.slice(file.lastIndexOf("/") + 1));
+  const session = await logIn(port, USER, PASSWORD);
+  let stat: number[];
+  try {
+    // The server hashes a file on its first whole download: have it learn them first.
+    for (const path of downloadPaths) await session.call("checksum", { path });
+    stat = await statRoundTrips(session, downloadPaths[0]!, rounds);
+  } finally {
+    session.close();
+  }
+
+  const login = { port, user: USER, password: PASSWORD };
+  const downloads: number[] = [];
+  const uploads: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    downloads.push(await concurrentGets(login, downloadPaths));
+    const batch: Upload[] = shared.uploads.map((upload, i) => ({
+      ...upload,
+      remote: `up-${run}-${i}.bin`,
+    }));
+    uploads.push(await concurrentPuts(login, batch));
+  }
+  return {
+    firstLogins,
+    repeatedLogins,
+    statP50: percentile(stat, 50),
+    statP99: percentile(stat, 99),
+    download: median(downloads),
+    upload: median(uploads),
+    mixed: await mixedOperations(port, shared, dir),
+  };
+}
+
+/** Logins per second of `users` logging in all at once (connect, hello, login), then leaving. */
+async function loginBurst(port: number, users: string[]): Promise<number> {
+  const started = performance.now();
+  const sessions = await Promise.all(users.map(async (user) => {
+    const connection = await Connection.open({ host: "127.0.0.1", port });
+    try {
+      await connection.call("login", { user, password: passwordOf(user) });
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(sessions.map((connection) => connection.request("quit").catch(() => {})));
+  for (const connection of sessions) connection.close();
+  return users.length / seconds;
+}
+
+/** Operations per second of the small mix, from two driver processes; any error fails the run. */
+async function mixedOperations(port: number, shared: Shared, dir: string): Promise<number> {
+  const count = clients * MIXED_CLIENTS_PER_CLIENT;
+  const drivers = [0, 1].map((index) =>
+    startDriver({
+      port,
+      duration,
+      clients: Array.from({ length: count }, (_, id) => id)
+        .filter((id) => id % 2 === index)
+        .map((id) => {
+          const user = shared.burstUsers[id % shared.burstUsers.length]!;
+          return { id, user, password: passwordOf(user) };
+        }),
+      pool: shared.pool,
+      shared: {},
+      workDir: join(dir, `driver${index}`),
+      mix: SMALL_MIX,
+    }, { index, readDir: shared.root })
+  );
+  guard.onCleanUp(async () => {
+    for (const driver of drivers) {
+      try {
+        Deno.kill(driver.pid);
+      } catch {
+        // Already exited.
+      }
+      await driver.result.catch(() => {});
+    }
+  });
+  await Promise.all(drivers.map((driver) => driver.ready));
+  drivers.forEach((driver) => driver.go());
+  const results: DriverResult[] = await Promise.all(drivers.map((driver) => driver.result));
+  const errors = results.flatMap((result) => result.errors);
+  if (errors.length > 0) {
+    const first = errors.slice(0, 5).map(({ kind, message }) => `${kind}: ${message}`);
+    throw new Error(`${errors.length} error(s) in the mixed phase:\n  ${first.join("\n  ")}`);
+  }
+  const operations = results.reduce(
+    (sum, result) => sum + Object.values(result.latencies).reduce((n, l) => n + l.length, 0),
+    0,
+  );
+  return operations / (Math.max(...results.map((result) => result.runMs)) / 1000);
+}
+
+/** Rows of the table: label, unit, which way is better, where the figure is. */
+const ROWS: { label: string; unit: string; higher: boolean; pick: (f: Figures) => number }[] = [
+  {
+    label: `download, ${clients} x ${formatSize(size)} at once`,
+    unit: "MB/s",
+    higher: true,
+    pick: (f) => f.download,
+  },
+  {
+    label: `upload, ${clients} x ${formatSize(size)} at once`,
+    unit: "MB/s",
+    higher: true,
+    pick: (f) => f.upload,
+  },
+  {
+    label: `small ops, ${clients * MIXED_CLIENTS_PER_CLIENT} clients`,
+    unit: "ops/s",
+    higher: true,
+    pick: (f) => f.mixed,
+  },
+  {
+    label: `first logins, ${logins} at once (scrypt)`,
+    unit: "/s",
+    higher: true,
+    pick: (f) => f.firstLogins,
+  },
+  {
+    label: `repeated logins, ${logins * 10} at once (cache)`,
+    unit: "/s",
+    higher: true,
+    pick: (f) => f.repeatedLogins,
+  },
+  { label: "stat round trip p50", unit: "us", higher: false, pick: (f) => f.statP50 },
+  { label: "stat round trip p99", unit: "us", higher: false, pick: (f) => f.statP99 },
+];
+
+function printTable(results: Map<Setup["key"], Figures>): void {
+  const baseline = results.get("a")!;
+  const header = [
+    "measurement",
+    ...SETUPS.flatMap((s) => s.key === "a" ? [s.label] : [s.label, "/ a"]),
+  ];
+  const lines = [header];
+  for (const row of ROWS) {
+    const base = row.pick(baseline);
+    const cells = [`${row.label} (${row.unit})`];
+    for (const setup of SETUPS) {
+      const value = row.pick(results.get(setup.key)!);
+      cells.push(format(value));
+      if (setup.key !== "a") cells.push(base > 0 ? `${(value / base).toFixed(2)}x` : "-");
+    }
+    lines.push(cells);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
+  const render = (line: string[]) =>
+    `| ${
+      line.map((cell, i) => i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)).join(
+        " | ",
+      )
+    } |`;
+  console.log("");
+  console.log(render(header));
+  console.log(`|${widths.map((w, i) => `${"-".repeat(w + 1)}${i === 0 ? "-" : ":"}`).join("|")}|`);
+  for (const line of lines.slice(1)) console.log(render(line));
+  const b = results.get("b")!;
+  const c = results.get("c")!;
+  console.log(
+    `\n/ a: the setup's figure over (a)'s in this run (MB/s, ops/s, /s: above 1 is better; ` +
+      `us: below 1 is better). PostgreSQL adds ${format(b.statP50 - baseline.statP50)} us ` +
+      `(p50) and ${format(b.statP99 - baseline.statP99)} us (p99) to a stat, (b) - (a); ` +
+      `HAProxy ${format(c.statP50 - b.statP50)} us (p50), (c) - (b).`,
+  );
+}
+
+function format(value: number): string {
+  if (!Number.isFinite(value)) return "-";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 100) return Math.round(value).toLocaleString("en");
+  if (magnitude >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+// Last, once every constant above is defined.
+await guard.run(main);
