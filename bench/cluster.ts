@@ -12,9 +12,12 @@
  * The nodes of a setup share the cores between them: each runs cores / nodes
  * server threads (`workers`; --node-workers to set), so that (d) runs as
  * many server threads as (a) to (c), not twice as many on the same cores.
- * In each setup, in this order:
+ * All four run at once (an idle setup costs a lease renewal every few
+ * seconds), so that they take turns within each run and whatever else
+ * loads the machine weighs on all of them alike. First, once per setup:
  *   - first logins: --logins accounts never logged in on these nodes log in
- *     all at once (connect, hello, login): each pays scrypt;
+ *     all at once (connect, hello, login): each pays scrypt.
+ * Then --runs runs, each setup in turn (medians of the runs are shown):
  *   - repeated logins: one account, after 16 logins that put it in every
  *     server thread's login cache (`login_cache`), logs in 10 x --logins
  *     times at once: the rate without scrypt;
@@ -23,17 +26,17 @@
  *     (c) - (b) what HAProxy adds;
  *   - download and upload: --clients sessions in two helper processes, all
  *     logged in first, then every get (discarded) or put (sha256 sent
- *     ahead) at once, one file of --size each; MB/s, median of --runs;
+ *     ahead) at once, one file of --size each; MB/s;
  *   - mixed small operations: --clients x 4 clients in two driver processes
  *     (`_load_driver.ts`) for --duration seconds, each in its own directory
  *     and checking every answer: stat, ls, mkdir, rmdir, put of a tiny file,
- *     rm; operations per second.
+ *     rm; operations per second (any error fails the run).
  * One table follows, each figure with its ratio to (a) of the same run.
  * Everything started (PostgreSQL, HAProxy, nodes, helpers) is stopped by
  * pid at the end, on an error, on Ctrl-C and after --timeout minutes.
  *
  * Usage: deno task bench:cluster [--quick] [--size 64M] [--runs 3] [--clients 4]
- *          [--logins 32] [--duration 10] [--rounds 2000] [--node-workers N] [--dir /tmp]
+ *          [--logins 32] [--duration 4] [--rounds 2000] [--node-workers N] [--dir /tmp]
  *          [--timeout 10] [--haproxy-config]
  */
 
@@ -72,7 +75,7 @@ import {
 } from "./_load.ts";
 
 const USAGE = "Usage: deno task bench:cluster [--quick] [--size 64M] [--runs 3] [--clients 4] " +
-  "[--logins 32] [--duration 10] [--rounds 2000] [--node-workers N] [--dir /tmp] [--timeout 10] " +
+  "[--logins 32] [--duration 4] [--rounds 2000] [--node-workers N] [--dir /tmp] [--timeout 10] " +
   "[--haproxy-config]";
 const USER = "bench";
 const PASSWORD = "bench-password";
@@ -123,7 +126,7 @@ const size = parseSize(values.size ?? (quick ? "32M" : "64M"));
 const runs = Number(values.runs ?? (quick ? "1" : "3"));
 const clients = Number(values.clients);
 const logins = Number(values.logins ?? (quick ? "16" : "32"));
-const duration = Number(values.duration ?? (quick ? "4" : "10"));
+const duration = Number(values.duration ?? (quick ? "3" : "4"));
 const rounds = Number(values.rounds ?? (quick ? "500" : "2000"));
 const timeoutMinutes = Number(values.timeout);
 /** Server threads per node of a setup of `nodes` nodes. */
@@ -195,18 +198,45 @@ async function main(): Promise<void> {
   guard.onCleanUp(() => postgres.stop());
   const versions = await componentVersions(postgres);
   console.log(
-    `ftpx bench:cluster: ${clients} x ${formatSize(size)} transfers (median of ${runs}), ` +
+    `ftpx bench:cluster: ${clients} x ${formatSize(size)} transfers, ` +
       `${logins} first logins, ${logins * 10} repeated, ${rounds} stat round trips, ` +
-      `${clients * MIXED_CLIENTS_PER_CLIENT} clients x ${duration}s of small operations; ` +
-      `server threads per node: ${nodeWorkers(1)} (1 node), ${nodeWorkers(2)} (2 nodes); ` +
-      `loopback, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${versions}`,
+      `${clients * MIXED_CLIENTS_PER_CLIENT} clients x ${duration}s of small operations, ` +
+      `medians of ${runs} run(s), the setups taking turns in each; server threads per node: ` +
+      `${nodeWorkers(1)} (1 node), ${nodeWorkers(2)} (2 nodes); loopback, ` +
+      `${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${versions}`,
   );
   step(`${logins + 1} accounts, test files`);
   const shared = await prepare(root, postgres);
+  const running: RunningSetup[] = [];
+  for (const setup of SETUPS) {
+    step(`starting ${setup.label}`);
+    running.push(await startSetup(setup, shared));
+  }
+  step("first logins");
+  const first = new Map<Setup["key"], number>();
+  for (const { setup, port } of running) {
+    first.set(setup.key, await loginBurst(port, shared.burstUsers));
+  }
+  const samples = new Map<Setup["key"], RunFigures[]>(SETUPS.map((setup) => [setup.key, []]));
+  for (let run = 0; run < runs; run++) {
+    step(`run ${run + 1}/${runs}`);
+    for (const { setup, port, dir } of running) {
+      samples.get(setup.key)!.push(await measureRun(port, shared, { dir, run }));
+    }
+  }
   const results = new Map<Setup["key"], Figures>();
   for (const setup of SETUPS) {
-    step(setup.label);
-    results.set(setup.key, await measureSetup(setup, shared));
+    const runsOf = samples.get(setup.key)!;
+    const medianOf = (pick: (figures: RunFigures) => number) => median(runsOf.map(pick));
+    results.set(setup.key, {
+      firstLogins: first.get(setup.key)!,
+      repeatedLogins: medianOf((f) => f.repeatedLogins),
+      statP50: medianOf((f) => f.statP50),
+      statP99: medianOf((f) => f.statP99),
+      download: medianOf((f) => f.download),
+      upload: medianOf((f) => f.upload),
+      mixed: medianOf((f) => f.mixed),
+    });
   }
   printTable(results);
 }
@@ -265,8 +295,15 @@ function passwordOf(user: string): string {
   return user === USER ? PASSWORD : `${user}-password`;
 }
 
-/** Starts the setup, measures it, stops it. */
-async function measureSetup(setup: Setup, shared: Shared): Promise<Figures> {
+/** A started setup: where its clients connect, its scratch directory. */
+interface RunningSetup {
+  setup: Setup;
+  port: number;
+  dir: string;
+}
+
+/** Imports the accounts, starts the nodes (and HAProxy); all stopped by the guard. */
+async function startSetup(setup: Setup, shared: Shared): Promise<RunningSetup> {
   const dir = join(shared.root, setup.key);
   const dataDir = join(dir, "data");
   await Deno.mkdir(dir);
@@ -280,46 +317,30 @@ async function measureSetup(setup: Setup, shared: Shared): Promise<Figures> {
   if (imported.code !== 0) throw new Error(`import: ${imported.stderr}`);
   await placeFiles(dataDir, shared);
 
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-  };
-  guard.onCleanUp(stopAll);
-  try {
-    const nodes: BenchServer[] = [];
-    for (let n = 1; n <= setup.nodes; n++) {
-      const ini = join(dir, `node${n}.ini`);
-      await writeLoadIni(
-        ini,
-        nodeSettings({
-          nodeId: `node${n}`,
-          workers: nodeWorkers(setup.nodes),
-          ...(setup.balanced ? { proxyFrom: "127.0.0.1" } : {}),
-        }),
-      );
-      const node = await BenchServer.start(dataDir, ["--config", ini, ...store], { env: DB_ENV });
-      stops.push(() => node.stop());
-      nodes.push(node);
-    }
-    let port = nodes[0]!.port;
-    if (setup.balanced) {
-      port = freePort();
-      const listen: NativeListenOptions = {
-        bind: `127.0.0.1:${port}`,
-        nodes: nodes.map((node, i) => ({
-          name: `node${i + 1}`,
-          host: "127.0.0.1",
-          port: node.port,
-        })),
-      };
-      const haproxy = await startHaproxy(nativeListen(listen));
-      stops.push(() => haproxy.stop());
-    }
-    return await measure(port, shared, dir);
-  } finally {
-    await stopAll();
-    await Deno.remove(dir, { recursive: true });
+  const nodes: BenchServer[] = [];
+  for (let n = 1; n <= setup.nodes; n++) {
+    const ini = join(dir, `node${n}.ini`);
+    await writeLoadIni(
+      ini,
+      nodeSettings({
+        nodeId: `node${n}`,
+        workers: nodeWorkers(setup.nodes),
+        ...(setup.balanced ? { proxyFrom: "127.0.0.1" } : {}),
+      }),
+    );
+    const node = await BenchServer.start(dataDir, ["--config", ini, ...store], { env: DB_ENV });
+    guard.onCleanUp(() => node.stop());
+    nodes.push(node);
   }
+  if (!setup.balanced) return { setup, port: nodes[0]!.port, dir };
+  const port = freePort();
+  const listen: NativeListenOptions = {
+    bind: `127.0.0.1:${port}`,
+    nodes: nodes.map((node, i) => ({ name: `node${i + 1}`, host: "127.0.0.1", port: node.port })),
+  };
+  const haproxy = await startHaproxy(nativeListen(listen));
+  guard.onCleanUp(() => haproxy.stop());
+  return { setup, port, dir };
 }
 
 /** Hard links of the download files in `bench`'s home; an empty /shared in every home. */
@@ -332,8 +353,18 @@ async function placeFiles(dataDir: string, shared: Shared): Promise<void> {
   }
 }
 
-async function measure(port: number, shared: Shared, dir: string): Promise<Figures> {
-  const firstLogins = await loginBurst(port, shared.burstUsers);
+/** The figures of one run of one setup (all but the first logins, measured once). */
+type RunFigures = Omit<Figures, "firstLogins">;
+
+/** Which run this is, and the setup's scratch directory. */
+interface RunOptions {
+  run: number;
+  dir: string;
+}
+
+async function measureRun(port: number, shared: Shared, options: RunOptions): Promise<RunFigures> {
+  const { run, dir } = options;
+  // After a first run, every thread has the account cached already; the warm-up costs nothing.
   for (let i = 0; i < CACHE_WARM_LOGINS; i++) await loginBurst(port, [USER]);
   const repeatedLogins = await loginBurst(port, Array(logins * 10).fill(USER));
 
@@ -342,31 +373,26 @@ async function measure(port: number, shared: Shared, dir: string): Promise<Figur
   let stat: number[];
   try {
     // The server hashes a file on its first whole download: have it learn them first.
-    for (const path of downloadPaths) await session.call("checksum", { path });
+    if (run === 0) { for (const path of downloadPaths) await session.call("checksum", { path }); }
     stat = await statRoundTrips(session, downloadPaths[0]!, rounds);
   } finally {
     session.close();
   }
 
   const login = { port, user: USER, password: PASSWORD };
-  const downloads: number[] = [];
-  const uploads: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    downloads.push(await concurrentGets(login, downloadPaths));
-    const batch: Upload[] = shared.uploads.map((upload, i) => ({
-      ...upload,
-      remote: `up-${run}-${i}.bin`,
-    }));
-    uploads.push(await concurrentPuts(login, batch));
-  }
+  const download = await concurrentGets(login, downloadPaths);
+  const batch: Upload[] = shared.uploads.map((upload, i) => ({
+    ...upload,
+    remote: `up-${run}-${i}.bin`,
+  }));
+  const upload = await concurrentPuts(login, batch);
   return {
-    firstLogins,
     repeatedLogins,
     statP50: percentile(stat, 50),
     statP99: percentile(stat, 99),
-    download: median(downloads),
-    upload: median(uploads),
-    mixed: await mixedOperations(port, shared, dir),
+    download,
+    upload,
+    mixed: await mixedOperations(port, shared, { dir: join(dir, `run${run}`), run }),
   };
 }
 
@@ -390,13 +416,20 @@ async function loginBurst(port: number, users: string[]): Promise<number> {
 }
 
 /** Operations per second of the small mix, from two driver processes; any error fails the run. */
-async function mixedOperations(port: number, shared: Shared, dir: string): Promise<number> {
+async function mixedOperations(
+  port: number,
+  shared: Shared,
+  options: RunOptions,
+): Promise<number> {
+  const { dir, run } = options;
   const count = clients * MIXED_CLIENTS_PER_CLIENT;
+  await Deno.mkdir(dir);
   const drivers = [0, 1].map((index) =>
     startDriver({
       port,
       duration,
-      clients: Array.from({ length: count }, (_, id) => id)
+      // Each run's clients work in new directories (/load/cID): ids of their own.
+      clients: Array.from({ length: count }, (_, i) => run * count + i)
         .filter((id) => id % 2 === index)
         .map((id) => {
           const user = shared.burstUsers[id % shared.burstUsers.length]!;
