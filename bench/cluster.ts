@@ -17,7 +17,8 @@
  * loads the machine weighs on all of them alike. First, once per setup:
  *   - first logins: --logins accounts never logged in on these nodes log in
  *     all at once (connect, hello, login): each pays scrypt.
- * Then --runs runs, each setup in turn (medians of the runs are shown):
+ * Then --runs runs, each setup in turn, each run starting with the next
+ * setup (medians of the runs are shown):
  *   - repeated logins: one account, after 16 logins that put it in every
  *     server thread's login cache (`login_cache`), logs in 10 x --logins
  *     times at once: the rate without scrypt;
@@ -220,7 +221,12 @@ async function main(): Promise<void> {
   const samples = new Map<Setup["key"], RunFigures[]>(SETUPS.map((setup) => [setup.key, []]));
   for (let run = 0; run < runs; run++) {
     step(`run ${run + 1}/${runs}`);
-    for (const { setup, port, dir } of running) {
+    // Each run starts with the next setup, so none always follows the same one.
+    const order = [
+      ...running.slice(run % running.length),
+      ...running.slice(0, run % running.length),
+    ];
+    for (const { setup, port, dir } of order) {
       samples.get(setup.key)!.push(await measureRun(port, shared, { dir, run }));
     }
   }
