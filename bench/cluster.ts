@@ -262,8 +262,10 @@ async function main(): Promise<void> {
   printTable(results);
 }
 
+const STARTED = performance.now();
+
 function step(text: string): void {
-  console.log(`  ${text}...`);
+  console.log(`  ${((performance.now() - STARTED) / 1000).toFixed(0).padStart(3)} s  ${text}...`);
 }
 
 /** PostgreSQL's and HAProxy's versions, as they report them. */
