@@ -45,7 +45,7 @@
  *          [--no-tmpfs] [--timeout 10] [--haproxy-config]
  */
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { Connection } from "../client/connection.ts";
 import { formatSize, parseSize } from "../protocol/size.ts";
@@ -229,20 +229,18 @@ async function main(): Promise<void> {
     running.push(await startSetup(setup, shared));
   }
   step("first logins");
-  const first = new Map<Setup["key"], number>();
+  const firstLogins = new Map<Setup["key"], number>();
   for (const { setup, port } of running) {
-    first.set(setup.key, await loginBurst(port, shared.burstUsers));
+    firstLogins.set(setup.key, await loginBurst(port, shared.burstUsers));
   }
   const samples = new Map<Setup["key"], RunFigures[]>(SETUPS.map((setup) => [setup.key, []]));
-  for (let run = 0; run < runs; run++) {
-    step(`run ${run + 1}/${runs}`);
+  for (let round = 0; round < runs; round++) {
+    step(`run ${round + 1}/${runs}`);
     // Each run starts with the next setup, so none always follows the same one.
-    const order = [
-      ...running.slice(run % running.length),
-      ...running.slice(0, run % running.length),
-    ];
+    const first = round % running.length;
+    const order = [...running.slice(first), ...running.slice(0, first)];
     for (const { setup, port, dir } of order) {
-      samples.get(setup.key)!.push(await measureRun(port, shared, { dir, run }));
+      samples.get(setup.key)!.push(await measureRun(port, shared, { dir, run: round }));
     }
   }
   const results = new Map<Setup["key"], Figures>();
@@ -250,7 +248,7 @@ async function main(): Promise<void> {
     const runsOf = samples.get(setup.key)!;
     const medianOf = (pick: (figures: RunFigures) => number) => median(runsOf.map(pick));
     results.set(setup.key, {
-      firstLogins: first.get(setup.key)!,
+      firstLogins: firstLogins.get(setup.key)!,
       repeatedLogins: medianOf((f) => f.repeatedLogins),
       statP50: medianOf((f) => f.statP50),
       statP99: medianOf((f) => f.statP99),
@@ -372,7 +370,7 @@ async function placeFiles(dataDir: string, shared: Shared): Promise<void> {
     await Deno.mkdir(join(dataDir, "home", user, "shared"), { recursive: true });
   }
   for (const file of shared.downloads) {
-    await Deno.link(file, join(dataDir, "home", USER, file.slice(file.lastIndexOf("/") + 1)));
+    await Deno.link(file, join(dataDir, "home", USER, basename(file)));
   }
 }
 
@@ -391,12 +389,14 @@ async function measureRun(port: number, shared: Shared, options: RunOptions): Pr
   for (let i = 0; i < CACHE_WARM_LOGINS; i++) await loginBurst(port, [USER]);
   const repeatedLogins = await loginBurst(port, Array(logins * 4).fill(USER));
 
-  const downloadPaths = shared.downloads.map((file) => file.slice(file.lastIndexOf("/") + 1));
+  const downloadPaths = shared.downloads.map((file) => basename(file));
   const session = await logIn(port, USER, PASSWORD);
   let stat: number[];
   try {
     // The server hashes a file on its first whole download: have it learn them first.
-    if (run === 0) { for (const path of downloadPaths) await session.call("checksum", { path }); }
+    if (run === 0) {
+      for (const path of downloadPaths) await session.call("checksum", { path });
+    }
     stat = await statRoundTrips(session, downloadPaths[0]!, rounds);
   } finally {
     session.close();
@@ -500,40 +500,35 @@ async function mixedOperations(
   return operations / (Math.max(...results.map((result) => result.runMs)) / 1000);
 }
 
-/** Rows of the table: label, unit, which way is better, where the figure is. */
-const ROWS: { label: string; unit: string; higher: boolean; pick: (f: Figures) => number }[] = [
+/** Rows of the table: label, unit, where the figure is (the footnote says which way is better). */
+const ROWS: { label: string; unit: string; pick: (f: Figures) => number }[] = [
   {
     label: `download, ${clients} x ${formatSize(size)} at once`,
     unit: "MB/s",
-    higher: true,
     pick: (f) => f.download,
   },
   {
     label: `upload, ${clients} x ${formatSize(size)} at once`,
     unit: "MB/s",
-    higher: true,
     pick: (f) => f.upload,
   },
   {
     label: `small ops, ${clients * MIXED_CLIENTS_PER_CLIENT} clients`,
     unit: "ops/s",
-    higher: true,
     pick: (f) => f.mixed,
   },
   {
     label: `first logins, ${logins} at once (scrypt)`,
     unit: "/s",
-    higher: true,
     pick: (f) => f.firstLogins,
   },
   {
     label: `repeated logins, ${logins * 4} at once (cache)`,
     unit: "/s",
-    higher: true,
     pick: (f) => f.repeatedLogins,
   },
-  { label: "stat round trip p50", unit: "us", higher: false, pick: (f) => f.statP50 },
-  { label: "stat round trip p99", unit: "us", higher: false, pick: (f) => f.statP99 },
+  { label: "stat round trip p50", unit: "us", pick: (f) => f.statP50 },
+  { label: "stat round trip p99", unit: "us", pick: (f) => f.statP99 },
 ];
 
 function printTable(results: Map<Setup["key"], Figures>): void {
