@@ -80,6 +80,12 @@ export async function runSampled(
   return { output, peakRss: peak };
 }
 
+/** How {@linkcode BenchServer.start} runs the server. */
+export interface BenchServerOptions {
+  /** Added to the inherited environment (e.g. `FTPX_DB_PASSWORD` for `--db`). */
+  env?: Record<string, string>;
+}
+
 /** A running `ftpx serve` on a loopback port with its own data dir. */
 export class BenchServer {
   readonly port: number;
@@ -106,7 +112,11 @@ export class BenchServer {
   }
 
   /** Starts the server on port 0 with `dataDir` and waits for its listening line. */
-  static async start(dataDir: string, extraArgs: string[] = []): Promise<BenchServer> {
+  static async start(
+    dataDir: string,
+    extraArgs: string[] = [],
+    options: BenchServerOptions = {},
+  ): Promise<BenchServer> {
     const { command, args } = ftpxCommand([
       "serve",
       "--port",
@@ -122,7 +132,7 @@ export class BenchServer {
       stdin: "null",
       stdout: "piped",
       stderr: "inherit",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...options.env },
     }).spawn();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
@@ -293,27 +303,62 @@ export interface NativeLogin {
  * (one per core on the reference machine): every session of both logs in
  * first, then all the gets start together; returns MB/s over the gets.
  */
-export async function concurrentGets(login: NativeLogin, paths: string[]): Promise<number> {
+export function concurrentGets(login: NativeLogin, paths: string[]): Promise<number> {
   const { port, user, password } = login;
-  const half = Math.ceil(paths.length / 2);
-  const helpers = [paths.slice(0, half), paths.slice(half)].filter((part) => part.length > 0)
-    .map((part) =>
-      denoScript(
-        "_fetch.ts",
-        ["--wait", String(port), user, password, ...part],
-        HELPER_PERMISSIONS,
-        {
-          stdin: "piped",
-        },
-      ).spawn()
-    );
+  return helpersTogether(
+    "_fetch.ts",
+    halves(paths).map((part) => ["--wait", String(port), user, password, ...part]),
+  );
+}
+
+/** A file to upload with `put`, and its sha256 (sent in the request). */
+export interface Upload {
+  local: string;
+  remote: string;
+  sha256: string;
+}
+
+/**
+ * Native puts of `uploads` all at once from two client processes (`_put.ts`),
+ * like {@linkcode concurrentGets}: every session logs in first, then all the
+ * puts start together; returns MB/s over the puts.
+ */
+export function concurrentPuts(login: NativeLogin, uploads: Upload[]): Promise<number> {
+  const { port, user, password } = login;
+  return helpersTogether(
+    "_put.ts",
+    halves(uploads).map((part) => [
+      "--wait",
+      String(port),
+      user,
+      password,
+      ...part.flatMap((upload) => [upload.local, upload.remote, upload.sha256]),
+    ]),
+  );
+}
+
+/** Two halves of `items` (the second may be empty: then left out). */
+function halves<T>(items: T[]): T[][] {
+  const half = Math.ceil(items.length / 2);
+  return [items.slice(0, half), items.slice(half)].filter((part) => part.length > 0);
+}
+
+/**
+ * Runs `script` once per argument list with `--wait`: once every helper says
+ * `ready` (its sessions logged in), tells them all to go; returns MB/s from
+ * the first start to the last end they report.
+ */
+async function helpersTogether(script: string, argLists: string[][]): Promise<number> {
+  const helpers = argLists.map((args) =>
+    denoScript(script, args, HELPER_PERMISSIONS, { stdin: "piped" }).spawn()
+  );
   const stdouts = helpers.map((helper) => new Lines(helper.stdout));
   const stderrs = helpers.map((helper) => new Response(helper.stderr).text());
   try {
-    // Each prints "ready" once its sessions are logged in: start the gets once both have.
+    // Each prints "ready" once its sessions are logged in: start them once all have.
     const ready = await Promise.all(stdouts.map((lines) => lines.next()));
     if (!ready.every((line) => line === "ready")) {
-      throw new Error(`A get helper failed: ${(await Promise.all(stderrs)).join(" ")}`);
+      throw new Error(`A ${script} helper failed: ${(await Promise.all(stderrs)).join(" ")}`);
     }
     for (const helper of helpers) {
       const writer = helper.stdin.getWriter();
@@ -323,7 +368,7 @@ export async function concurrentGets(login: NativeLogin, paths: string[]): Promi
     const results: FetchResult[] = [];
     for (const [i, lines] of stdouts.entries()) {
       const line = await lines.next();
-      if (line === null) throw new Error(`A get helper failed: ${await stderrs[i]}`);
+      if (line === null) throw new Error(`A ${script} helper failed: ${await stderrs[i]}`);
       results.push(JSON.parse(line));
     }
     const start = Math.min(...results.map((r) => r.start));
@@ -370,6 +415,15 @@ export async function statRoundTrip(
   path: string,
   rounds: number,
 ): Promise<number> {
+  return median(await statRoundTrips(connection, path, rounds));
+}
+
+/** Each of `rounds` round trips of a native `stat` of `path`, in microseconds, after `rounds / 10` warm-up. */
+export async function statRoundTrips(
+  connection: Connection,
+  path: string,
+  rounds: number,
+): Promise<number[]> {
   const times: number[] = [];
   const warmUp = Math.floor(rounds / 10);
   for (let i = 0; i < warmUp + rounds; i++) {
@@ -377,7 +431,7 @@ export async function statRoundTrip(
     await connection.call("stat", { path });
     if (i >= warmUp) times.push((performance.now() - started) * 1000);
   }
-  return median(times);
+  return times;
 }
 
 /** Median time of a native listing of `path` (checked to hold `entries`), in ms, after `rounds / 4` warm-up. */

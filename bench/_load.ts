@@ -1,5 +1,6 @@
 /**
- * Pieces shared by the load tests (`load.ts`, `idle.ts`): a server INI whose
+ * Pieces shared by the load tests (`load.ts`, `idle.ts`, `cluster.ts`): the
+ * driver processes (`_load_driver.ts`) and their plan, a server INI whose
  * limits admit the load, process figures read from /proc, and percentiles.
  */
 
@@ -20,6 +21,8 @@ export interface DriverPlan {
   shared: Record<string, string>;
   /** Scratch directory of this driver (downloads, resume store). */
   workDir: string;
+  /** The operations and their weights; default {@linkcode LOAD_MIX}. */
+  mix?: [Kind, number][];
 }
 
 /** A local file to upload, with its digest. */
@@ -30,7 +33,17 @@ export interface PoolFile {
 }
 
 /** The operation kinds measured. */
-export const KINDS = ["login", "ls", "get", "put", "mkdir", "rm", "rmdir", "drop"] as const;
+export const KINDS = [
+  "login",
+  "ls",
+  "stat",
+  "get",
+  "put",
+  "mkdir",
+  "rm",
+  "rmdir",
+  "drop",
+] as const;
 export type Kind = typeof KINDS[number];
 
 /** Relative weights of each kind in the mix (percent). */
@@ -159,4 +172,76 @@ export function percentile(values: readonly number[], p: number): number {
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "-";
   return ms < 1 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
+}
+
+/** A running driver process. */
+export interface Driver {
+  pid: number;
+  /** Resolves once its clients are logged in. */
+  ready: Promise<void>;
+  /** Starts the mixed phase. */
+  go(): void;
+  result: Promise<DriverResult>;
+}
+
+/** Which driver this is (for messages) and what it may read (the pool files). */
+export interface DriverOptions {
+  index: number;
+  readDir: string;
+}
+
+/** Starts a driver process; `ready` resolves after its logins, `result` at its end. */
+export function startDriver(plan: DriverPlan, options: DriverOptions): Driver {
+  const { index, readDir } = options;
+  Deno.mkdirSync(plan.workDir);
+  const script = fileURLToPath(new URL("./_load_driver.ts", import.meta.url));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--config",
+      fileURLToPath(new URL("../deno.json", import.meta.url)),
+      `--allow-net=127.0.0.1:${plan.port}`,
+      `--allow-read=${readDir}`,
+      `--allow-write=${plan.workDir}`,
+      script,
+      JSON.stringify(plan),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = readLines(child.stdout);
+  const next = async (type: string) => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`Driver ${index} exited before "${type}" (see its errors above)`);
+    const message = JSON.parse(value);
+    if (message.type !== type) throw new Error(`Driver ${index}: expected "${type}"`);
+    return message;
+  };
+  const ready = next("ready").then(() => {});
+  const result = ready.then(() => next("result")).finally(() => child.status) as Promise<
+    DriverResult
+  >;
+  const writer = child.stdin.getWriter();
+  return {
+    pid: child.pid,
+    ready,
+    go: () => {
+      writer.write(new TextEncoder().encode("go\n")).then(() => writer.close());
+    },
+    result,
+  };
+}
+
+async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) >= 0) {
+      yield pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+    }
+  }
 }

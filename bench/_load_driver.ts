@@ -38,6 +38,7 @@ const BUSY_RETRY_MS = 30_000;
 const DROP_MIN_BYTES = 1024 * 1024;
 
 const plan: DriverPlan = JSON.parse(Deno.args[0]!);
+const MIX = plan.mix ?? LOAD_MIX;
 const store = new ResumeStore(join(plan.workDir, "resume.ini"));
 const latencies = Object.fromEntries(KINDS.map((kind) => [kind, [] as number[]])) as Record<
   Kind,
@@ -110,9 +111,9 @@ class Client {
 
   /** Picks the next operation from what the client has. */
   choose(): Kind {
-    const total = LOAD_MIX.reduce((sum, [, weight]) => sum + weight, 0);
+    const total = MIX.reduce((sum, [, weight]) => sum + weight, 0);
     let roll = Math.random() * total;
-    for (const [kind, weight] of LOAD_MIX) {
+    for (const [kind, weight] of MIX) {
       roll -= weight;
       if (roll < 0) return kind;
     }
@@ -125,6 +126,8 @@ class Client {
         return await this.#reconnect();
       case "ls":
         return await this.#list();
+      case "stat":
+        return await this.#stat();
       case "get":
         return await this.#get();
       case "put":
@@ -227,6 +230,13 @@ class Client {
     if (names.join("/") !== expected.join("/")) {
       throw new Error(`ls ${path}: got [${names}], expected [${expected}]`);
     }
+  }
+
+  /** Stats one of its files or directories (its own directory while it has none). */
+  async #stat(): Promise<void> {
+    const names = [...this.files.keys(), ...this.dirs];
+    const path = names.length === 0 ? this.dir : `${this.dir}/${pick(names)}`;
+    await this.#conn.call("stat", { path });
   }
 
   /** Downloads one of its files (or a shared one) and checks the bytes on disk. */

@@ -26,7 +26,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { fileSha256 } from "../tests/_data.ts";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Connection } from "../client/connection.ts";
 import { Progress } from "../client/progress.ts";
@@ -38,7 +37,6 @@ import { BenchServer, writeTestFile } from "./_lib.ts";
 import {
   type ClientState,
   cpuSecondsOf,
-  type DriverPlan,
   type DriverResult,
   formatMs,
   KINDS,
@@ -46,6 +44,7 @@ import {
   memoryOf,
   percentile,
   type PoolFile,
+  startDriver,
   writeLoadIni,
 } from "./_load.ts";
 
@@ -128,7 +127,7 @@ async function main(): Promise<boolean> {
         `Deno ${Deno.version.deno}; server settings: ${settings.join(" ")}`,
     );
     const drivers = Array.from({ length: driverCount }, (_, index) =>
-      startDriver(index, {
+      startDriver({
         port: server.port,
         duration,
         clients: Array.from({ length: clientCount }, (_, id) => id)
@@ -137,7 +136,7 @@ async function main(): Promise<boolean> {
         pool,
         shared,
         workDir: join(root, `driver${index}`),
-      }));
+      }, { index, readDir: root }));
     await Promise.all(drivers.map((driver) => driver.ready));
     const before = await memoryOf(serverPid);
     const cpuBefore = await cpuSecondsOf(serverPid);
@@ -198,68 +197,6 @@ async function uploadShared(
     }
   }));
   return shared;
-}
-
-interface Driver {
-  pid: number;
-  ready: Promise<void>;
-  go(): void;
-  result: Promise<DriverResult>;
-}
-
-/** Starts a driver process; `ready` resolves after its logins, `result` at its end. */
-function startDriver(index: number, plan: DriverPlan): Driver {
-  Deno.mkdirSync(plan.workDir);
-  const script = fileURLToPath(new URL("./_load_driver.ts", import.meta.url));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--config",
-      fileURLToPath(new URL("../deno.json", import.meta.url)),
-      `--allow-net=127.0.0.1:${plan.port}`,
-      `--allow-read=${root}`,
-      `--allow-write=${plan.workDir}`,
-      script,
-      JSON.stringify(plan),
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = readLines(child.stdout);
-  const next = async (type: string) => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`Driver ${index} exited before "${type}" (see its errors above)`);
-    const message = JSON.parse(value);
-    if (message.type !== type) throw new Error(`Driver ${index}: expected "${type}"`);
-    return message;
-  };
-  const ready = next("ready").then(() => {});
-  const result = ready.then(() => next("result")).finally(() => child.status) as Promise<
-    DriverResult
-  >;
-  const writer = child.stdin.getWriter();
-  return {
-    pid: child.pid,
-    ready,
-    go: () => {
-      writer.write(new TextEncoder().encode("go\n")).then(() => writer.close());
-    },
-    result,
-  };
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    pending += chunk;
-    let newline: number;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      yield pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-    }
-  }
 }
 
 /** What the final check of the server found. */
@@ -358,7 +295,7 @@ function report(
     (sum, result) => ({ get: sum.get + result.bytes.get, put: sum.put + result.bytes.put }),
     { get: 0, put: 0 },
   );
-  const byKind = KINDS.map((kind) => ({
+  const byKind = KINDS.filter((kind) => LOAD_MIX.some(([mixed]) => mixed === kind)).map((kind) => ({
     kind,
     values: results.flatMap((result) => result.latencies[kind]),
   }));
