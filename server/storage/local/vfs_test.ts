@@ -402,6 +402,34 @@ Deno.test("Vfs.resolve() and stat() answer alike for paths resolved moments ago 
   }
 });
 
+Deno.test("Vfs.resolve() and stat() check symlinks at every depth, on paths walked name by name and on longer ones", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  // Short paths are walked below the home with one lstat per name, longer ones resolved whole.
+  const names = ["d1", "d2", "d3", "d4", "d5", "d6"];
+  for (let depth = 1; depth <= names.length; depth++) {
+    const dir = join(tree.home, ...names.slice(0, depth));
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(join(dir, "f.txt"), "x".repeat(depth));
+    await Deno.symlink(tree.outside, join(dir, "out"));
+    await Deno.symlink(join(tree.home, "docs"), join(dir, "in"));
+  }
+  for (let depth = 1; depth <= names.length; depth++) {
+    const dir = "/" + names.slice(0, depth).join("/");
+    const real = join(tree.home, ...names.slice(0, depth));
+    // Twice: the second time the paths are hot and resolved synchronously.
+    for (let again = 0; again < 2; again++) {
+      assert.equal(await vfs.resolve(`${dir}/f.txt`), join(real, "f.txt"));
+      assert.equal((await vfs.stat(`${dir}/f.txt`)).size, depth);
+      await assertRefused(tree, () => vfs.stat(`${dir}/out`), "forbidden", dir);
+      await assertRefused(tree, () => vfs.stat(`${dir}/out/secret.txt`), "forbidden", dir);
+      assert.equal(await vfs.resolve(`${dir}/in/a.txt`), join(tree.home, "docs", "a.txt"));
+      assert.equal((await vfs.stat(`${dir}/in/a.txt`)).size, 5);
+      assert.equal((await vfs.stat(`${dir}/in`)).type, "dir");
+    }
+  }
+});
+
 Deno.test("Vfs.resolve() refuses a path replaced by a symlink leading out right after it was resolved", async () => {
   await using tree = await makeTree();
   const vfs = await Vfs.open(tree.home);
