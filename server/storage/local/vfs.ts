@@ -69,7 +69,6 @@ const READ_DIR_MS_PER_ENTRY = 0.004;
 const WALK_MAX_NAMES = 4;
 const SLASH = 0x2f;
 
-const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 
@@ -86,7 +85,7 @@ export function normalizeVirtualPath(
   input: string,
   maxPathBytes: number = MAX_PATH_BYTES,
 ): string {
-  if (encoder.encode(input).length > maxPathBytes) {
+  if (byteLength(input) > maxPathBytes) {
     throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   if (CONTROL_CHARACTERS.test(input)) {
@@ -108,7 +107,7 @@ export function normalizeVirtualPath(
       names.pop();
       continue;
     }
-    if (encoder.encode(name).length > MAX_NAME_BYTES) {
+    if (byteLength(name) > MAX_NAME_BYTES) {
       throw new OperationError("too_large", `Name too long: at most ${MAX_NAME_BYTES} bytes`);
     }
     if (isReservedName(name)) {
@@ -120,7 +119,7 @@ export function normalizeVirtualPath(
     names.push(name);
   }
   const normalized = "/" + names.join("/");
-  if (encoder.encode(normalized).length > maxPathBytes) {
+  if (byteLength(normalized) > maxPathBytes) {
     throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   return normalized;
@@ -901,6 +900,28 @@ function toEntry(name: string, info: Deno.FileInfo): Entry {
   };
 }
 
-function byteLength(text: string): number {
-  return encoder.encode(text).length;
+/**
+ * The length of `text` in UTF-8, as `TextEncoder` would encode it (a lone
+ * surrogate as the 3 bytes of U+FFFD), counted without encoding: every path
+ * of every command is measured, several times.
+ */
+export function byteLength(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      bytes += 1;
+    } else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(index + 1))) {
+      bytes += 2; // A pair: 2 UTF-16 units, 4 bytes.
+      index++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

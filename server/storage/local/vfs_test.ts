@@ -3,7 +3,14 @@ import type { FileReader } from "../mod.ts";
 import { join } from "node:path";
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../protocol/limits.ts";
 import { type ErrorKind, OperationError } from "../../core/errors.ts";
-import { baseName, isReservedName, normalizeVirtualPath, parentPath, Vfs } from "./vfs.ts";
+import {
+  baseName,
+  byteLength,
+  isReservedName,
+  normalizeVirtualPath,
+  parentPath,
+  Vfs,
+} from "./vfs.ts";
 
 // ---------------------------------------------------------------------------
 // normalizeVirtualPath: pure text, an adversarial corpus in the spirit of
@@ -760,4 +767,22 @@ Deno.test("Vfs.copyToPartial() (APPE) never copies what a symlink renamed over a
   assert.ok(copied instanceof OperationError, String(copied));
   const partial = await Deno.readTextFile(await vfs.partialFile(name)).catch(() => "");
   assert.notEqual(partial, "secret");
+});
+
+Deno.test("byteLength() counts UTF-8 bytes as TextEncoder encodes them, lone surrogates included", () => {
+  const samples = [
+    "",
+    "a.txt",
+    "caf\u00e9",
+    "\u65e5\u672c\u8a9e/\u30d5\u30a1\u30a4\u30eb",
+    "\u{1f600}smile\u{1f4c1}",
+    "lone \ud800 high",
+    "lone \udc00 low",
+    "end \ud83d",
+    "\udc00\ud800",
+    "\u07ff\u0800\uffff",
+  ];
+  for (const text of samples) {
+    assert.equal(byteLength(text), new TextEncoder().encode(text).length, JSON.stringify(text));
+  }
 });
