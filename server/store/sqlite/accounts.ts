@@ -152,11 +152,12 @@ export class SqliteAccountStore implements AccountStore {
    */
   changeStamp(): Promise<string> {
     return settled(() => {
-      // One statement, not two: this runs before every command of every session.
-      const { version, changes } = statement(
-        this.#db,
-        "SELECT data_version AS version, total_changes() AS changes FROM pragma_data_version",
-      ).get() as { version: number; changes: number };
+      const { data_version: version } = statement(this.#db, "PRAGMA data_version").get() as {
+        data_version: number;
+      };
+      const { changes } = statement(this.#db, "SELECT total_changes() AS changes").get() as {
+        changes: number;
+      };
       return `${version}:${changes}`;
     });
   }
