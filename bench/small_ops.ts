@@ -8,9 +8,16 @@
  * times, so the ratios compare them under the same load: on a shared
  * machine only ratios within one run mean anything.
  *
- *   deno run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env=FTPX_BIN \
- *     --allow-run bench/small_ops.ts [--baseline CMD] [--turns 3] [--rounds 2000]
+ * Each row also gives the server's CPU time per operation (all its threads,
+ * from /proc), which a busy machine blurs less than wall-clock time.
+ *
+ *   deno task bench:small [--baseline CMD] [--turns 3] [--rounds 2000]
  *     [--rows noop,size,mdtm,list,stat,ls]
+ *
+ * For CMD, a script that runs another tree's main.ts, e.g. (after
+ * `git archive main | tar -x -C /tmp/base`):
+ *   exec /path/to/deno run --quiet --config /tmp/base/deno.json --allow-net --allow-read \
+ *     --allow-write --allow-env --allow-sys=hostname /tmp/base/main.ts "$@"
  */
 
 import { fileURLToPath } from "node:url";
