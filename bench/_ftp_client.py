@@ -5,7 +5,9 @@ loopback. Prints one JSON line. The password comes from FTP_PASSWORD (not
 argv, which others on the machine can read).
 
 Usage: _ftp_client.py OP PORT USER [ARGS...]
-  roundtrip VERB ARG ROUNDS   median us of one "VERB ARG" exchange, after ROUNDS/10 warm-up
+  roundtrip VERB ARG ROUNDS [CODE]
+                              median us of one "VERB ARG" exchange (ARG may be empty), after
+                              ROUNDS/10 warm-up; each reply must start with CODE (213)
   list PATH ENTRIES ROUNDS    median ms of LIST PATH (passive data connection included);
                               checks it has ENTRIES lines
   login ROUNDS                median ms of connect, greeting, USER and PASS (QUIT not timed)
@@ -33,15 +35,15 @@ def session(port, user, password):
     return ftp
 
 
-def roundtrip(port, user, password, verb, arg, rounds):
+def roundtrip(port, user, password, verb, arg, rounds, code="213"):
     ftp = session(port, user, password)
-    line = f"{verb} {arg}"
+    line = f"{verb} {arg}" if arg else verb
     times = []
     for i in range(rounds // 10 + rounds):
         started = time.perf_counter()
         reply = ftp.sendcmd(line)
         elapsed = time.perf_counter() - started
-        if not reply.startswith("213"):
+        if not reply.startswith(code):
             raise RuntimeError(f"{line}: {reply}")
         if i >= rounds // 10:
             times.append(elapsed * 1e6)
@@ -126,7 +128,7 @@ def main(argv):
     port = int(port)
     password = os.environ["FTP_PASSWORD"]
     if op == "roundtrip":
-        result = roundtrip(port, user, password, rest[0], rest[1], int(rest[2]))
+        result = roundtrip(port, user, password, rest[0], rest[1], int(rest[2]), *rest[3:4])
     elif op == "list":
         result = listing(port, user, password, rest[0], int(rest[1]), int(rest[2]))
     elif op == "login":

@@ -200,6 +200,21 @@ Deno.test("an idle control connection is closed with 421", async () => {
   assert.ok(await raw.closedByServer());
 });
 
+Deno.test("commands closer together than idle_timeout keep a session open past it", async () => {
+  await using server = await startFtpServer({ ini: "idle_timeout = 1\n" });
+  await server.addUser("alice", "alice-secret");
+  await using raw = await loggedIn(server.ftpPort);
+  // One idle timer per session, re-armed when it fires: it must count from the latest command.
+  const began = performance.now();
+  while (performance.now() - began < 2500) {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.match(await raw.command("NOOP"), /^200 /);
+  }
+  const quiet = performance.now();
+  assert.equal(await raw.readReply(), "421 Idle for 1s: closing connection");
+  assert.ok(performance.now() - quiet >= 900, "closed before a second without a command");
+});
+
 Deno.test("a client that stops reading a download is cut off after idle_timeout", async () => {
   await using server = await startFtpServer({ ini: "idle_timeout = 1\n" });
   await server.addUser("alice", "alice-secret");

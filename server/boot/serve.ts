@@ -18,7 +18,7 @@ import { recoverReservations, removeStalePartials } from "../core/transfer/mod.t
 import { measureUnmeasured } from "../core/usage.ts";
 import { metricsBuffer } from "../core/metrics.ts";
 import { homeLockBuffer } from "../storage/local/home_lock.ts";
-import { type LoadedHostKey, loadSftpHostKey } from "./sftp_host_key.ts";
+import type { LoadedHostKey } from "./sftp_host_key.ts";
 import type { WorkerReport, WorkerStart } from "./worker.ts";
 
 /** A running server. */
@@ -71,7 +71,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } finally {
     await accounts.close();
   }
-  const hostKey = config.sftpPort === null ? null : await loadSftpHostKey(config);
+  // Loaded only for SFTP: the host key's module brings ssh2 with it.
+  const hostKey = config.sftpPort === null
+    ? null
+    : await (await import("./sftp_host_key.ts")).loadSftpHostKey(config);
   if (hostKey?.created) log.info("sftp host key created", { file: hostKey.path });
   if (hostKey?.exposed) {
     log.warn("SFTP host key readable by others", { file: hostKey.path, detail: "chmod 600 it" });

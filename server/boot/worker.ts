@@ -7,11 +7,7 @@
 import { hostPort } from "../core/net/address.ts";
 import { Accounts } from "../core/accounts.ts";
 import { type ServerConfig, storesOf } from "../core/config.ts";
-import { listenFtp } from "../fronts/ftp/listener.ts";
-import { HttpListenError, listenHttp } from "../fronts/http/listener.ts";
 import { useMetricsTable, watchEventLoopLag } from "../core/metrics.ts";
-import { listenSftp } from "../fronts/sftp/listener.ts";
-import { ftpTlsMaterial } from "../fronts/ftp/tls.ts";
 import { Logger } from "../core/log.ts";
 import { LoginGuard } from "../core/auth/login_guard.ts";
 import { FileService } from "../core/files.ts";
@@ -20,6 +16,7 @@ import { useScryptBackend, useVerificationCache } from "../core/auth/password.ts
 import { ScryptClient } from "../core/auth/scrypt_channel.ts";
 import { PassiveLeases } from "../core/net/passive_leases.ts";
 import { runSession, type SessionConn } from "../fronts/native/session.ts";
+import { HttpListenError } from "../fronts/http/listen_error.ts";
 import { describeTlsListenError, plaintextRefusal } from "../core/tls/tls.ts";
 import { transferStores } from "../core/transfer/mod.ts";
 import { useHomeLockTable } from "../storage/local/home_lock.ts";
@@ -81,8 +78,7 @@ scope.onmessage = (event) => {
 async function start(
   start: WorkerStart,
 ): Promise<void> {
-  const { config, port, plainPort, ftpPort, reusePort, tls, hashing, passiveLeases, homeLocks } =
-    start;
+  const { config, port, plainPort, ftpPort, reusePort, tls, hashing, homeLocks } = start;
   const log = new Logger(config.logLevel);
   useHomeLockTable(homeLocks);
   useMetricsTable(start.metrics);
@@ -95,7 +91,6 @@ async function start(
     log.error("unhandled rejection", { detail: String(event.reason) });
   });
   const accounts = await Accounts.open(config.dataDir, storesOf(config));
-  const ftpTls = ftpTlsMaterial(tls);
   const hostname = config.host;
   const listener = tls
     ? Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key })
@@ -114,38 +109,27 @@ async function start(
     transfers,
     files: new FileService(transfers, config),
   };
-  const ftp = ftpPort === null ? null : await listenFtp(
-    { ...services, tls: ftpTls, passiveLeases: new PassiveLeases(passiveLeases) },
-    { hostname, port: ftpPort, reusePort },
-  )
+  const ftp = ftpPort === null ? null : await startFtp(services, start, ftpPort)
     .catch((error) => {
       listener.close();
       plain?.close();
       throw error;
     });
-  const http = start.httpPort === null ? null : await listenHttp(services, {
-    hostname,
-    port: start.httpPort,
-    reusePort,
-    tls,
-  }).catch((error) => {
-    listener.close();
-    plain?.close();
-    ftp?.close();
-    throw error;
-  });
+  const http = start.httpPort === null ? null : await startHttp(services, start, start.httpPort)
+    .catch((error) => {
+      listener.close();
+      plain?.close();
+      ftp?.close();
+      throw error;
+    });
   const sftp = start.sftp;
-  const sftpListener = sftp === null ? null : await listenSftp(services, {
-    hostname,
-    port: sftp.port,
-    reusePort,
-    hostKey: sftp.hostKey,
-  }).catch((error) => {
-    listener.close();
-    plain?.close();
-    ftp?.close();
-    throw new SftpListenError(error);
-  });
+  const sftpListener = sftp === null ? null : await startSftp(services, start, sftp)
+    .catch((error) => {
+      listener.close();
+      plain?.close();
+      ftp?.close();
+      throw new SftpListenError(error);
+    });
   scope.postMessage({
     type: "listening",
     port: listener.addr.port,
@@ -226,6 +210,46 @@ class SftpListenError extends Error {
     this.name = "SftpListenError";
     this.code = (cause as { code?: unknown } | null)?.code;
   }
+}
+
+// The fronts are loaded only when configured: each isolate pays for the code it loads (ssh2 for
+// SFTP, the HTTP front and its assets), in memory and start-up time. Static specifiers, so
+// `deno compile` still bundles them.
+
+async function startFtp(services: Services, start: WorkerStart, port: number) {
+  const [{ listenFtp }, { ftpTlsMaterial }] = await Promise.all([
+    import("../fronts/ftp/listener.ts"),
+    import("../fronts/ftp/tls.ts"),
+  ]);
+  return await listenFtp(
+    {
+      ...services,
+      tls: ftpTlsMaterial(start.tls),
+      passiveLeases: new PassiveLeases(start.passiveLeases),
+    },
+    { hostname: start.config.host, port, reusePort: start.reusePort },
+  );
+}
+
+async function startHttp(services: Services, start: WorkerStart, port: number) {
+  const { listenHttp } = await import("../fronts/http/listener.ts");
+  const { config, reusePort, tls } = start;
+  return await listenHttp(services, { hostname: config.host, port, reusePort, tls });
+}
+
+async function startSftp(
+  services: Services,
+  start: WorkerStart,
+  sftp: { port: number; hostKey: string },
+) {
+  const { listenSftp } = await import("../fronts/sftp/listener.ts");
+  const { config, reusePort } = start;
+  return await listenSftp(services, {
+    hostname: config.host,
+    port: sftp.port,
+    reusePort,
+    hostKey: sftp.hostKey,
+  });
 }
 
 function describe(

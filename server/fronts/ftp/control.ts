@@ -172,6 +172,10 @@ class FtpSession implements FtpSessionState {
   #activeTarget: { hostname: string; port: number } | undefined;
   #transfer: RunningTransfer | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the session began waiting for a command (or for a transfer to end); 0 when not. */
+  #waitingSince = 0;
+  /** A transfer's byte count at the last idle check of this wait; -1 before it. */
+  #idleTransferBytes = -1;
   /** Ends a session not logged in within `login_timeout`. */
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   /** The login deadline passed while a command ran: decide once it is answered. */
@@ -277,11 +281,11 @@ class FtpSession implements FtpSessionState {
   }
 
   async #nextLine() {
-    this.#armIdleTimer();
+    this.#beginIdleWait();
     try {
       return await this.#reader.readLine();
     } finally {
-      clearTimeout(this.#idleTimer);
+      this.#waitingSince = 0;
     }
   }
 
@@ -289,11 +293,11 @@ class FtpSession implements FtpSessionState {
     const verb = VERBS.get(command.name);
     if (this.#transfer && !verb?.duringTransfer) {
       // The next command waits for the transfer; a transfer that stalls meanwhile still times out.
-      this.#armIdleTimer();
+      this.#beginIdleWait();
       try {
         await this.#transfer.done;
       } finally {
-        clearTimeout(this.#idleTimer);
+        this.#waitingSince = 0;
       }
     }
     this.#services.log.debug("ftp command", {
@@ -608,23 +612,41 @@ class FtpSession implements FtpSessionState {
     return this.#errorReply(error, "transfer");
   }
 
-  /** Closes the session after `idle_timeout` seconds without a command, unless a transfer is moving. */
-  #armIdleTimer(): void {
+  /**
+   * Starts a wait that ends the session after `idle_timeout` seconds without
+   * a command, unless a transfer is moving. One timer per session, left
+   * running between waits and re-armed only when it fires: setting and
+   * clearing a timer for every command line cost more than the clock read.
+   */
+  #beginIdleWait(): void {
+    this.#waitingSince = performance.now();
+    this.#idleTransferBytes = -1;
+    this.#idleTimer ??= setTimeout(() => this.#checkIdle(), this.#idleTimeoutMs());
+  }
+
+  #checkIdle(): void {
+    this.#idleTimer = undefined;
+    // Not waiting (a command is running): the next wait arms the timer again.
+    if (this.#waitingSince === 0 || this.#closed) return;
+    const left = this.#waitingSince + this.#idleTimeoutMs() - performance.now();
+    const transfer = this.#transfer;
+    if (left > 0 || (transfer && transfer.bytes !== this.#idleTransferBytes)) {
+      if (left <= 0) this.#idleTransferBytes = transfer!.bytes;
+      this.#idleTimer = setTimeout(
+        () => this.#checkIdle(),
+        left > 0 ? left : this.#idleTimeoutMs(),
+      );
+      return;
+    }
     const seconds = this.#services.config.idleTimeout;
-    let lastBytes = -1;
-    const check = () => {
-      const transfer = this.#transfer;
-      if (transfer && transfer.bytes !== lastBytes) {
-        lastBytes = transfer.bytes;
-        this.#idleTimer = setTimeout(check, seconds * 1000);
-        return;
-      }
-      this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
-      this.#send(reply(Code.SERVICE_CLOSING, `Idle for ${seconds}s: closing connection`))
-        .catch(() => {})
-        .finally(() => this.#close());
-    };
-    this.#idleTimer = setTimeout(check, seconds * 1000);
+    this.#services.log.info("idle timeout", { peer: this.peer, user: this.account?.name });
+    this.#send(reply(Code.SERVICE_CLOSING, `Idle for ${seconds}s: closing connection`))
+      .catch(() => {})
+      .finally(() => this.#close());
+  }
+
+  #idleTimeoutMs(): number {
+    return this.#services.config.idleTimeout * 1000;
   }
 
   async #close(): Promise<void> {

@@ -7,18 +7,12 @@
 import type { Services } from "../../core/services.ts";
 import { handleRequest } from "./app.ts";
 import { jsonResponse } from "./api.ts";
+import { HttpListenError } from "./listen_error.ts";
 
 /** How often expired browser sessions are removed. */
 const SWEEP_INTERVAL_MS = 60_000;
 
-/** The HTTP port could not be listened on; the message says where and why. */
-export class HttpListenError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "HttpListenError";
-  }
-}
+export { HttpListenError };
 
 /** A listening HTTP server. */
 export interface HttpListener {

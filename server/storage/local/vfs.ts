@@ -61,7 +61,14 @@ const SYNC_READ_DIR_MAX_ENTRIES = 4096;
 /** What reading one directory entry synchronously may cost on a warm cache, with room to spare. */
 const READ_DIR_MS_PER_ENTRY = 0.004;
 
-const encoder = new TextEncoder();
+/**
+ * Longest virtual path (in names) walked with one `lstat` per name rather
+ * than resolved by `realpath` (see `Vfs.#locateSync`): a walk saves the
+ * home's `readlink`s and the caller's stat, and costs an `lstat` per name.
+ */
+const WALK_MAX_NAMES = 4;
+const SLASH = 0x2f;
+
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 
@@ -78,7 +85,7 @@ export function normalizeVirtualPath(
   input: string,
   maxPathBytes: number = MAX_PATH_BYTES,
 ): string {
-  if (encoder.encode(input).length > maxPathBytes) {
+  if (byteLength(input) > maxPathBytes) {
     throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   if (CONTROL_CHARACTERS.test(input)) {
@@ -100,7 +107,7 @@ export function normalizeVirtualPath(
       names.pop();
       continue;
     }
-    if (encoder.encode(name).length > MAX_NAME_BYTES) {
+    if (byteLength(name) > MAX_NAME_BYTES) {
       throw new OperationError("too_large", `Name too long: at most ${MAX_NAME_BYTES} bytes`);
     }
     if (isReservedName(name)) {
@@ -112,7 +119,7 @@ export function normalizeVirtualPath(
     names.push(name);
   }
   const normalized = "/" + names.join("/");
-  if (encoder.encode(normalized).length > maxPathBytes) {
+  if (byteLength(normalized) > maxPathBytes) {
     throw new OperationError("too_large", `Path too long: at most ${maxPathBytes} bytes`);
   }
   return normalized;
@@ -168,14 +175,19 @@ export class Vfs implements HomeStorage {
    * that acts on the result holds the home's lock around both.
    */
   async resolve(virtualPath: string): Promise<string> {
+    return (await this.#locate(virtualPath)).real;
+  }
+
+  /** {@linkcode Vfs.resolve}, with the path's file info when finding it told it. */
+  async #locate(virtualPath: string): Promise<Located> {
     const joined = this.#realJoin(virtualPath);
     let failure: unknown;
     try {
-      const real = syncFs.isHot(joined)
-        ? syncFs.run(() => Deno.realPathSync(joined))
-        : await Deno.realPath(joined);
+      const located = syncFs.isHot(joined)
+        ? syncFs.run(() => this.#locateSync(virtualPath, joined))
+        : { real: this.#insideOrThrow(await Deno.realPath(joined), virtualPath), info: null };
       syncFs.touch(joined);
-      return this.#insideOrThrow(real, virtualPath);
+      return located;
     } catch (error) {
       failure = error;
     }
@@ -187,7 +199,41 @@ export class Vfs implements HomeStorage {
     if (!(failure instanceof Deno.errors.NotFound)) throw fromFsError(failure, "open", virtualPath);
     const real = join(parent, baseName(virtualPath));
     await this.#refuseDanglingLink(real, virtualPath);
-    return real;
+    return { real, info: null };
+  }
+
+  /**
+   * Resolves an existing path synchronously. A short path is walked below
+   * the home, which was resolved once when the jail was opened: one `lstat`
+   * per name, and when none is a symlink the joined path is the real one and
+   * the last `lstat` describes it. `realpath` would read every link of the
+   * home's own path again (a `readlink` per directory from `/`), then the
+   * caller would stat the path too. A symlink, or a longer path, is resolved
+   * whole by `realpath` and checked as before.
+   */
+  #locateSync(virtualPath: string, joined: string): Located {
+    if (nameCount(virtualPath) <= WALK_MAX_NAMES) {
+      const info = this.#walkSync(virtualPath);
+      if (info) return { real: joined, info };
+    }
+    return { real: this.#insideOrThrow(Deno.realPathSync(joined), virtualPath), info: null };
+  }
+
+  /** The `lstat` of each name of `virtualPath` from the home down; null at the first symlink. */
+  #walkSync(virtualPath: string): Deno.FileInfo | null {
+    if (virtualPath === "/") {
+      const info = Deno.lstatSync(this.#root);
+      return info.isSymlink ? null : info;
+    }
+    let info: Deno.FileInfo | null = null;
+    let end = 0;
+    while (end < virtualPath.length) {
+      const next = virtualPath.indexOf("/", end + 1);
+      end = next === -1 ? virtualPath.length : next;
+      info = Deno.lstatSync(this.#root + virtualPath.slice(0, end));
+      if (info.isSymlink) return null;
+    }
+    return info;
   }
 
   /**
@@ -214,9 +260,10 @@ export class Vfs implements HomeStorage {
 
   /** Describes one path; a failure reads `Cannot ACTION "path": reason`. */
   async #describe(virtualPath: string, action: string): Promise<Entry> {
-    const real = await this.resolve(virtualPath);
+    const { real, info } = await this.#locate(virtualPath);
     try {
-      return toEntry(baseName(virtualPath), await statResolved(this.#realJoin(virtualPath), real));
+      const described = info ?? await statResolved(this.#realJoin(virtualPath), real);
+      return toEntry(baseName(virtualPath), described);
     } catch (error) {
       throw fromFsError(error, action, virtualPath);
     }
@@ -233,12 +280,13 @@ export class Vfs implements HomeStorage {
 
   /** Resolves and stats the directory, then lists it, waiting its turn if it is large (`list_gate.ts`). */
   async #list(virtualPath: string): Promise<Entry[]> {
-    const real = await this.resolve(virtualPath);
+    const located = await this.#locate(virtualPath);
+    const real = located.real;
     const joined = this.#realJoin(virtualPath);
     let info: Deno.FileInfo;
     try {
       // Taken before the read: a change made during it makes the next listing a stranger's.
-      info = await statResolved(joined, real);
+      info = located.info ?? await statResolved(joined, real);
     } catch (error) {
       throw fromFsError(error, "list", virtualPath);
     }
@@ -388,9 +436,9 @@ export class Vfs implements HomeStorage {
   }
 
   async #statOrNull(virtualPath: string): Promise<Deno.FileInfo | null> {
-    const real = await this.resolve(virtualPath);
+    const { real, info } = await this.#locate(virtualPath);
     try {
-      return await statResolved(this.#realJoin(virtualPath), real);
+      return info ?? await statResolved(this.#realJoin(virtualPath), real);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       throw fromFsError(error, "stat", virtualPath);
@@ -808,6 +856,21 @@ export class Vfs implements HomeStorage {
   }
 }
 
+/** A resolved path, and its file info when resolving it told it (as a stat of it would). */
+interface Located {
+  real: string;
+  info: Deno.FileInfo | null;
+}
+
+/** Names in a normalized virtual path: 0 for `/`, 2 for `/a/b`. */
+function nameCount(virtualPath: string): number {
+  let count = 0;
+  for (let index = 0; index < virtualPath.length; index++) {
+    if (virtualPath.charCodeAt(index) === SLASH) count++;
+  }
+  return virtualPath === "/" ? 0 : count;
+}
+
 /**
  * Stats a resolved path: synchronously when the path it was resolved from is
  * hot (see `sync_fs.ts`), else through the thread pool.
@@ -837,6 +900,28 @@ function toEntry(name: string, info: Deno.FileInfo): Entry {
   };
 }
 
-function byteLength(text: string): number {
-  return encoder.encode(text).length;
+/**
+ * The length of `text` in UTF-8, as `TextEncoder` would encode it (a lone
+ * surrogate as the 3 bytes of U+FFFD), counted without encoding: every path
+ * of every command is measured, several times.
+ */
+export function byteLength(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      bytes += 1;
+    } else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(index + 1))) {
+      bytes += 2; // A pair: 2 UTF-16 units, 4 bytes.
+      index++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

@@ -3,7 +3,14 @@ import type { FileReader } from "../mod.ts";
 import { join } from "node:path";
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../../protocol/limits.ts";
 import { type ErrorKind, OperationError } from "../../core/errors.ts";
-import { baseName, isReservedName, normalizeVirtualPath, parentPath, Vfs } from "./vfs.ts";
+import {
+  baseName,
+  byteLength,
+  isReservedName,
+  normalizeVirtualPath,
+  parentPath,
+  Vfs,
+} from "./vfs.ts";
 
 // ---------------------------------------------------------------------------
 // normalizeVirtualPath: pure text, an adversarial corpus in the spirit of
@@ -402,6 +409,34 @@ Deno.test("Vfs.resolve() and stat() answer alike for paths resolved moments ago 
   }
 });
 
+Deno.test("Vfs.resolve() and stat() check symlinks at every depth, on paths walked name by name and on longer ones", async () => {
+  await using tree = await makeTree();
+  const vfs = await Vfs.open(tree.home);
+  // Short paths are walked below the home with one lstat per name, longer ones resolved whole.
+  const names = ["d1", "d2", "d3", "d4", "d5", "d6"];
+  for (let depth = 1; depth <= names.length; depth++) {
+    const dir = join(tree.home, ...names.slice(0, depth));
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(join(dir, "f.txt"), "x".repeat(depth));
+    await Deno.symlink(tree.outside, join(dir, "out"));
+    await Deno.symlink(join(tree.home, "docs"), join(dir, "in"));
+  }
+  for (let depth = 1; depth <= names.length; depth++) {
+    const dir = "/" + names.slice(0, depth).join("/");
+    const real = join(tree.home, ...names.slice(0, depth));
+    // Twice: the second time the paths are hot and resolved synchronously.
+    for (let again = 0; again < 2; again++) {
+      assert.equal(await vfs.resolve(`${dir}/f.txt`), join(real, "f.txt"));
+      assert.equal((await vfs.stat(`${dir}/f.txt`)).size, depth);
+      await assertRefused(tree, () => vfs.stat(`${dir}/out`), "forbidden", dir);
+      await assertRefused(tree, () => vfs.stat(`${dir}/out/secret.txt`), "forbidden", dir);
+      assert.equal(await vfs.resolve(`${dir}/in/a.txt`), join(tree.home, "docs", "a.txt"));
+      assert.equal((await vfs.stat(`${dir}/in/a.txt`)).size, 5);
+      assert.equal((await vfs.stat(`${dir}/in`)).type, "dir");
+    }
+  }
+});
+
 Deno.test("Vfs.resolve() refuses a path replaced by a symlink leading out right after it was resolved", async () => {
   await using tree = await makeTree();
   const vfs = await Vfs.open(tree.home);
@@ -732,4 +767,22 @@ Deno.test("Vfs.copyToPartial() (APPE) never copies what a symlink renamed over a
   assert.ok(copied instanceof OperationError, String(copied));
   const partial = await Deno.readTextFile(await vfs.partialFile(name)).catch(() => "");
   assert.notEqual(partial, "secret");
+});
+
+Deno.test("byteLength() counts UTF-8 bytes as TextEncoder encodes them, lone surrogates included", () => {
+  const samples = [
+    "",
+    "a.txt",
+    "caf\u00e9",
+    "\u65e5\u672c\u8a9e/\u30d5\u30a1\u30a4\u30eb",
+    "\u{1f600}smile\u{1f4c1}",
+    "lone \ud800 high",
+    "lone \udc00 low",
+    "end \ud83d",
+    "\udc00\ud800",
+    "\u07ff\u0800\uffff",
+  ];
+  for (const text of samples) {
+    assert.equal(byteLength(text), new TextEncoder().encode(text).length, JSON.stringify(text));
+  }
 });
