@@ -38,6 +38,8 @@ export interface Cluster extends AsyncDisposable {
   host(args: string[], stdin?: string): Promise<RunResult>;
   /** Real path of a user's home on the shared data dir. */
   home(user: string): string;
+  /** Whether a node's process is still running (it never exits on its own in these tests). */
+  isRunning(node: TestServer): boolean;
 }
 
 /**
@@ -107,6 +109,8 @@ export async function startCluster(pg: PostgresServer, database: string): Promis
       started.push(await TestServer.start({ dataDir, args: ["--db", db], ini: nodeIni(name) }));
     }
     const nodes = started as [TestServer, TestServer];
+    const exited = new Set<TestServer>();
+    for (const node of nodes) node.status.then(() => exited.add(node));
     const balancerPort = freePort();
     const pinnedPorts = [freePort(), freePort()] as const;
     haproxy = await startHaproxy(
@@ -123,6 +127,7 @@ export async function startCluster(pg: PostgresServer, database: string): Promis
       host: (args, stdin) =>
         runFtpx([...args, "--db", db, "--data", dataDir], stdin === undefined ? {} : { stdin }),
       home: (user) => join(dataDir, "home", user),
+      isRunning: (node) => !exited.has(node),
       [Symbol.asyncDispose]: stop,
     };
   } catch (error) {

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { writeAll } from "../protocol/frame_writer.ts";
 import type { Entry } from "../protocol/messages.ts";
-import { Connection } from "../client/connection.ts";
+import { Connection, type ResponseHeader } from "../client/connection.ts";
 import { randomBytes, sha256 } from "./_data.ts";
 
 /** The operations, each with its weight in the mix. */
@@ -55,6 +55,37 @@ export interface LoadClientResult {
   logins: number;
   /** Its files at the end: path in the home to sha256 and size. */
   files: Map<string, { sha256: string; size: number }>;
+}
+
+/** Sends a `put` with `content` as its body; returns the reply, whatever its status. */
+export async function sendPut(
+  connection: Connection,
+  fields: { path: string; size: number; offset?: number; sha256?: string },
+  content: Uint8Array,
+): Promise<ResponseHeader> {
+  const id = await connection.send("put", { ...fields, body: content.length });
+  await writeAll(connection.sink, content);
+  return await connection.readResponse(id);
+}
+
+/** Reads `length` bytes of a reply's body. */
+export async function readBody(connection: Connection, length: number): Promise<Uint8Array> {
+  const content = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) filled += await connection.reader.readBody(content.subarray(filled));
+  return content;
+}
+
+/** Opens a connection to `port` and logs in; throws unless both succeed. */
+export async function logIn(port: number, user: string, password: string): Promise<Connection> {
+  const connection = await Connection.open({ host: "127.0.0.1", port });
+  try {
+    await connection.call("login", { user, password });
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+  return connection;
 }
 
 /** Runs one client to the end; throws, naming the client and operation, on any wrong reply. */
@@ -113,8 +144,8 @@ class LoadClient {
 
   async #connect(): Promise<void> {
     this.#connection?.close();
-    this.#connection = await Connection.open({ host: "127.0.0.1", port: this.#spec.port });
-    await this.#connection.call("login", { user: this.#spec.user, password: this.#spec.password });
+    this.#connection = undefined;
+    this.#connection = await logIn(this.#spec.port, this.#spec.user, this.#spec.password);
     this.logins++;
   }
 
@@ -154,15 +185,11 @@ class LoadClient {
     const path = this.files.size > 0 && this.#random() < 1 / 3 ? this.#pickFile() : this.#newPath();
     const content = randomBytes(Math.floor(this.#random() * MAX_FILE_BYTES));
     const digest = sha256(content);
-    const connection = this.#conn;
-    const id = await connection.send("put", {
-      path,
-      size: content.length,
-      sha256: digest,
-      body: content.length,
-    });
-    await writeAll(connection.sink, content);
-    const reply = await connection.readResponse(id);
+    const reply = await sendPut(
+      this.#conn,
+      { path, size: content.length, sha256: digest },
+      content,
+    );
     assert.equal(reply.status, 201, `put ${path}: ${reply.message}`);
     assert.equal(reply.sha256, digest, `put ${path}: the server's sha256`);
     this.files.set(path, { sha256: digest, size: content.length });
@@ -174,11 +201,7 @@ class LoadClient {
     const expected = this.files.get(path)!;
     const reply = await this.#conn.call("get", { path });
     assert.equal(reply.body, expected.size, `get ${path}: body length`);
-    const content = new Uint8Array(expected.size);
-    let filled = 0;
-    while (filled < content.length) {
-      filled += await this.#conn.reader.readBody(content.subarray(filled));
-    }
+    const content = await readBody(this.#conn, expected.size);
     assert.equal(sha256(content), expected.sha256, `get ${path}: sha256 of the bytes received`);
   }
 

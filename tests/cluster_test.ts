@@ -12,13 +12,17 @@ import {
   addClusterUser,
   bytesOnDisk,
   type Cluster,
+  NODE_LEASE_S,
   NODE_NAMES,
   startCluster,
   usedByUser,
 } from "./_cluster.ts";
-import { type LoadClientResult, runLoadClient } from "./_mixed_load.ts";
-import { withPostgres } from "./_postgres.ts";
-import { sha256 } from "./_data.ts";
+import { type LoadClientResult, logIn, readBody, runLoadClient, sendPut } from "./_mixed_load.ts";
+import { type PostgresServer, withPostgres } from "./_postgres.ts";
+import { fileSize, runFtpx, spawnFtpx, tempDir, waitFor } from "./_spawn.ts";
+import { writeAll } from "../protocol/frame_writer.ts";
+import type { Connection } from "../client/connection.ts";
+import { randomBytes, sha256 } from "./_data.ts";
 
 const LOAD_USERS = 5;
 const LOAD_CLIENTS = 50;
@@ -30,6 +34,18 @@ Deno.test("cluster: two nodes on PostgreSQL behind HAProxy", async (t) => {
     await t.step(
       "50 clients of mixed operations through the balancer: every sha256 right, used space equals the disk",
       () => mixedLoad(cluster),
+    );
+    await t.step(
+      "parallel uploads of one user on both nodes stop at the quota: one stored, one refused",
+      () => quotaAcrossNodes(cluster),
+    );
+    await t.step(
+      "PostgreSQL stopped under load: transfers under way end as documented, logins are refused clearly, both nodes recover",
+      () => outageUnderLoad(cluster, postgres),
+    );
+    await t.step(
+      "a node SIGKILLed mid-download: get again through the balancer resumes on the other node",
+      () => killMidDownload(cluster),
     );
   });
 });
@@ -95,4 +111,277 @@ function totals(results: LoadClientResult[]): Record<string, number> {
     for (const [op, count] of Object.entries(result.counts)) sum[op] = (sum[op] ?? 0) + count;
   }
   return sum;
+}
+
+const QUOTA_ROUNDS = 4;
+
+/**
+ * Two uploads of one user at once, one on each node, each alone within the
+ * quota but not both: in every round exactly one is stored and the other
+ * refused, and the home never holds more than the quota.
+ */
+async function quotaAcrossNodes(cluster: Cluster): Promise<void> {
+  const quota = 1024 * 1024;
+  const size = 700 * 1024;
+  const password = "quota-user-pw";
+  await addClusterUser(cluster, "quota", { password, extra: ["--quota", "1M"] });
+  const connections = await Promise.all(
+    cluster.pinnedPorts.map((port) => logIn(port, "quota", password)),
+  );
+  try {
+    const nodes = await cluster.sql<{ node: string }[]>`
+      SELECT node FROM live_sessions WHERE username = 'quota' ORDER BY node`;
+    assert.deepEqual(nodes.map(({ node }) => node), [...NODE_NAMES], "one session on each node");
+    for (let round = 0; round < QUOTA_ROUNDS; round++) {
+      const contents = connections.map(() => randomBytes(size));
+      const replies = await Promise.all(connections.map((connection, i) =>
+        sendPut(connection, {
+          path: `/r${round}-${NODE_NAMES[i]}.bin`,
+          size,
+          sha256: sha256(contents[i]!),
+        }, contents[i]!)
+      ));
+      const statuses = replies.map((reply) => reply.status);
+      assert.deepEqual(
+        [...statuses].sort(),
+        [201, 452],
+        `round ${round}: ${JSON.stringify(replies)}`,
+      );
+      const refused = replies.find((reply) => reply.status === 452)!;
+      assert.match(refused.message, /quota exceeded, .* of 1M allowed/);
+      const onDisk = await bytesOnDisk(cluster.home("quota"));
+      assert.equal(onDisk, size, `round ${round}: one upload's bytes in the home, within ${quota}`);
+      assert.equal((await usedByUser(cluster)).get("quota"), size);
+      // The stored one is removed through the other node, for the next round.
+      const stored = statuses.indexOf(201);
+      const other = connections[1 - stored]!;
+      await other.call("rm", { path: `/r${round}-${NODE_NAMES[stored]}.bin` });
+    }
+  } finally {
+    connections.forEach((connection) => connection.close());
+  }
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * How long PostgreSQL stays down. The issue says 10 s; what the length
+ * changes is whether the outage outlasts the nodes' lease (after which a
+ * node could wrongly release the others for being late), and a lease and a
+ * second does, at a third of the time.
+ */
+const OUTAGE_MS = (NODE_LEASE_S + 1) * 1000;
+
+/** How a node answers while the database is out of reach. */
+const UNREACHABLE_REPLY = {
+  status: 503,
+  message: "The accounts database is unreachable: try again in a moment",
+};
+
+function statusAndMessage({ status, message }: { status: number; message: string }) {
+  return { status, message };
+}
+
+/** Name of the one entry of a directory. */
+async function firstEntry(dir: string): Promise<string> {
+  for await (const entry of Deno.readDir(dir)) return entry.name;
+  throw new Error(`${dir} is empty`);
+}
+
+/**
+ * PostgreSQL stopped while a download runs on one node and an upload on the
+ * other, and new logins keep coming through the balancer: the download
+ * ends whole, the upload ending during the outage is refused and keeps its
+ * partial, every login is told to come back, no node crashes; once the
+ * database is back, the upload resumes on the other node, logins work on
+ * both nodes, and neither released the other though both were late.
+ */
+async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Promise<void> {
+  const password = "outage-user-pw";
+  // The download's rate limit keeps it running for a few seconds, across the outage.
+  await addClusterUser(cluster, "outage", { password, extra: ["--rate-down", "2M"] });
+  const [onA, onB] = await Promise.all(
+    cluster.pinnedPorts.map((port) => logIn(port, "outage", password)),
+  ) as [Connection, Connection];
+  const down = randomBytes(6 * MIB);
+  const up = randomBytes(4 * MIB);
+  let paused = false;
+  try {
+    const stored = await sendPut(onA, {
+      path: "/down.bin",
+      size: down.length,
+      sha256: sha256(down),
+    }, down);
+    assert.equal(stored.status, 201, stored.message);
+    const get = await onA.call("get", { path: "/down.bin" });
+    assert.equal(get.body, down.length);
+    const downloading = readBody(onA, down.length).then((content) => ({
+      content,
+      at: performance.now(),
+    }));
+    // The upload's first half reaches node b before the outage, the rest during it.
+    const putId = await onB.send("put", {
+      path: "/up.bin",
+      size: up.length,
+      sha256: sha256(up),
+      body: up.length,
+    });
+    await writeAll(onB.sink, up.subarray(0, up.length / 2));
+    const partials = join(cluster.home("outage"), ".ftpx-partial");
+    await waitFor(
+      async () => await bytesOnDisk(partials).catch(() => 0) >= up.length / 2,
+      "the upload's first half",
+    );
+
+    await postgres.pause();
+    paused = true;
+    const downAt = performance.now();
+    await writeAll(onB.sink, up.subarray(up.length / 2));
+    const putReply = await onB.readResponse(putId);
+    assert.deepEqual(statusAndMessage(putReply), UNREACHABLE_REPLY);
+    assert.deepEqual(
+      statusAndMessage(await onB.request("pwd")),
+      UNREACHABLE_REPLY,
+      "the session goes on",
+    );
+    // New logins through the balancer all the while; the session table is out of reach.
+    let refusals = 0;
+    while (performance.now() - downAt < OUTAGE_MS) {
+      await assert.rejects(logIn(cluster.balancerPort, "outage", password), (error: Error) => {
+        assert.equal(error.message, UNREACHABLE_REPLY.message);
+        return true;
+      });
+      refusals++;
+    }
+    const downloaded = await downloading;
+    assert.equal(sha256(downloaded.content), sha256(down), "the download under way ended whole");
+    assert.ok(downloaded.at > downAt, "the download was still running when PostgreSQL stopped");
+    for (const node of cluster.nodes) {
+      assert.match(node.log, /session refused .*The accounts database is unreachable/);
+      assert.ok(cluster.isRunning(node), "the node is still running");
+    }
+    assert.ok(refusals >= 2, `${refusals} logins refused`);
+    assert.equal(
+      await fileSize(join(partials, await firstEntry(partials))),
+      up.length,
+      "the refused upload's partial is kept",
+    );
+    assert.equal(await fileSize(join(cluster.home("outage"), "up.bin")), -1, "nothing stored");
+
+    await postgres.resume();
+    paused = false;
+    await Promise.all(cluster.nodes.map((node) => node.waitForLog(/database reachable again/)));
+    const upAt = performance.now();
+    // Node b's session ends, and with it its upload, settled now: the partial is charged.
+    onB.close();
+    await waitFor(async () => {
+      const [held] = await cluster.sql<{ count: number }[]>`
+        SELECT count(*)::int AS count FROM upload_reservations
+        WHERE user_id = (SELECT id FROM users WHERE name = 'outage')`;
+      return held?.count === 0;
+    }, "node b to settle the upload its session left");
+    // The upload resumes on the other node from all it had received, and commits.
+    const resumed = await logIn(cluster.pinnedPorts[0], "outage", password);
+    try {
+      const offset = await resumed.call("put_offset", { path: "/up.bin", size: up.length });
+      assert.equal(offset.offset, up.length);
+      const committed = await sendPut(resumed, {
+        path: "/up.bin",
+        size: up.length,
+        offset: up.length,
+        sha256: sha256(up),
+      }, new Uint8Array(0));
+      assert.equal(committed.status, 201, committed.message);
+    } finally {
+      resumed.close();
+    }
+    assert.equal(sha256(await Deno.readFile(join(cluster.home("outage"), "up.bin"))), sha256(up));
+    // Logins and listings on both nodes until each has renewed its lease for a whole lease
+    // since the database came back: the point where a node judges the others' leases.
+    while (performance.now() - upAt < (NODE_LEASE_S + 1) * 1000) {
+      for (const port of cluster.pinnedPorts) {
+        const session = await logIn(port, "outage", password);
+        await session.list("/");
+        session.close();
+      }
+    }
+    const leases = await cluster.sql<{ node: string; released: boolean }[]>`
+      SELECT node, released_at IS NOT NULL AS released FROM nodes ORDER BY node`;
+    assert.deepEqual(
+      leases.map((row) => ({ ...row })),
+      NODE_NAMES.map((node) => ({ node, released: false })),
+    );
+    for (const node of cluster.nodes) {
+      assert.doesNotMatch(node.log, /node lease expired|node lease lost/);
+      assert.ok(cluster.isRunning(node), "the node is still running");
+    }
+    assert.equal(
+      (await usedByUser(cluster)).get("outage"),
+      await bytesOnDisk(cluster.home("outage")),
+    );
+  } finally {
+    onA.close();
+    onB.close();
+    if (paused) await postgres.resume(); // For the next step, after a failure here.
+  }
+}
+
+/**
+ * `ftpx connect ... get` through the balancer, and the node serving it
+ * SIGKILLed once a megabyte has arrived (a rate limit keeps the download
+ * going meanwhile); the same `get` again through the balancer reaches the
+ * live node and resumes from what arrived.
+ */
+async function killMidDownload(cluster: Cluster): Promise<void> {
+  const password = "kill-user-pw";
+  await addClusterUser(cluster, "kill", { password, extra: ["--rate-down", "4M"] });
+  const content = randomBytes(8 * MIB);
+  const uploader = await logIn(cluster.balancerPort, "kill", password);
+  try {
+    const stored = await sendPut(uploader, {
+      path: "/big.bin",
+      size: content.length,
+      sha256: sha256(content),
+    }, content);
+    assert.equal(stored.status, 201, stored.message);
+  } finally {
+    uploader.close();
+  }
+  await using local = await tempDir("ftpx-cluster-get-");
+  const get = ["connect", "-P", String(cluster.balancerPort), "-u", "kill", "-c", "get big.bin"];
+  const options = {
+    cwd: local.path,
+    env: { FTPX_PASSWORD: password, FTPX_HOME: join(local.path, ".config") },
+  };
+  const partial = join(local.path, "big.bin.ftpx-part");
+  const child = spawnFtpx(get, options);
+  await waitFor(async () => await fileSize(partial) >= MIB, "the download to get going");
+  const serving = await cluster.sql<{ node: string }[]>`
+    SELECT node FROM live_sessions WHERE username = 'kill' AND activity LIKE 'get %'`;
+  assert.equal(serving.length, 1, JSON.stringify(serving));
+  const victim = NODE_NAMES.indexOf(serving[0]!.node as typeof NODE_NAMES[number]);
+  const survivor = cluster.nodes[1 - victim]!;
+  await cluster.nodes[victim]!.stop(true);
+  const cut = await child.output();
+  assert.equal(cut.code, 1);
+  assert.match(
+    new TextDecoder().decode(cut.stderr),
+    /Connection lost during the download: what arrived is kept/,
+  );
+  const kept = await fileSize(partial);
+  assert.ok(kept >= MIB && kept < content.length, `${kept} bytes kept`);
+
+  // The rest at full speed: the rate limit was there only to cut the download halfway.
+  const lifted = await cluster.host(["rate", "kill", "--down", "0"]);
+  assert.equal(lifted.code, 0, lifted.stderr);
+  const logins = survivor.log.match(/login ok .*user=kill\b/g)?.length ?? 0;
+  const again = await runFtpx(get, options);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /resumed at [1-9]/);
+  assert.equal(sha256(await Deno.readFile(join(local.path, "big.bin"))), sha256(content));
+  assert.equal(
+    survivor.log.match(/login ok .*user=kill\b/g)?.length,
+    logins + 1,
+    "served by the live node",
+  );
 }
