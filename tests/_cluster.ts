@@ -33,6 +33,8 @@ export interface Cluster extends AsyncDisposable {
   readonly pinnedPorts: readonly [number, number];
   /** A connection to the database as its superuser, to read the shared state. */
   readonly sql: postgres.Sql<{ bigint: number }>;
+  /** Another such connection (for a transaction held while `sql` watches); the caller ends it. */
+  connect(): postgres.Sql<{ bigint: number }>;
   readonly haproxy: HaproxyServer;
   /** Runs a host command (`users`, `du`, `rate`...) with the cluster's `--db` and `--data`. */
   host(args: string[], stdin?: string): Promise<RunResult>;
@@ -123,6 +125,7 @@ export async function startCluster(pg: PostgresServer, database: string): Promis
       balancerPort,
       pinnedPorts,
       sql,
+      connect: () => pg.connect(database),
       haproxy,
       host: (args, stdin) =>
         runFtpx([...args, "--db", db, "--data", dataDir], stdin === undefined ? {} : { stdin }),
