@@ -212,10 +212,13 @@ function statusAndMessage({ status, message }: { status: number; message: string
   return { status, message };
 }
 
-/** Name of the one entry of a directory. */
-async function firstEntry(dir: string): Promise<string> {
-  for await (const entry of Deno.readDir(dir)) return entry.name;
-  throw new Error(`${dir} is empty`);
+/** Sizes of the files in a directory, smallest first. */
+async function fileSizes(dir: string): Promise<number[]> {
+  const sizes: number[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    sizes.push((await Deno.stat(join(dir, entry.name))).size);
+  }
+  return sizes.sort((a, b) => a - b);
 }
 
 /**
@@ -230,9 +233,10 @@ async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Prom
   const password = "outage-user-pw";
   // The download's rate limit keeps it running for a few seconds, across the outage.
   await addClusterUser(cluster, "outage", { password, extra: ["--rate-down", "2M"] });
-  const [onA, onB] = await Promise.all(
-    cluster.pinnedPorts.map((port) => logIn(port, "outage", password)),
-  ) as [Connection, Connection];
+  const [onA, onB, alsoOnB] = await Promise.all(
+    [...cluster.pinnedPorts, cluster.pinnedPorts[1]].map((port) => logIn(port, "outage", password)),
+  ) as [Connection, Connection, Connection];
+  const small = randomBytes(64 * 1024);
   const down = randomBytes(6 * MIB);
   const up = randomBytes(4 * MIB);
   let paused = false;
@@ -249,6 +253,9 @@ async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Prom
       content,
       at: performance.now(),
     }));
+    // An upload received whole before the outage, to be committed during it (put_commit).
+    const received = await sendPut(alsoOnB, { path: "/small.bin", size: small.length }, small);
+    assert.equal(received.status, 200, received.message);
     // The upload's first half reaches node b before the outage, the rest during it.
     const putId = await onB.send("put", {
       path: "/up.bin",
@@ -259,7 +266,7 @@ async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Prom
     await writeAll(onB.sink, up.subarray(0, up.length / 2));
     const partials = join(cluster.home("outage"), ".ftpx-partial");
     await waitFor(
-      async () => await bytesOnDisk(partials).catch(() => 0) >= up.length / 2,
+      async () => await bytesOnDisk(partials).catch(() => 0) >= small.length + up.length / 2,
       "the upload's first half",
     );
 
@@ -273,6 +280,11 @@ async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Prom
       statusAndMessage(await onB.request("pwd")),
       UNREACHABLE_REPLY,
       "the session goes on",
+    );
+    const commit = { path: "/small.bin", sha256: sha256(small) };
+    assert.deepEqual(
+      statusAndMessage(await alsoOnB.request("put_commit", commit)),
+      UNREACHABLE_REPLY,
     );
     // New logins through the balancer all the while; the session table is out of reach.
     let refusals = 0;
@@ -291,37 +303,46 @@ async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Prom
       assert.ok(cluster.isRunning(node), "the node is still running");
     }
     assert.ok(refusals >= 2, `${refusals} logins refused`);
-    assert.equal(
-      await fileSize(join(partials, await firstEntry(partials))),
-      up.length,
-      "the refused upload's partial is kept",
-    );
-    assert.equal(await fileSize(join(cluster.home("outage"), "up.bin")), -1, "nothing stored");
+    assert.deepEqual(await fileSizes(partials), [small.length, up.length], "both partials kept");
+    for (const name of ["up.bin", "small.bin"]) {
+      assert.equal(await fileSize(join(cluster.home("outage"), name)), -1, `no ${name} stored`);
+    }
 
     await postgres.resume();
     paused = false;
     await Promise.all(cluster.nodes.map((node) => node.waitForLog(/database reachable again/)));
     const upAt = performance.now();
+    // The session that was refused put_commit still holds its upload, and commits it now.
+    const committed = await alsoOnB.request("put_commit", commit);
+    assert.equal(committed.status, 201, committed.message);
+    assert.equal(
+      sha256(await Deno.readFile(join(cluster.home("outage"), "small.bin"))),
+      sha256(small),
+    );
     // Node b's session ends, and with it its upload, settled now: the partial is charged.
     onB.close();
-    await waitFor(async () => {
-      const [held] = await cluster.sql<{ count: number }[]>`
+    await waitFor(
+      async () => {
+        const [held] = await cluster.sql<{ count: number }[]>`
         SELECT count(*)::int AS count FROM upload_reservations
         WHERE user_id = (SELECT id FROM users WHERE name = 'outage')`;
-      return held?.count === 0;
-    }, "node b to settle the upload its session left");
+        return held?.count === 0;
+      },
+      "node b to settle the upload its session left",
+      10_000,
+    );
     // The upload resumes on the other node from all it had received, and commits.
     const resumed = await logIn(cluster.pinnedPorts[0], "outage", password);
     try {
       const offset = await resumed.call("put_offset", { path: "/up.bin", size: up.length });
       assert.equal(offset.offset, up.length);
-      const committed = await sendPut(resumed, {
+      const rest = await sendPut(resumed, {
         path: "/up.bin",
         size: up.length,
         offset: up.length,
         sha256: sha256(up),
       }, new Uint8Array(0));
-      assert.equal(committed.status, 201, committed.message);
+      assert.equal(rest.status, 201, rest.message);
     } finally {
       resumed.close();
     }
@@ -350,8 +371,7 @@ async function outageUnderLoad(cluster: Cluster, postgres: PostgresServer): Prom
       await bytesOnDisk(cluster.home("outage")),
     );
   } finally {
-    onA.close();
-    onB.close();
+    [onA, onB, alsoOnB].forEach((connection) => connection.close());
     if (paused) await postgres.resume(); // For the next step, after a failure here.
   }
 }
