@@ -54,6 +54,23 @@ async function findBinaries(): Promise<string> {
   );
 }
 
+/**
+ * Runs `work` with a fresh cluster, stopped afterwards. Every ftpx started
+ * meanwhile gets the superuser's password as an operator gives it
+ * (`FTPX_DB_PASSWORD`), never removed: test files run at once in this
+ * process share its environment, and every test cluster has this same
+ * password.
+ */
+export async function withPostgres(work: (server: PostgresServer) => Promise<void>): Promise<void> {
+  const server = await startPostgres();
+  Deno.env.set("FTPX_DB_PASSWORD", POSTGRES_PASSWORD);
+  try {
+    await work(server);
+  } finally {
+    await server.stop();
+  }
+}
+
 /** Starts a fresh cluster; the caller must `stop()` it. */
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = await findBinaries();

@@ -15,24 +15,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeFrame } from "../protocol/frame.ts";
 import { bytes, sha256 } from "./_data.ts";
-import { POSTGRES_PASSWORD, type PostgresServer, startPostgres } from "./_postgres.ts";
+import { withPostgres } from "./_postgres.ts";
 import { runFtpx, tempDir, TestServer, waitFor } from "./_spawn.ts";
 import { WireClient } from "./_wire.ts";
 
 const MIB = 1024 * 1024;
 const PASSWORD = "alice-lease-1";
-
-async function withPostgres(work: (server: PostgresServer) => Promise<void>): Promise<void> {
-  const server = await startPostgres();
-  // Inherited by every ftpx started here. Never removed: test files run at once in this
-  // process share its environment, and every test cluster has this same password.
-  Deno.env.set("FTPX_DB_PASSWORD", POSTGRES_PASSWORD);
-  try {
-    await work(server);
-  } finally {
-    await server.stop();
-  }
-}
 
 /** A node's config: its name, a short lease, one server thread. */
 function nodeIni(node: string): string {

@@ -6,22 +6,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { POSTGRES_PASSWORD, type PostgresServer, startPostgres } from "./_postgres.ts";
+import { POSTGRES_PASSWORD, withPostgres } from "./_postgres.ts";
 import { bytes } from "./_data.ts";
 import { runFtpx, tempDir, TestServer } from "./_spawn.ts";
-
-/** Runs `work` with a fresh cluster; the CLI gets its password as an operator gives it. */
-async function withPostgres(work: (server: PostgresServer) => Promise<void>): Promise<void> {
-  const server = await startPostgres();
-  // Inherited by every ftpx started here. Never removed: test files run at once in this
-  // process share its environment, and every test cluster has this same password.
-  Deno.env.set("FTPX_DB_PASSWORD", POSTGRES_PASSWORD);
-  try {
-    await work(server);
-  } finally {
-    await server.stop();
-  }
-}
 
 Deno.test("serve --db: accounts in PostgreSQL, host commands with --db, put/get under a quota", async () => {
   await withPostgres(async (postgres) => {

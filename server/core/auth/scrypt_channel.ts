@@ -11,7 +11,9 @@
  * supervises the server threads, so it hashes for all of them, one hash at
  * a time, synchronously, reusing one buffer: memory stays flat however many
  * logins come, and a burst of logins (or a brute-force attempt) takes one
- * core at most, never the cores serving sessions.
+ * core at most, never the cores serving sessions. The main thread also
+ * keeps the node lease (`boot/node_lease.ts`): each hash is a task of its
+ * own, so the heartbeat waits for one hash at most, never for a burst.
  *
  * Each server thread gets one end of a `MessageChannel`
  * ({@linkcode ScryptClient}); the main thread answers on the other
@@ -33,21 +35,41 @@ export interface ScryptRequest {
 /** The answer: the key, or why it failed. */
 export type ScryptReply = { id: number; key: Uint8Array } | { id: number; error: string };
 
-/** Derives keys for the requests arriving on `port`, in order, on this thread. */
+/**
+ * Derives keys for the requests arriving on `port`, in order, on this thread,
+ * letting its timers and I/O run between two hashes: queued messages are
+ * delivered back to back, so hashing in the handler held everything else on
+ * the thread (the node lease's heartbeat) until a whole burst was done.
+ */
 export function answerScryptRequests(port: MessagePort): void {
-  port.onmessage = (
-    { data: { id, secret, salt, length, options } }: MessageEvent<ScryptRequest>,
-  ) => {
-    let key: Uint8Array<ArrayBuffer>;
-    try {
-      // A copy in a buffer of its own: the Buffer may share a pooled slab.
-      key = new Uint8Array(scryptSync(secret, salt, length, options));
-    } catch (error) {
-      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
-      return;
+  const queue: ScryptRequest[] = [];
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    while (queue.length > 0) {
+      // Each hash in a task of its own, after whatever came due meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      answer(port, queue.shift()!);
     }
-    port.postMessage({ id, key } satisfies ScryptReply, [key.buffer]);
+    draining = false;
   };
+  port.onmessage = ({ data }: MessageEvent<ScryptRequest>) => {
+    queue.push(data);
+    if (!draining) drain();
+  };
+}
+
+/** Derives one key and posts it (or why it failed) back. */
+function answer(port: MessagePort, { id, secret, salt, length, options }: ScryptRequest): void {
+  let key: Uint8Array<ArrayBuffer>;
+  try {
+    // A copy in a buffer of its own: the Buffer may share a pooled slab.
+    key = new Uint8Array(scryptSync(secret, salt, length, options));
+  } catch (error) {
+    port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  port.postMessage({ id, key } satisfies ScryptReply, [key.buffer]);
 }
 
 interface Pending {

@@ -56,3 +56,38 @@ Deno.test("ScryptClient.close() fails requests in flight and later ones", async 
     /stopped/,
   );
 });
+
+Deno.test("answerScryptRequests lets the thread's timers run between the hashes of a burst", async () => {
+  // The main thread also keeps the node lease: a burst of logins must not hold its heartbeat
+  // back until the last hash is done (under load, past the lease, and the node is released).
+  const channel = new MessageChannel();
+  const port = channel.port1;
+  let answers = 0;
+  const post = port.postMessage.bind(port) as (message: unknown, transfer: Transferable[]) => void;
+  port.postMessage = ((message: unknown, transfer: Transferable[]) => {
+    answers++;
+    post(message, transfer);
+  }) as MessagePort["postMessage"];
+  answerScryptRequests(port);
+  // A timer set when the first request arrives, as the heartbeat's comes due in a burst.
+  const receive = port.onmessage!;
+  let timerRan: Promise<number> | undefined;
+  port.onmessage = (event) => {
+    timerRan ??= new Promise((resolve) => setTimeout(() => resolve(answers), 0));
+    receive.call(port, event);
+  };
+  const client = new ScryptClient(channel.port2);
+  try {
+    const count = 20;
+    const burst = Array.from(
+      { length: count },
+      (_, index) =>
+        client.derive(encoder.encode(`pw-${index}`), encoder.encode("salt"), 32, OPTIONS),
+    );
+    await Promise.all(burst);
+    const answersWhenTimerRan = await timerRan!;
+    assert.ok(answersWhenTimerRan < count / 2, `the timer ran after ${answersWhenTimerRan} hashes`);
+  } finally {
+    client.close();
+  }
+});

@@ -321,9 +321,13 @@ export class Upload {
         `Upload of "${this.path}" failed verification (sha256 differs): send it again`,
       );
     }
+    const { home, userId } = this.#target;
+    // The database before the rename: out of reach, the upload stays open (its partial kept,
+    // to commit again or be settled when it ends), rather than stored under its name while
+    // the client is told to try again and its reservation is never settled.
+    await this.#stores.partials.touch(userId, this.path);
     this.#file.close();
     this.#ended = true;
-    const { home, userId } = this.#target;
     let replaced: number;
     try {
       const commit = options.mtime === undefined ? {} : { mtime: options.mtime };
@@ -380,6 +384,11 @@ export class Upload {
       if (step === needed) throw error;
       await this.#stores.quota.extend(this.#reservation, needed, what);
     }
+  }
+
+  /** False once committed or aborted. */
+  get open(): boolean {
+    return !this.#ended;
   }
 
   #requireOpen(): void {

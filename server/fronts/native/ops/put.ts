@@ -1,7 +1,7 @@
 import { FrameError } from "../../../../protocol/frame.ts";
 import type { FrameReader } from "../../../../protocol/frame_reader.ts";
 import { OperationError } from "../../../core/errors.ts";
-import { TransferRecord, type Upload } from "../../../core/transfer/mod.ts";
+import { type CommitResult, TransferRecord, type Upload } from "../../../core/transfer/mod.ts";
 import { defineOperation, type OpContext } from "./operation.ts";
 
 /** `put_offset`: where an upload of this file would resume, after checking it would fit. */
@@ -124,7 +124,14 @@ async function commitUpload(
     await upload.abort();
     throw new OperationError("bad_request", `Invalid mtime ${mtime}: milliseconds since 1970`);
   }
-  const result = await upload.commit({ sha256, ...(mtime !== undefined ? { mtime } : {}) });
+  let result: CommitResult;
+  try {
+    result = await upload.commit({ sha256, ...(mtime !== undefined ? { mtime } : {}) });
+  } catch (error) {
+    // Still open (the database was out of reach): pending again, for put_commit or its end.
+    if (upload.open) ctx.session.upload = upload;
+    throw error;
+  }
   return {
     status: 201,
     message: `Stored "${target}" (${result.identity.size} bytes, sha256 verified)`,
