@@ -46,7 +46,7 @@ export interface SshSession {
       info: { name: string },
     ) => void,
   ): this;
-  on(event: "close", listener: () => void): this;
+  once(event: "close", listener: () => void): this;
 }
 
 /** A raw channel: a duplex stream with SSH window backpressure. */
