@@ -11,8 +11,9 @@ import { join } from "node:path";
 import ssh2 from "ssh2";
 import { bytes, fileSha256, sha256 } from "./_data.ts";
 import { sftpBatch, type SftpTestServer, startSftpServer } from "./_sftp.ts";
-import { tempDir } from "./_spawn.ts";
+import { limitOpenFiles, tempDir } from "./_spawn.ts";
 import { HOSTILE_PATHS, SENTINEL, setUpTraversal } from "./_traversal.ts";
+import { failAfter } from "./_wire.ts";
 
 const PASSWORD = "alice-secret-1";
 
@@ -129,9 +130,10 @@ function statusOf(reply: Uint8Array): number {
 
 async function withServer(
   work: (server: SftpTestServer, dir: string) => Promise<void>,
+  ini = "",
 ): Promise<void> {
   await using dir = await tempDir("ftpx-sftp-hostile-");
-  const server = await startSftpServer();
+  const server = await startSftpServer({ ini });
   try {
     await server.addUser("alice", PASSWORD);
     await work(server, dir.path);
@@ -289,4 +291,31 @@ Deno.test("sftp hostile: the traversal corpus never reaches outside the home", a
     raw.end();
     await scene.assertUntouched();
   });
+});
+
+Deno.test("sftp hostile: running out of file descriptors does not switch SFTP off for good", async () => {
+  // One thread, so the one SFTP listener that runs out is the one the last client reaches.
+  await withServer(async (server, dir) => {
+    // Room for a few more connections only.
+    await limitOpenFiles(server.pid, 8);
+    const held: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 24; i++) {
+        held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.sftpPort }));
+      }
+      await failAfter(
+        30_000,
+        "never ran out",
+        () => server.waitForLog(/out of file descriptors protocol=sftp/),
+      );
+    } finally {
+      held.forEach((conn) => conn.close());
+    }
+    await failAfter(
+      30_000,
+      "SFTP never listened again",
+      () => server.waitForLog(/sftp listener restarted/),
+    );
+    await othersStillServed(server, dir);
+  }, "workers = 1\n");
 });
