@@ -40,7 +40,7 @@ export async function listenSftp(
   services: Services,
   options: ListenSftpOptions,
 ): Promise<SftpListener> {
-  const ssh = createSshServer({ hostKey: options.hostKey, ident: IDENT });
+  const ssh = await createSshServer({ hostKey: options.hostKey, ident: IDENT });
   const connections = new WeakMap<Socket, SshConnection>();
   ssh.on("connection", (client) => {
     const connection = connections.get(client._sock);
