@@ -10,17 +10,26 @@
  * JavaScript (`_chacha20.ts`, as are payloads of up to 1 KiB), Poly1305 is
  * called directly on one buffer (`_poly1305.ts`), and each packet is one
  * write. The bytes on the wire are the same (`_ssh2_chacha_poly_test.ts`
- * checks them against ssh2's own code).
+ * checks them against ssh2's own code). Channels opened on such a
+ * connection take packets as large as an SFTP packet.
  */
 
 import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
 import sshCrypto from "ssh2/lib/protocol/crypto.js";
+import Protocol from "ssh2/lib/protocol/Protocol.js";
+import { SFTP_MAX_PACKET_BYTES } from "../../core/limits.ts";
 import { ChaCha20Key } from "./_chacha20.ts";
 import { Poly1305 } from "./_poly1305.ts";
 
-/** ssh2's own limit on an incoming packet (`MAX_PACKET_SIZE` in its crypto.js). */
-const MAX_PACKET_BYTES = 35_000;
+/**
+ * The most channel data one packet may carry, as advertised when a channel opens on a
+ * connection using this packet path: a whole SFTP packet (ssh2 says 32 KiB, so an SFTP
+ * WRITE of 255 KiB used to come in 8 SSH packets, each paying the per-packet costs).
+ */
+export const CHANNEL_MAX_PACKET_BYTES = SFTP_MAX_PACKET_BYTES;
+/** The longest packet accepted: that channel data, its message header, padding and length. */
+const MAX_PACKET_BYTES = CHANNEL_MAX_PACKET_BYTES + 1024;
 
 /** The fields of ssh2's `ChaChaPolyCipherNative` the packet path uses. */
 interface SshCipher {
@@ -183,6 +192,25 @@ export function useFasterChaChaPoly(): Promise<void> {
     const { cipher, decipher } = ssh2Classes();
     cipher.encrypt = encrypt;
     decipher.decrypt = decrypt;
+    advertiseLargePackets();
   });
   return installed;
+}
+
+/** Channel confirmations on a connection whose packets come through `decrypt` offer larger packets. */
+function advertiseLargePackets(): void {
+  // deno-lint-ignore no-explicit-any
+  const prototype = (Protocol as any).prototype;
+  const confirm = prototype.channelOpenConfirm;
+  prototype.channelOpenConfirm = function (
+    this: { _decipher?: { decrypt?: unknown } },
+    remote: number,
+    local: number,
+    window: number,
+    maxPacket: number,
+  ) {
+    // A rekey to another cipher keeps ssh2's 35,000-byte limit: larger packets then end the connection.
+    const large = this._decipher?.decrypt === decrypt;
+    return confirm.call(this, remote, local, window, large ? CHANNEL_MAX_PACKET_BYTES : maxPacket);
+  };
 }
