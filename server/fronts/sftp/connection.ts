@@ -163,7 +163,12 @@ export class SshConnection {
   /** Writes to `channel`; when its buffer is full, waits for it to drain (or the connection to end). */
   #send(channel: SshChannel, packet: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Deno.errors.BrokenPipe("connection closed"));
-    if (channel.write(packet)) return Promise.resolve();
+    // ssh2 cuts a reply into SSH packets and writes each to the socket at once: corked, they
+    // leave in one write.
+    this.#socket.cork();
+    const taken = channel.write(packet);
+    this.#socket.uncork();
+    if (taken) return Promise.resolve();
     return this.#writeGuard.watch(
       new Promise<void>((resolve, reject) => {
         const done = () => {
