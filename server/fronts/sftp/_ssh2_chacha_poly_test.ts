@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import sshCrypto from "ssh2/lib/protocol/crypto.js";
-import { ORIGINAL, useFasterChaChaPoly } from "./_ssh2_chacha_poly.ts";
+import { CHANNEL_MAX_PACKET_BYTES, ORIGINAL, useFasterChaChaPoly } from "./_ssh2_chacha_poly.ts";
 
 // deno-lint-ignore no-explicit-any
 const lib = sshCrypto as any;
@@ -89,4 +89,15 @@ Deno.test("chacha20-poly1305: ssh2's packets decrypt, whole or split anywhere; a
       /Invalid MAC|Bad packet length/,
     );
   }
+});
+
+Deno.test("chacha20-poly1305: a packet carrying a whole SFTP packet is taken, a longer one refused", () => {
+  const key = randomBytes(64);
+  const fits = randomBytes(CHANNEL_MAX_PACKET_BYTES + 9); // CHANNEL_DATA: type, channel, length
+  const ours = decipher(key);
+  const wire = sealed(ORIGINAL.encrypt, key, 0, fits);
+  ours.decipher.decrypt(wire, 0, wire.length);
+  assert.deepEqual(ours.payloads, [fits]);
+  const over = sealed(ORIGINAL.encrypt, key, 0, randomBytes(CHANNEL_MAX_PACKET_BYTES + 2048));
+  assert.throws(() => decipher(key).decipher.decrypt(over, 0, over.length), /Bad packet length/);
 });
