@@ -319,3 +319,50 @@ Deno.test("sftp hostile: running out of file descriptors does not switch SFTP of
     await othersStillServed(server, dir);
   }, "workers = 1\n");
 });
+
+Deno.test("sftp hostile: session channels are capped per connection: 4 open at once, 64 in all", async () => {
+  await withServer(async (server, dir) => {
+    // deno-lint-ignore no-explicit-any
+    const client = new (ssh2 as any).Client();
+    await new Promise<void>((resolve, reject) => {
+      client.on("error", reject);
+      client.on("ready", resolve);
+      client.connect({
+        host: "127.0.0.1",
+        port: server.sftpPort,
+        username: "alice",
+        password: PASSWORD,
+        readyTimeout: 20_000,
+      });
+    });
+    type Sftp = { end(): void; once(event: "close", listener: () => void): void };
+    /** Opens an sftp channel: the channel, or the refusal's message. */
+    const open = () =>
+      new Promise<Sftp | string>((resolve) => {
+        client.sftp((error: Error | undefined, sftp: Sftp) => resolve(error?.message ?? sftp));
+      });
+    const close = (sftp: Sftp) =>
+      new Promise<void>((resolve) => {
+        sftp.once("close", resolve);
+        sftp.end();
+      });
+    try {
+      // Four held open: a fifth is refused.
+      const held: Sftp[] = [];
+      for (let i = 0; i < 4; i++) held.push((await open()) as Sftp);
+      assert.match(String(await open()), /open failure/i);
+      for (const sftp of held) await close(sftp);
+      // Closed channels no longer count toward the 4, but every channel counts toward the 64.
+      // Four at a time (a close takes a round trip or two), 60 more: 64 in all.
+      for (let round = 0; round < 15; round++) {
+        const opened = await Promise.all([open(), open(), open(), open()]);
+        for (const sftp of opened) assert.equal(typeof sftp, "object", `round ${round}: ${sftp}`);
+        await Promise.all(opened.map((sftp) => close(sftp as Sftp)));
+      }
+      assert.match(String(await open()), /open failure/i);
+    } finally {
+      client.end();
+    }
+    await othersStillServed(server, dir);
+  });
+});
