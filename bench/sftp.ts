@@ -1,8 +1,8 @@
 /**
  * `deno task bench:sftp`: ftpx's SFTP front beside OpenSSH's own sshd and
  * sftp-server, with the same client (OpenSSH's `sftp -b`), the same key
- * login (ed25519) and the same cipher (chacha20-poly1305@openssh.com,
- * forced with `-c` for both), on loopback, the files on a tmpfs.
+ * login (ed25519) and the same cipher (--cipher, chacha20-poly1305@openssh.com
+ * by default, forced with `-c` for both), on loopback, the files on a tmpfs.
  *
  * Rows: a download and an upload of one file (--size, 1 GiB by default),
  * each the median of --runs runs, the servers taking turns within a run:
@@ -24,7 +24,7 @@
  * latest.
  *
  * Usage: deno task bench:sftp [--quick] [--size 1G] [--runs 3] [--dir /tmp] [--no-tmpfs]
- *          [--timeout 15]
+ *          [--timeout 15] [--cipher chacha20-poly1305@openssh.com|aes128-gcm@openssh.com|...]
  */
 
 import { createHash } from "node:crypto";
@@ -37,9 +37,8 @@ import { freePort, run } from "./_peers.ts";
 import { processCpu, stopTree, treePids } from "./_proc.ts";
 
 const USAGE = "Usage: deno task bench:sftp [--quick] [--size 1G] [--runs 3] [--dir /tmp] " +
-  "[--no-tmpfs] [--timeout 15]";
+  "[--no-tmpfs] [--timeout 15] [--cipher NAME]";
 const FTPX_USER = "bench";
-const CIPHER = "chacha20-poly1305@openssh.com";
 const SSHD = "/usr/sbin/sshd";
 const SFTP_SERVER = "/usr/lib/openssh/sftp-server";
 const START_TIMEOUT_MS = 10_000;
@@ -53,6 +52,7 @@ const { values } = parseArgs({
     dir: { type: "string", default: "/tmp" },
     "no-tmpfs": { type: "boolean" },
     timeout: { type: "string", default: "15" },
+    cipher: { type: "string", default: "chacha20-poly1305@openssh.com" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -64,8 +64,13 @@ const quick = values.quick ?? false;
 const size = parseSize(values.size ?? (quick ? "128M" : "1G"));
 const runs = Number(values.runs ?? (quick ? "1" : "3"));
 const timeoutMinutes = Number(values.timeout);
-if (!(Number.isSafeInteger(runs) && runs >= 1) || !(timeoutMinutes > 0) || !(size > 0)) {
-  console.error(`error: bad --size, --runs or --timeout\n${USAGE}`);
+/** The cipher both servers are held to; ftpx offers chacha20-poly1305 and AES-GCM only. */
+const CIPHER = values.cipher;
+if (
+  !(Number.isSafeInteger(runs) && runs >= 1) || !(timeoutMinutes > 0) || !(size > 0) ||
+  !/^[a-z0-9@.-]+$/.test(values.cipher)
+) {
+  console.error(`error: bad --size, --runs, --timeout or --cipher\n${USAGE}`);
   Deno.exit(2);
 }
 

@@ -11,8 +11,9 @@ import { join } from "node:path";
 import ssh2 from "ssh2";
 import { bytes, fileSha256, sha256 } from "./_data.ts";
 import { sftpBatch, type SftpTestServer, startSftpServer } from "./_sftp.ts";
-import { tempDir } from "./_spawn.ts";
+import { limitOpenFiles, tempDir } from "./_spawn.ts";
 import { HOSTILE_PATHS, SENTINEL, setUpTraversal } from "./_traversal.ts";
+import { failAfter } from "./_wire.ts";
 
 const PASSWORD = "alice-secret-1";
 
@@ -129,9 +130,10 @@ function statusOf(reply: Uint8Array): number {
 
 async function withServer(
   work: (server: SftpTestServer, dir: string) => Promise<void>,
+  ini = "",
 ): Promise<void> {
   await using dir = await tempDir("ftpx-sftp-hostile-");
-  const server = await startSftpServer();
+  const server = await startSftpServer({ ini });
   try {
     await server.addUser("alice", PASSWORD);
     await work(server, dir.path);
@@ -288,5 +290,79 @@ Deno.test("sftp hostile: the traversal corpus never reaches outside the home", a
     }
     raw.end();
     await scene.assertUntouched();
+  });
+});
+
+Deno.test("sftp hostile: running out of file descriptors does not switch SFTP off for good", async () => {
+  // One thread, so the one SFTP listener that runs out is the one the last client reaches.
+  await withServer(async (server, dir) => {
+    // Room for a few more connections only.
+    await limitOpenFiles(server.pid, 8);
+    const held: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 24; i++) {
+        held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.sftpPort }));
+      }
+      await failAfter(
+        30_000,
+        "never ran out",
+        () => server.waitForLog(/out of file descriptors protocol=sftp/),
+      );
+    } finally {
+      held.forEach((conn) => conn.close());
+    }
+    await failAfter(
+      30_000,
+      "SFTP never listened again",
+      () => server.waitForLog(/sftp listener restarted/),
+    );
+    await othersStillServed(server, dir);
+  }, "workers = 1\n");
+});
+
+Deno.test("sftp hostile: session channels are capped per connection: 4 open at once, 64 in all", async () => {
+  await withServer(async (server, dir) => {
+    // deno-lint-ignore no-explicit-any
+    const client = new (ssh2 as any).Client();
+    await new Promise<void>((resolve, reject) => {
+      client.on("error", reject);
+      client.on("ready", resolve);
+      client.connect({
+        host: "127.0.0.1",
+        port: server.sftpPort,
+        username: "alice",
+        password: PASSWORD,
+        readyTimeout: 20_000,
+      });
+    });
+    type Sftp = { end(): void; once(event: "close", listener: () => void): void };
+    /** Opens an sftp channel: the channel, or the refusal's message. */
+    const open = () =>
+      new Promise<Sftp | string>((resolve) => {
+        client.sftp((error: Error | undefined, sftp: Sftp) => resolve(error?.message ?? sftp));
+      });
+    const close = (sftp: Sftp) =>
+      new Promise<void>((resolve) => {
+        sftp.once("close", resolve);
+        sftp.end();
+      });
+    try {
+      // Four held open: a fifth is refused.
+      const held: Sftp[] = [];
+      for (let i = 0; i < 4; i++) held.push((await open()) as Sftp);
+      assert.match(String(await open()), /open failure/i);
+      for (const sftp of held) await close(sftp);
+      // Closed channels no longer count toward the 4, but every channel counts toward the 64.
+      // Four at a time (a close takes a round trip or two), 60 more: 64 in all.
+      for (let round = 0; round < 15; round++) {
+        const opened = await Promise.all([open(), open(), open(), open()]);
+        for (const sftp of opened) assert.equal(typeof sftp, "object", `round ${round}: ${sftp}`);
+        await Promise.all(opened.map((sftp) => close(sftp as Sftp)));
+      }
+      assert.match(String(await open()), /open failure/i);
+    } finally {
+      client.end();
+    }
+    await othersStillServed(server, dir);
   });
 });

@@ -368,3 +368,33 @@ Deno.test("sftp: a file written by SFTP is read by FTP and by the native client"
     assert.equal(await fileSha256(join(dir, "native.bin")), sha256(content));
   }, { args: ["--ftp-port", "0"] });
 });
+
+Deno.test("sftp: with chacha20-poly1305 a channel takes 256 KiB packets, with AES-GCM ssh2's 32 KiB; both upload whole", async () => {
+  await withServer(async (server, dir) => {
+    const key = await makeKey(dir, "k");
+    assert.equal((await keyCommand(server, ["add", "alice", `${key}.pub`])).code, 0);
+    const content = bytes(3 * MIB + 777, 5);
+    await Deno.writeFile(join(dir, "up.bin"), content);
+    const cases = [
+      ["chacha20-poly1305@openssh.com", 262_144],
+      ["aes128-gcm@openssh.com", 32_768],
+    ] as const;
+    for (const [cipher, maxPacket] of cases) {
+      await Deno.writeTextFile(join(dir, "batch"), `put up.bin ${cipher}.bin\n`);
+      const run = await runProgram("sftp", [
+        ...sshOptions(server, { key }),
+        "-vvv",
+        "-c",
+        cipher,
+        "-P",
+        String(server.sftpPort),
+        "-b",
+        join(dir, "batch"),
+        "alice@127.0.0.1",
+      ], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, new RegExp(`open confirm rwindow \\d+ rmax ${maxPacket}\\b`));
+      assert.equal(await fileSha256(join(server.home("alice"), `${cipher}.bin`)), sha256(content));
+    }
+  });
+});

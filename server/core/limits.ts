@@ -71,8 +71,13 @@ export const SFTP_MAX_DATA_BYTES = 255 * 1024;
 export const SFTP_MAX_OPEN_HANDLES = 64;
 /** Bytes of WRITEs that arrived ahead of their turn an upload may hold, to put them in order. */
 export const SFTP_MAX_REORDER_BYTES = 4 * 1024 * 1024;
-/** SFTP subsystems (session channels) one SSH connection may open. */
+/** SFTP subsystems (session channels) one SSH connection may have open at once. */
 export const SFTP_MAX_CHANNELS = 4;
+/**
+ * Session channels one SSH connection may open in all (rclone opens one per refused exec of
+ * a hash command): ssh2 keeps one that never started a subsystem until the connection ends.
+ */
+export const SSH_MAX_SESSION_CHANNELS = 64;
 /** Authentication requests (any method, key queries included) one SSH connection may make. */
 export const SSH_MAX_AUTH_ATTEMPTS = 10;
 /** Entries sent per READDIR reply. */

@@ -5,6 +5,7 @@
  */
 
 import ssh2 from "ssh2";
+import { useFasterChaChaPoly } from "./_ssh2_chacha_poly.ts";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 
@@ -46,7 +47,7 @@ export interface SshSession {
       info: { name: string },
     ) => void,
   ): this;
-  on(event: "close", listener: () => void): this;
+  once(event: "close", listener: () => void): this;
 }
 
 /** A raw channel: a duplex stream with SSH window backpressure. */
@@ -106,7 +107,8 @@ export interface SshServerOptions {
 const lib = ssh2 as any;
 
 /** An SSH server with ftpx's algorithms; it listens on nothing by itself. */
-export function createSshServer(options: SshServerOptions): SshServer {
+export async function createSshServer(options: SshServerOptions): Promise<SshServer> {
+  await useFasterChaChaPoly();
   return new lib.Server({
     hostKeys: [options.hostKey],
     algorithms: ALGORITHMS,

@@ -22,6 +22,7 @@ import {
   MAX_FAILURES_PER_CONNECTION,
   SFTP_MAX_CHANNELS,
   SSH_MAX_AUTH_ATTEMPTS,
+  SSH_MAX_SESSION_CHANNELS,
 } from "../../core/limits.ts";
 import { StallGuard } from "../../core/net/stall_guard.ts";
 import type { LogFields } from "../../core/log.ts";
@@ -63,7 +64,9 @@ export class SshConnection {
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #authAttempts = 0;
+  /** Session channels open now, and since the connection began. */
   #channels = 0;
+  #channelsEver = 0;
   #closed = false;
   readonly #sessions = new Set<Promise<void>>();
   /** Every reply is written through this: a client that stops reading them is cut off. */
@@ -105,12 +108,19 @@ export class SshConnection {
       this.#armIdleTimer();
     });
     client.on("session", (accept, reject) => {
-      if (this.#channels >= SFTP_MAX_CHANNELS || this.session.account === undefined) {
+      if (
+        this.#channels >= SFTP_MAX_CHANNELS || this.#channelsEver >= SSH_MAX_SESSION_CHANNELS ||
+        this.session.account === undefined
+      ) {
         reject();
         return;
       }
       this.#channels++;
-      accept().on("subsystem", (acceptSubsystem, rejectSubsystem, info) => {
+      this.#channelsEver++;
+      const channel = accept();
+      // ssh2 emits "close" for each CHANNEL_CLOSE the client sends, even a repeated one.
+      channel.once("close", () => this.#channels--);
+      channel.on("subsystem", (acceptSubsystem, rejectSubsystem, info) => {
         if (info.name !== "sftp" || this.#closed) {
           this.#log("info", "subsystem refused", { name: info.name.slice(0, 32) });
           rejectSubsystem();
@@ -153,7 +163,12 @@ export class SshConnection {
   /** Writes to `channel`; when its buffer is full, waits for it to drain (or the connection to end). */
   #send(channel: SshChannel, packet: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Deno.errors.BrokenPipe("connection closed"));
-    if (channel.write(packet)) return Promise.resolve();
+    // ssh2 cuts a reply into SSH packets and writes each to the socket at once: corked, they
+    // leave in one write.
+    this.#socket.cork();
+    const taken = channel.write(packet);
+    this.#socket.uncork();
+    if (taken) return Promise.resolve();
     return this.#writeGuard.watch(
       new Promise<void>((resolve, reject) => {
         const done = () => {

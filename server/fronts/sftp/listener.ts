@@ -3,12 +3,14 @@
  * SFTP port (SO_REUSEPORT, like the other fronts). Each connection is
  * admitted under the shared session limits before any SSH byte is read,
  * then handed to ssh2, which does the SSH transport; `connection.ts` does
- * the rest.
+ * the rest. The listener is opened anew after file descriptors ran out
+ * (`core/net/relisten.ts`).
  */
 
 import { createServer, type Server, type Socket } from "node:net";
 import { plainAddress } from "../../core/net/address.ts";
 import { admitConnection } from "../../core/net/admission.ts";
+import { listenResiliently } from "../../core/net/relisten.ts";
 import type { Services } from "../../core/services.ts";
 import { createSshServer } from "./_ssh2.ts";
 import { SshConnection } from "./connection.ts";
@@ -38,14 +40,14 @@ export async function listenSftp(
   services: Services,
   options: ListenSftpOptions,
 ): Promise<SftpListener> {
-  const ssh = createSshServer({ hostKey: options.hostKey, ident: IDENT });
+  const ssh = await createSshServer({ hostKey: options.hostKey, ident: IDENT });
   const connections = new WeakMap<Socket, SshConnection>();
   ssh.on("connection", (client) => {
     const connection = connections.get(client._sock);
     if (connection) connection.attach(client);
     else client.end();
   });
-  const server = createServer({ noDelay: true }, (socket) => {
+  const onSocket = (socket: Socket) => {
     admit(services, socket).then((connection) => {
       if (!connection) return;
       connections.set(socket, connection);
@@ -54,23 +56,26 @@ export async function listenSftp(
       services.log.error("sftp session setup failed", { detail: String(error) });
       socket.destroy();
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(
-      { host: options.hostname, port: options.port, reusePort: options.reusePort },
-      () => {
-        server.off("error", reject);
-        server.on("error", () => {});
-        resolve();
-      },
-    );
-  });
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : options.port,
-    close: () => (server as Server).close(),
   };
+  // Listened anew after the process ran out of file descriptors (node:net stops accepting then).
+  return await listenResiliently(
+    (port) => listen(onSocket, { ...options, port }),
+    options.port,
+    { protocol: "sftp", reusePort: options.reusePort, log: services.log },
+  );
+}
+
+function listen(onSocket: (socket: Socket) => void, options: ListenSftpOptions): Promise<Server> {
+  const server = createServer({ noDelay: true }, onSocket);
+  const { hostname, port, reusePort } = options;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: hostname, port, reusePort }, () => {
+      server.off("error", reject);
+      server.on("error", () => {});
+      resolve(server);
+    });
+  });
 }
 
 /** Admits a connection under the session limits; null (and closed) when refused. */
