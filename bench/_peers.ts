@@ -56,7 +56,8 @@ export async function run(
   args: string[],
   options: RunOptions = {},
 ): Promise<string> {
-  const result = await runProgram(program, args, options);
+  // Bench transfers move gigabytes; only a truly hung peer should trip the deadline.
+  const result = await runProgram(program, args, { deadlineMs: 3_600_000, ...options });
   if (result.code !== 0) {
     throw new Error(`${program} ${args.join(" ")} failed: ${result.stderr.trim()}`);
   }

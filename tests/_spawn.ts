@@ -42,7 +42,12 @@ export interface RunOptions {
   stdin?: string;
   env?: Record<string, string>;
   cwd?: string;
+  /** A failsafe, not a wait: a program still running after this is killed and the run fails. */
+  deadlineMs?: number;
 }
+
+/** The default {@linkcode RunOptions.deadlineMs}: far beyond any test's program, short of a hung CI. */
+const PROGRAM_DEADLINE_MS = 180_000;
 
 /** Runs `ftpx ARGS` to completion. */
 export function runFtpx(args: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -67,8 +72,21 @@ export async function runProgram(
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});
   await writer.close().catch(() => {});
-  const output = await child.output();
+  const deadlineMs = options.deadlineMs ?? PROGRAM_DEADLINE_MS;
+  let hung = false;
+  const deadline = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, deadlineMs);
+  const output = await child.output().finally(() => clearTimeout(deadline));
   const decoder = new TextDecoder();
+  if (hung) {
+    const seconds = deadlineMs / 1000;
+    throw new Error(
+      `${command} ${args.join(" ")} was still running after ${seconds}s and was killed; ` +
+        `it printed:\n${decoder.decode(output.stdout)}\n${decoder.decode(output.stderr)}`,
+    );
+  }
   return {
     code: output.code,
     stdout: decoder.decode(output.stdout),
@@ -108,6 +126,9 @@ export interface ServerOptions {
   /** Reuse this data dir (kept on stop), e.g. to restart a server on the same data. */
   dataDir?: string;
 }
+
+/** How long a stopped server may take to exit before the test calls it stuck. */
+const STOP_DEADLINE_MS = 30_000;
 
 /** A real `ftpx serve` on an ephemeral loopback port, with its own data dir. */
 export class TestServer implements AsyncDisposable {
@@ -297,12 +318,28 @@ export class TestServer implements AsyncDisposable {
     } catch {
       // Already exited.
     }
-    await this.#child.status;
+    const stuck = await this.#killIfStillRunning(STOP_DEADLINE_MS);
     await this.#stderr;
     await Deno.remove(this.#root, { recursive: true }).catch(() => {});
     // Every test doubles as a check that the server hit no unhandled error.
     const bug = /^.*(unhandled rejection|internal error|Uncaught).*$/m.exec(this.#stderrText);
     if (bug) throw new Error(`The server logged a bug during the test:\n${bug[0]}`);
+    if (stuck) {
+      throw new Error(`The server did not stop within ${STOP_DEADLINE_MS / 1000}s of SIGTERM`);
+    }
+  }
+
+  /** Waits up to `ms` for the server to exit, then SIGKILLs it; true if it had to. */
+  async #killIfStillRunning(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<true>((resolve) => timer = setTimeout(() => resolve(true), ms));
+    const stuck = await Promise.race([this.#child.status.then(() => false), late]);
+    clearTimeout(timer);
+    if (stuck) {
+      this.#child.kill("SIGKILL");
+      await this.#child.status;
+    }
+    return stuck;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

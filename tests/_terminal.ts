@@ -97,12 +97,28 @@ export async function runInTerminal(
   } finally {
     await input.close().catch(() => {});
   }
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    output += value;
+  // The same failsafe once input has ended: a program that never exits fails the test.
+  let hung = false;
+  const exitDeadline = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, STEP_DEADLINE_MS);
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      output += value;
+    }
+  } finally {
+    clearTimeout(exitDeadline);
   }
   const { code } = await child.status;
+  if (hung) {
+    throw new Error(
+      `ftpx ${args.join(" ")} did not exit within ${STEP_DEADLINE_MS / 1000}s ` +
+        `after its steps; the terminal showed:\n${output}\n${await stderr}`,
+    );
+  }
   await stderr;
   if (config) await Deno.remove(config, { recursive: true });
   return { code, output };

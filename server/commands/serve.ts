@@ -83,6 +83,14 @@ export async function run(args: string[]): Promise<number> {
     },
   });
   const server = await startServer(config);
+  // Before anything is printed: whoever waits for the banner may signal at once.
+  const stopOn = (signal: Deno.Signal) =>
+    Deno.addSignalListener(signal, () => {
+      server.stop();
+      Deno.exit(0);
+    });
+  stopOn("SIGINT");
+  stopOn("SIGTERM");
   if (server.tlsFingerprint !== null) {
     console.log(`TLS on port ${server.port}, certificate SHA-256 ${server.tlsFingerprint}`);
   }
@@ -111,13 +119,6 @@ export async function run(args: string[]): Promise<number> {
   }
   if (config.db !== null) console.log(`accounts in ${config.db} (node ${nodeIdOf(config)})`);
   console.log(`ftpx listening on ${hostPort(config.host, server.port)}, data ${server.dataDir}`);
-  const stopOn = (signal: Deno.Signal) =>
-    Deno.addSignalListener(signal, () => {
-      server.stop();
-      Deno.exit(0);
-    });
-  stopOn("SIGINT");
-  stopOn("SIGTERM");
   await server.failed;
   return 1;
 }
