@@ -49,6 +49,34 @@ export interface RunOptions {
 /** The default {@linkcode RunOptions.deadlineMs}: far beyond any test's program, short of a hung CI. */
 const PROGRAM_DEADLINE_MS = 180_000;
 
+/**
+ * A failsafe, not a wait: SIGKILLs `child` if it is still running after `ms`,
+ * unless disposed first. `fired` tells a caller whether the kill happened.
+ */
+export class KillDeadline implements Disposable {
+  #fired = false;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(child: Deno.ChildProcess, ms: number) {
+    this.#timer = setTimeout(() => {
+      this.#fired = true;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // It exited just now.
+      }
+    }, ms);
+  }
+
+  get fired(): boolean {
+    return this.#fired;
+  }
+
+  [Symbol.dispose](): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 /** Runs `ftpx ARGS` to completion. */
 export function runFtpx(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const { command, args: fullArgs } = ftpxCommand(args);
@@ -73,14 +101,10 @@ export async function runProgram(
   await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});
   await writer.close().catch(() => {});
   const deadlineMs = options.deadlineMs ?? PROGRAM_DEADLINE_MS;
-  let hung = false;
-  const deadline = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, deadlineMs);
-  const output = await child.output().finally(() => clearTimeout(deadline));
+  using deadline = new KillDeadline(child, deadlineMs);
+  const output = await child.output();
   const decoder = new TextDecoder();
-  if (hung) {
+  if (deadline.fired) {
     const seconds = deadlineMs / 1000;
     throw new Error(
       `${command} ${args.join(" ")} was still running after ${seconds}s and was killed; ` +
@@ -331,15 +355,9 @@ export class TestServer implements AsyncDisposable {
 
   /** Waits up to `ms` for the server to exit, then SIGKILLs it; true if it had to. */
   async #killIfStillRunning(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<true>((resolve) => timer = setTimeout(() => resolve(true), ms));
-    const stuck = await Promise.race([this.#child.status.then(() => false), late]);
-    clearTimeout(timer);
-    if (stuck) {
-      this.#child.kill("SIGKILL");
-      await this.#child.status;
-    }
-    return stuck;
+    using deadline = new KillDeadline(this.#child, ms);
+    await this.#child.status;
+    return deadline.fired;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

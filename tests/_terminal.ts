@@ -5,7 +5,7 @@
  * on the terminal before typing, so nothing depends on timing.
  */
 
-import { ftpxCommand } from "./_spawn.ts";
+import { ftpxCommand, KillDeadline } from "./_spawn.ts";
 
 /** How long a step may wait for its text before the test fails. */
 const STEP_DEADLINE_MS = 60_000;
@@ -67,12 +67,8 @@ export async function runInTerminal(
   try {
     for (const step of options.steps) {
       // A failsafe, not a wait: a step that never shows fails the test instead of hanging it.
-      let gaveUp = false;
-      const deadline = setTimeout(() => {
-        gaveUp = true;
-        child.kill("SIGKILL");
-      }, STEP_DEADLINE_MS);
-      try {
+      {
+        using deadline = new KillDeadline(child, STEP_DEADLINE_MS);
         while (true) {
           const found = find(output, cursor, step.expect);
           if (found !== null) {
@@ -81,15 +77,15 @@ export async function runInTerminal(
           }
           const { value, done } = await reader.read();
           if (done) {
-            const why = gaveUp ? `not shown in ${STEP_DEADLINE_MS / 1000}s` : "terminal closed";
+            const why = deadline.fired
+              ? `not shown in ${STEP_DEADLINE_MS / 1000}s`
+              : "terminal closed";
             throw new Error(
               `Expected ${step.expect} (${why}); the terminal showed:\n${output}\n${await stderr}`,
             );
           }
           output += value;
         }
-      } finally {
-        clearTimeout(deadline);
       }
       await step.then?.();
       if (step.send !== undefined) await input.write(new TextEncoder().encode(step.send));
@@ -98,22 +94,14 @@ export async function runInTerminal(
     await input.close().catch(() => {});
   }
   // The same failsafe once input has ended: a program that never exits fails the test.
-  let hung = false;
-  const exitDeadline = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, STEP_DEADLINE_MS);
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      output += value;
-    }
-  } finally {
-    clearTimeout(exitDeadline);
+  using exitDeadline = new KillDeadline(child, STEP_DEADLINE_MS);
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += value;
   }
   const { code } = await child.status;
-  if (hung) {
+  if (exitDeadline.fired) {
     throw new Error(
       `ftpx ${args.join(" ")} did not exit within ${STEP_DEADLINE_MS / 1000}s ` +
         `after its steps; the terminal showed:\n${output}\n${await stderr}`,
