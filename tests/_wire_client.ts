@@ -38,6 +38,22 @@ export class WireClient implements Disposable {
     return header as WireResponse;
   }
 
+  /** Reads the body of the response just read, whole (test bodies are small). */
+  async readBody(): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    while (this.#reader.bodyRemaining > 0) {
+      const chunk = new Uint8Array(Math.min(this.#reader.bodyRemaining, 64 * 1024));
+      chunks.push(chunk.subarray(0, await this.#reader.readBody(chunk)));
+    }
+    const body = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+    let at = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, at);
+      at += chunk.length;
+    }
+    return body;
+  }
+
   /** True when the server has closed the connection (reads end of stream). */
   async closedByServer(): Promise<boolean> {
     return await this.#reader.readHeader().then((header) => header === null, () => true);

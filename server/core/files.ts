@@ -11,6 +11,7 @@ import type { Entry, FileIdentity } from "../../protocol/messages.ts";
 import { OperationError } from "./errors.ts";
 import { signedIn, type UserSession } from "./session.ts";
 import type { HomeStorage, MkdirOptions, RemoveDirectoryOptions } from "../storage/mod.ts";
+import { Listing } from "../storage/listing.ts";
 import type { Usage } from "../store/mod.ts";
 import {
   beginUpload,
@@ -33,7 +34,8 @@ export type ServerRates = Pick<ServerConfig, "rateDown" | "rateUp">;
 export interface ListTarget {
   path: string;
   directory: boolean;
-  entries: Entry[];
+  /** Closed by the caller once delivered. */
+  listing: Listing;
 }
 
 /** File operations for logged-in sessions of any front. */
@@ -61,17 +63,20 @@ export class FileService {
     return { path, entry: await signedIn(session).home.stat(path) };
   }
 
-  /** A directory's entries, sorted by name. */
-  async list(session: UserSession, input = "."): Promise<{ path: string; entries: Entry[] }> {
+  /** A directory's entries, sorted by name; the caller closes the listing once delivered. */
+  async list(session: UserSession, input = "."): Promise<{ path: string; listing: Listing }> {
     const path = this.path(session, input);
-    return { path, entries: await signedIn(session).home.list(path) };
+    return { path, listing: await signedIn(session).home.openListing(path) };
   }
 
-  /** What a listing of `input` shows: a directory's entries, or the one file it names. */
+  /**
+   * What a listing of `input` shows: a directory's entries, or the one file
+   * it names; the caller closes the listing once delivered.
+   */
   async listTarget(session: UserSession, input = "."): Promise<ListTarget> {
     const { path, entry } = await this.stat(session, input);
-    if (entry.type !== "dir") return { path, directory: false, entries: [entry] };
-    return { path, directory: true, entries: await signedIn(session).home.list(path) };
+    if (entry.type !== "dir") return { path, directory: false, listing: Listing.of([entry]) };
+    return { path, directory: true, listing: await signedIn(session).home.openListing(path) };
   }
 
   /** Makes `input` the session's directory; returns its path. */

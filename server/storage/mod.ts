@@ -17,6 +17,7 @@
 
 import type { Entry } from "../../protocol/messages.ts";
 import type { FileVersion } from "../store/mod.ts";
+import type { Listing } from "./listing.ts";
 
 /** What a backend knows of one stored file or directory. */
 export interface StoredFile {
@@ -84,7 +85,9 @@ export interface HomeStorage {
   requireDirectory(path: string): Promise<void>;
   /** Throws unless something is at `path`. */
   requireEntry(path: string): Promise<void>;
-  /** A directory's entries, sorted by name. */
+  /** A directory's entries, sorted by name; the caller closes it once it has delivered it. */
+  openListing(path: string): Promise<Listing>;
+  /** A directory's entries as objects, sorted by name: for walks of small directories. */
   list(path: string): Promise<Entry[]>;
   mkdir(path: string, options?: MkdirOptions): Promise<void>;
   /** Opens a regular file for reading, with what it was when opened. */

@@ -16,6 +16,8 @@ import type { Services } from "../../core/services.ts";
 import { TransferRecord } from "../../core/transfer/mod.ts";
 import { BodySource, readJson } from "./body.ts";
 import { serveFile } from "./download.ts";
+import { textStream } from "./text_stream.ts";
+import type { Listing } from "../../storage/listing.ts";
 import {
   baseHeaders,
   clearedCookie,
@@ -195,8 +197,20 @@ const ROUTES: Route[] = [
     auth: "user",
     async handler(ctx) {
       const { session } = loggedIn(ctx);
-      const listed = await ctx.services.files.list(session, query(ctx, "path"));
-      return { ...listed, usage: await ctx.services.files.usage(session) };
+      const { path, listing } = await ctx.services.files.list(session, query(ctx, "path"));
+      try {
+        const usage = await ctx.services.files.usage(session);
+        const headers = baseHeaders("data");
+        headers.set("content-type", "application/json");
+        const body = textStream(listingJson(path, usage, listing), {
+          timeoutMs: ctx.services.config.transferTimeout * 1000,
+          onEnd: () => listing.close(),
+        });
+        return new Response(body, { headers });
+      } catch (error) {
+        listing.close();
+        throw error;
+      }
     },
   },
   {
@@ -476,6 +490,13 @@ const ROUTES: Route[] = [
 
 const ROUTE_TABLE = new Map(ROUTES.map((route) => [`${route.method} ${route.path}`, route]));
 const PATHS = new Set(ROUTES.map((route) => route.path));
+
+/** `{path, usage, entries}` as JSON text, the entries a batch at a time. */
+function* listingJson(path: string, usage: unknown, listing: Listing): Generator<string> {
+  yield `{"path":${JSON.stringify(path)},"usage":${JSON.stringify(usage)},"entries":`;
+  yield* listing.json();
+  yield "}";
+}
 
 /** A JSON answer with the data headers. */
 export function jsonResponse(value: unknown, status = 200, extra: HeadersInit = {}): Response {

@@ -5,10 +5,10 @@
  * number is capped: each holds a file descriptor or a listing.
  */
 
-import type { Entry } from "../../../protocol/messages.ts";
 import { OperationError } from "../../core/errors.ts";
 import { SFTP_MAX_OPEN_HANDLES } from "../../core/limits.ts";
 import type { Download, TransferRecord } from "../../core/transfer/mod.ts";
+import type { Listing } from "../../storage/listing.ts";
 import type { UploadHandle } from "./upload_handle.ts";
 
 /** A file open for reading. */
@@ -28,11 +28,11 @@ export interface WriteHandle {
   upload: UploadHandle;
 }
 
-/** A directory listing, handed out in batches by READDIR. */
+/** A directory listing, handed out in batches by READDIR (closed with the handle or at its end). */
 export interface DirHandle {
   kind: "dir";
   path: string;
-  entries: Entry[];
+  listing: Listing;
   /** Index of the next entry to send. */
   next: number;
 }

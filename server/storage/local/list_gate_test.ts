@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Gate, LARGE_LISTING_ENTRIES, LARGE_LISTINGS_AT_ONCE, largeListings } from "./list_gate.ts";
+import {
+  ByteBudget,
+  Gate,
+  LARGE_LISTING_ENTRIES,
+  LARGE_LISTINGS_AT_ONCE,
+  largeListings,
+  listingBudget,
+} from "./list_gate.ts";
 import { Vfs } from "./vfs.ts";
 
 Deno.test("Gate runs at most its size at once, in order, and frees a place when an action throws", async () => {
@@ -46,6 +53,52 @@ Deno.test("Vfs.list() of large directories waits for the gate: a thread describe
     }
     assert.ok(most >= 1 && most <= LARGE_LISTINGS_AT_ONCE, `${most} at once`);
     assert.equal(largeListings.active, 0);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("ByteBudget grants in order, waits for room, and a waiter goes ahead once its wait is up", async () => {
+  const budget = new ByteBudget(100, 50);
+  const first = await budget.reserve(60);
+  const order: string[] = [];
+  const second = budget.reserve(60).then((release) => (order.push("second"), release));
+  const third = budget.reserve(10).then((release) => (order.push("third"), release));
+  assert.equal(budget.waiting, 2, "a small one waits behind a large one: no overtaking");
+  first();
+  first();
+  const releaseSecond = await second;
+  const releaseThird = await third;
+  assert.deepEqual(order, ["second", "third"]);
+  assert.equal(budget.held, 70, "a release counts once");
+  const late = await budget.reserve(50);
+  assert.equal(budget.held, 120, "past its wait a reservation goes ahead, over the budget");
+  for (const release of [releaseSecond, releaseThird, late]) release();
+  assert.equal(budget.held, 0);
+  const whole = await budget.reserve(1000);
+  assert.equal(budget.held, 100, "a reservation larger than the budget takes all of it");
+  whole();
+});
+
+Deno.test("a large listing holds its share of the listing budget until it is closed", async () => {
+  const home = await Deno.makeTempDir({ prefix: "ftpx-list-budget-" });
+  try {
+    await Deno.mkdir(join(home, "big"));
+    for (let i = 0; i < LARGE_LISTING_ENTRIES; i++) {
+      await Deno.writeTextFile(join(home, "big", `entry-${i}`), "");
+    }
+    await Deno.mkdir(join(home, "small"));
+    const vfs = await Vfs.open(home);
+    const held = listingBudget.held;
+    const listing = await vfs.openListing("/big");
+    assert.equal(listing.length, LARGE_LISTING_ENTRIES);
+    assert.ok(listingBudget.held > held, "the open listing holds budget");
+    using small = await vfs.openListing("/small");
+    assert.equal(small.length, 0);
+    listing.close();
+    assert.equal(listingBudget.held, held, "closing gives it back");
+    assert.equal((await vfs.list("/big")).length, LARGE_LISTING_ENTRIES);
+    assert.equal(listingBudget.held, held, "list() gives it back once it has the entries");
   } finally {
     await Deno.remove(home, { recursive: true });
   }

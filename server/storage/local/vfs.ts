@@ -33,7 +33,14 @@ import type {
 import { LocalFileReader, LocalPartialWriter, storedFile } from "./local_file.ts";
 import { hasPathLongerThan, removeLeftovers, removeTree } from "./deep_tree.ts";
 import { type HomeLock, homeLock } from "./home_lock.ts";
-import { LARGE_DIRECTORY_BYTES, LARGE_LISTING_ENTRIES, largeListings } from "./list_gate.ts";
+import {
+  LARGE_DIRECTORY_BYTES,
+  LARGE_LISTING_ENTRIES,
+  largeListings,
+  listingBudget,
+  listingBytes,
+} from "./list_gate.ts";
+import { Listing } from "../listing.ts";
 import { directoryStamp, syncFs } from "./sync_fs.ts";
 
 /**
@@ -272,14 +279,20 @@ export class Vfs implements HomeStorage {
   /**
    * Lists a directory, sorted by name. Reserved names are hidden; a symlink
    * leading outside the home is shown as a `link` and nothing about its
-   * target is revealed.
+   * target is revealed. The caller closes the listing once delivered.
    */
-  list(virtualPath: string): Promise<Entry[]> {
+  openListing(virtualPath: string): Promise<Listing> {
     return this.#lock.shared(() => this.#list(virtualPath));
   }
 
+  /** A directory's entries as objects, for walks of small directories. */
+  async list(virtualPath: string): Promise<Entry[]> {
+    using listing = await this.openListing(virtualPath);
+    return listing.toArray();
+  }
+
   /** Resolves and stats the directory, then lists it, waiting its turn if it is large (`list_gate.ts`). */
-  async #list(virtualPath: string): Promise<Entry[]> {
+  async #list(virtualPath: string): Promise<Listing> {
     const located = await this.#locate(virtualPath);
     const real = located.real;
     const joined = this.#realJoin(virtualPath);
@@ -303,7 +316,23 @@ export class Vfs implements HomeStorage {
     joined: string,
     stamp: string,
     gated: boolean,
-  ): Promise<Entry[]> {
+  ): Promise<Listing> {
+    const names = await this.#readNames(virtualPath, real, joined, stamp);
+    // UTF-16 code unit order, as the listing has always been sorted.
+    names.sort();
+    // Large after all (a file system whose directory sizes tell little): wait to describe it.
+    return gated || names.length < LARGE_LISTING_ENTRIES
+      ? await this.#describeAll(real, names)
+      : await largeListings.run(() => this.#describeAll(real, names));
+  }
+
+  /** The directory's names, reserved ones left out, refusing more than `max_list_entries`. */
+  async #readNames(
+    virtualPath: string,
+    real: string,
+    joined: string,
+    stamp: string,
+  ): Promise<string[]> {
     const names: string[] = [];
     let seen = 0;
     const add = (item: Deno.DirEntry) => {
@@ -329,11 +358,7 @@ export class Vfs implements HomeStorage {
       throw fromFsError(error, "list", virtualPath);
     }
     syncFs.listed(joined, seen, stamp);
-    // Large after all (a file system whose directory sizes tell little): wait to describe it.
-    const entries = gated || names.length < LARGE_LISTING_ENTRIES
-      ? await this.#describeAll(real, names)
-      : await largeListings.run(() => this.#describeAll(real, names));
-    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return names;
   }
 
   /**
@@ -705,43 +730,44 @@ export class Vfs implements HomeStorage {
   }
 
   /**
-   * Stats the entries of a listing. One asynchronous file system call costs
-   * tens of microseconds of dispatch, so a 2,000-entry listing made that way
-   * takes ~100 ms; synchronous stats take ~10 ms. So entries are described
+   * Stats the entries of a listing, once a large one has its share of the
+   * listing budget. One asynchronous file system call costs tens of
+   * microseconds of dispatch, so a 2,000-entry listing made that way takes
+   * ~100 ms; synchronous stats take ~10 ms. So entries are described
    * synchronously in slices of at most {@linkcode SYNC_SLICE_MS}, letting
    * other sessions run between slices (`setImmediate`: `setTimeout(0)`
    * waits a millisecond or more); once a stat is slow (a cold disk, see
    * `sync_fs.ts`), the rest go asynchronously, so other sessions never wait
    * on the disk.
    */
-  async #describeAll(
-    real: string,
-    names: string[],
-  ): Promise<Entry[]> {
-    const entries: Entry[] = [];
-    let next = 0;
-    while (next < names.length && syncFs.enabled) {
-      next = this.#describeSlice(real, names, next, entries);
-      if (next < names.length) await new Promise((resolve) => setImmediate(resolve));
+  async #describeAll(real: string, names: string[]): Promise<Listing> {
+    const release = names.length >= LARGE_LISTING_ENTRIES
+      ? await listingBudget.reserve(listingBytes(names))
+      : undefined;
+    const listing = new Listing(names, release);
+    try {
+      let next = 0;
+      while (next < names.length && syncFs.enabled) {
+        next = this.#describeSlice(real, listing, next);
+        if (next < names.length) await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (; next < names.length; next++) {
+        listing.describe(next, await this.#listEntry(childPath(real, names[next]!), names[next]!));
+      }
+      return listing;
+    } catch (error) {
+      listing.close();
+      throw error;
     }
-    for (const name of names.slice(next)) {
-      entries.push(await this.#listEntry(childPath(real, name), name));
-    }
-    return entries;
   }
 
   /** Describes entries synchronously from `start` until the slice's time is up; returns the next index. */
-  #describeSlice(
-    real: string,
-    names: string[],
-    start: number,
-    into: Entry[],
-  ): number {
+  #describeSlice(real: string, listing: Listing, start: number): number {
     const began = performance.now();
     let index = start;
-    while (index < names.length && syncFs.enabled) {
-      const name = names[index++]!;
-      into.push(syncFs.run(() => this.#listEntrySync(childPath(real, name), name)));
+    while (index < listing.length && syncFs.enabled) {
+      const name = listing.name(index);
+      listing.describe(index++, syncFs.run(() => this.#listEntrySync(childPath(real, name), name)));
       if (performance.now() - began > SYNC_SLICE_MS) break;
     }
     return index;

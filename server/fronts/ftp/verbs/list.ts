@@ -1,5 +1,5 @@
 import { formatListLine } from "../listing.ts";
-import { listTarget, sendLines } from "./_list_target.ts";
+import { listTarget, sendListing } from "./_list_target.ts";
 import { defineVerb, loggedIn } from "./verb.ts";
 
 /** LIST: a directory (or one file) in `ls -l` form over the data connection. */
@@ -11,14 +11,14 @@ export const list = defineVerb({
   data: true,
   async handler(ctx, arg) {
     const { account } = loggedIn(ctx);
-    const target = await listTarget(ctx, arg);
+    const { path, listing } = await listTarget(ctx, arg);
     const now = Date.now();
-    const lines = target.entries.map((entry) => formatListLine(entry, account.name, now));
-    ctx.session.startTransfer({
-      description: `LIST ${target.path}`,
-      subject: { direction: "listing", path: target.path },
-      opening: `Here comes the listing of ${target.path}`,
-      run: async (data, report) => (await sendLines(data, lines, report), undefined),
+    sendListing(ctx, {
+      description: `LIST ${path}`,
+      subject: { direction: "listing", path },
+      opening: `Here comes the listing of ${path}`,
+      listing,
+      line: (entry) => formatListLine(entry, account.name, now),
     });
     return undefined;
   },

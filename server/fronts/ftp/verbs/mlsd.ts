@@ -1,6 +1,6 @@
 import { OperationError } from "../../../core/errors.ts";
 import { formatFacts } from "../listing.ts";
-import { sendLines } from "./_list_target.ts";
+import { sendListing } from "./_list_target.ts";
 import { defineVerb } from "./verb.ts";
 
 /** MLSD: a directory's entries as RFC 3659 facts over the data connection. */
@@ -11,20 +11,21 @@ export const mlsd = defineVerb({
   arg: "optional",
   data: true,
   async handler(ctx, arg) {
-    const { path, directory, entries } = await ctx.services.files.listTarget(
+    const { path, directory, listing } = await ctx.services.files.listTarget(
       ctx.session,
       arg || ".",
     );
     if (!directory) {
+      listing.close();
       throw new OperationError("not_a_directory", `Cannot list "${path}": not a directory`);
     }
     const facts = ctx.session.mlstFacts;
-    const lines = entries.map((item) => formatFacts(item, facts));
-    ctx.session.startTransfer({
+    sendListing(ctx, {
       description: `MLSD ${path}`,
       subject: { direction: "listing", path },
       opening: `Here comes the listing of ${path}`,
-      run: async (data, report) => (await sendLines(data, lines, report), undefined),
+      listing,
+      line: (entry) => formatFacts(entry, facts),
     });
     return undefined;
   },

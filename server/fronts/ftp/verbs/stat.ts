@@ -1,8 +1,15 @@
+import { OperationError } from "../../../core/errors.ts";
 import { Code } from "../codes.ts";
 import { formatListLine } from "../listing.ts";
 import { reply } from "../replies.ts";
 import { listTarget } from "./_list_target.ts";
 import { defineVerb, loggedIn } from "./verb.ts";
+
+/**
+ * Most entries STAT lists on the control connection, where its reply is
+ * built whole; LIST and MLSD stream any listing over a data connection.
+ */
+export const STAT_MAX_ENTRIES = 2000;
 
 /**
  * STAT: without an argument, the session's status (or the running
@@ -40,9 +47,16 @@ export const stat = defineVerb({
       );
     }
     const { account } = loggedIn(ctx);
-    const target = await listTarget(ctx, arg);
+    const { path, listing } = await listTarget(ctx, arg);
+    using _listing = listing;
+    if (listing.length > STAT_MAX_ENTRIES) {
+      throw new OperationError(
+        "too_large",
+        `STAT lists at most ${STAT_MAX_ENTRIES} entries; "${path}" has more: use LIST or MLSD`,
+      );
+    }
     const now = Date.now();
-    const lines = target.entries.map((entry) => formatListLine(entry, account.name, now));
-    return reply(Code.FILE_STATUS, `Status of ${target.path}:`, ...lines, "End of status");
+    const lines = listing.toArray().map((entry) => formatListLine(entry, account.name, now));
+    return reply(Code.FILE_STATUS, `Status of ${path}:`, ...lines, "End of status");
   },
 });

@@ -19,7 +19,14 @@ import { baseHeaders } from "../security.ts";
 import type { HttpClient, HttpSession } from "../web_session.ts";
 import { DavLogins } from "./basic_auth.ts";
 import { davPath, hrefOf } from "./paths.ts";
-import { multistatus, type PropEntry } from "./xml.ts";
+import {
+  multistatus,
+  MULTISTATUS_END,
+  MULTISTATUS_START,
+  type PropEntry,
+  propResponse,
+} from "./xml.ts";
+import { textStream } from "../text_stream.ts";
 
 /** What the DAV handler needs. */
 export interface DavContext {
@@ -186,7 +193,6 @@ async function propfind(
     used: usage.used,
     available: usage.quota === 0 ? null : Math.max(0, usage.quota - usage.used - usage.reserved),
   };
-  const entries: PropEntry[] = [];
   const describe = (at: string, item: typeof entry): PropEntry => ({
     href: hrefOf(at, item.type === "dir"),
     props: {
@@ -198,16 +204,25 @@ async function propfind(
       quota: item.type === "dir" ? quota : null,
     },
   });
-  entries.push(describe(target, entry));
-  if (entry.type === "dir" && depth === "1") {
-    for (const child of (await services.files.list(session, target)).entries) {
-      entries.push(describe(`${target === "/" ? "" : target}/${child.name}`, child));
+  const self = describe(target, entry);
+  if (entry.type !== "dir" || depth === "0") return xmlResponse(multistatus([self]));
+  const { listing } = await services.files.list(session, target);
+  const parent = target === "/" ? "" : target;
+  const pieces = function* () {
+    yield MULTISTATUS_START + propResponse(self);
+    for (const batch of listing.batches()) {
+      yield batch.map((child) => propResponse(describe(`${parent}/${child.name}`, child))).join("");
     }
-  }
-  return xmlResponse(multistatus(entries));
+    yield MULTISTATUS_END;
+  };
+  const body = textStream(pieces(), {
+    timeoutMs: services.config.transferTimeout * 1000,
+    onEnd: () => listing.close(),
+  });
+  return xmlResponse(body);
 }
 
-function xmlResponse(body: string, status = 207): Response {
+function xmlResponse(body: BodyInit, status = 207): Response {
   const headers = baseHeaders("data");
   headers.set("content-type", 'application/xml; charset="utf-8"');
   return new Response(body, { status, headers });

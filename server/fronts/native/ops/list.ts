@@ -9,7 +9,8 @@ const encoder = new TextEncoder();
 /**
  * `ls`: list a directory, sorted by name. Entries travel in the reply
  * header when they fit in it; a larger listing is sent as a JSON array in
- * the reply's body (`count` entries, `body` bytes) instead.
+ * the reply's body (`count` entries, `body` bytes) instead, encoded a batch
+ * at a time: once to measure it, once to send it.
  */
 export const ls = defineOperation({
   name: "ls",
@@ -18,14 +19,15 @@ export const ls = defineOperation({
   args: { path: "path?" },
   async handler(ctx, { path }) {
     const listed = await ctx.services.files.list(ctx.session, path ?? ".");
-    const { entries } = listed;
-    const message = `${entries.length} entries`;
-    const json = encoder.encode(JSON.stringify(entries));
-    if (json.length + HEADER_SLACK_BYTES <= MAX_HEADER_BYTES) {
-      return { message, path: listed.path, entries };
+    using listing = listed.listing;
+    const message = `${listing.length} entries`;
+    let bytes = 0;
+    for (const part of listing.json()) bytes += encoder.encode(part).length;
+    if (bytes + HEADER_SLACK_BYTES <= MAX_HEADER_BYTES) {
+      return { message, path: listed.path, entries: listing.toArray() };
     }
-    await ctx.sendReply({ message, path: listed.path, count: entries.length, body: json.length });
-    await writeAll(ctx.sink, json);
+    await ctx.sendReply({ message, path: listed.path, count: listing.length, body: bytes });
+    for (const part of listing.json()) await writeAll(ctx.sink, encoder.encode(part));
     return {};
   },
 });

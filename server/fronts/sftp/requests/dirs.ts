@@ -12,9 +12,14 @@ export const OPENDIR: RequestSpec = {
   async handler(ctx, payload) {
     const raw = payload.string();
     ctx.handles.requireRoom();
-    const { path, entries } = await ctx.services.files.list(ctx.session, pathOf(ctx, raw));
-    const handle = ctx.handles.add({ kind: "dir", path, entries, next: 0 });
-    return new PacketWriter(FXP.HANDLE, 16).uint32(ctx.id).string(handle).finish();
+    const { path, listing } = await ctx.services.files.list(ctx.session, pathOf(ctx, raw));
+    try {
+      const handle = ctx.handles.add({ kind: "dir", path, listing, next: 0 });
+      return new PacketWriter(FXP.HANDLE, 16).uint32(ctx.id).string(handle).finish();
+    } catch (error) {
+      listing.close();
+      throw error;
+    }
   },
 };
 
@@ -23,11 +28,15 @@ export const READDIR: RequestSpec = {
   name: "readdir",
   handler(ctx, payload) {
     const handle = ctx.handles.get(payload.string(), "dir");
-    const batch = handle.entries.slice(handle.next, handle.next + SFTP_READDIR_BATCH);
-    handle.next += batch.length;
-    if (batch.length === 0) {
+    const { listing } = handle;
+    const end = Math.min(handle.next + SFTP_READDIR_BATCH, listing.length);
+    if (handle.next >= end) {
       return Promise.resolve(statusPacket(ctx.id, SSH_FX.EOF, "End of directory"));
     }
+    const batch: Entry[] = [];
+    for (; handle.next < end; handle.next++) batch.push(listing.entry(handle.next));
+    // All handed out: the budget's share goes back now, not when the client closes the handle.
+    if (handle.next === listing.length) listing.close();
     const now = Date.now();
     const packet = new PacketWriter(FXP.NAME, batch.length * 120).uint32(ctx.id).uint32(
       batch.length,

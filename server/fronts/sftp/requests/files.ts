@@ -149,6 +149,7 @@ export async function endHandle(handle: Handle, how: "close" | "lost"): Promise<
       else await handle.upload.abort();
       return;
     case "dir":
+      handle.listing.close();
       return;
   }
 }
