@@ -22,11 +22,12 @@ export const LARGE_DIRECTORY_BYTES = 64 * 1024;
 /** The bytes of large listings a thread holds at once, read and waiting to be delivered. */
 export const LISTING_BUDGET_BYTES = 24 * 1024 * 1024;
 /**
- * Longest a listing waits for the budget before it goes ahead anyway: clients
- * that stop reading their listings hold their share until `transfer_timeout`
- * ends them, and must not stall everyone else's listings that long.
+ * How long listings wait for the budget while no listing gives any back,
+ * before one goes ahead anyway: clients that stop reading their listings
+ * hold their share until `transfer_timeout` ends them, and must not stall
+ * everyone else's listings that long.
  */
-export const LISTING_BUDGET_WAIT_MS = 5000;
+export const LISTING_BUDGET_STALL_MS = 5000;
 
 /** What one listed entry costs held in a `Listing`: its columns, its name's string and slot. */
 export function listingBytes(names: readonly string[]): number {
@@ -71,21 +72,25 @@ export const largeListings: Gate = new Gate(LARGE_LISTINGS_AT_ONCE);
 
 /**
  * A byte budget whose reservations go in order: one waits until everything
- * reserved before it fits, or until its wait is up (then it goes ahead over
- * the budget). A reservation larger than the whole budget takes all of it.
+ * reserved before it fits. While reservations wait, the budget expects
+ * progress: when nothing has been given back for the stall time (its
+ * holders' clients have stopped reading), the first waiter goes ahead over
+ * the budget, and so on, one per stall time. A reservation larger than the
+ * whole budget takes all of it.
  */
 export class ByteBudget {
   readonly #size: number;
-  readonly #waitMs: number;
+  readonly #stallMs: number;
   #held = 0;
   readonly #waiting: { bytes: number; grant: () => void }[] = [];
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(size: number, waitMs: number) {
+  constructor(size: number, stallMs: number) {
     this.#size = size;
-    this.#waitMs = waitMs;
+    this.#stallMs = stallMs;
   }
 
-  /** Bytes reserved now (over the size when reservations went ahead after waiting). */
+  /** Bytes reserved now (over the size when reservations went ahead of stalled holders). */
   get held(): number {
     return this.#held;
   }
@@ -99,7 +104,10 @@ export class ByteBudget {
   async reserve(bytes: number): Promise<() => void> {
     const wanted = Math.min(bytes, this.#size);
     if (this.#waiting.length > 0 || this.#held + wanted > this.#size) {
-      await this.#wait(wanted);
+      await new Promise<void>((grant) => {
+        this.#waiting.push({ bytes: wanted, grant });
+        if (this.#stallTimer === undefined) this.#watchForStall();
+      });
     } else {
       this.#held += wanted;
     }
@@ -109,37 +117,39 @@ export class ByteBudget {
       released = true;
       this.#held -= wanted;
       this.#grantWaiting();
+      // Progress: the stall time starts again.
+      this.#watchForStall();
     };
-  }
-
-  #wait(bytes: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiter = {
-        bytes,
-        grant: () => {
-          clearTimeout(timer);
-          this.#held += bytes;
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
-        waiter.grant();
-        this.#grantWaiting();
-      }, this.#waitMs);
-      this.#waiting.push(waiter);
-    });
   }
 
   #grantWaiting(): void {
     while (this.#waiting.length > 0 && this.#held + this.#waiting[0]!.bytes <= this.#size) {
-      this.#waiting.shift()!.grant();
+      this.#grant();
     }
+  }
+
+  /** Grants the first waiter, counting its bytes now: the next waiters see them before it resumes. */
+  #grant(): void {
+    const waiter = this.#waiting.shift()!;
+    this.#held += waiter.bytes;
+    waiter.grant();
+  }
+
+  #watchForStall(): void {
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    if (this.#waiting.length === 0) return;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = undefined;
+      this.#grant();
+      this.#grantWaiting();
+      this.#watchForStall();
+    }, this.#stallMs);
   }
 }
 
 /** This thread's budget for large listings held until delivered. */
 export const listingBudget: ByteBudget = new ByteBudget(
   LISTING_BUDGET_BYTES,
-  LISTING_BUDGET_WAIT_MS,
+  LISTING_BUDGET_STALL_MS,
 );

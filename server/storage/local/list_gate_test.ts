@@ -58,26 +58,46 @@ Deno.test("Vfs.list() of large directories waits for the gate: a thread describe
   }
 });
 
-Deno.test("ByteBudget grants in order, waits for room, and a waiter goes ahead once its wait is up", async () => {
-  const budget = new ByteBudget(100, 50);
+Deno.test("ByteBudget grants in order and waits for room, with no overtaking", async () => {
+  const budget = new ByteBudget(100, 60_000);
   const first = await budget.reserve(60);
   const order: string[] = [];
   const second = budget.reserve(60).then((release) => (order.push("second"), release));
   const third = budget.reserve(10).then((release) => (order.push("third"), release));
-  assert.equal(budget.waiting, 2, "a small one waits behind a large one: no overtaking");
+  assert.equal(budget.waiting, 2, "a small one waits behind a large one");
   first();
   first();
   const releaseSecond = await second;
   const releaseThird = await third;
   assert.deepEqual(order, ["second", "third"]);
   assert.equal(budget.held, 70, "a release counts once");
-  const late = await budget.reserve(50);
-  assert.equal(budget.held, 120, "past its wait a reservation goes ahead, over the budget");
-  for (const release of [releaseSecond, releaseThird, late]) release();
+  releaseSecond();
+  releaseThird();
   assert.equal(budget.held, 0);
   const whole = await budget.reserve(1000);
   assert.equal(budget.held, 100, "a reservation larger than the budget takes all of it");
   whole();
+});
+
+Deno.test("ByteBudget lets a waiter go ahead only when no holder gave anything back for the stall time", async () => {
+  const budget = new ByteBudget(100, 1000);
+  const stuck = await budget.reserve(50);
+  const moving = await Promise.all(Array.from({ length: 5 }, () => budget.reserve(10)));
+  let granted = false;
+  const waiter = budget.reserve(60).then((release) => ((granted = true), release));
+  // Holders that keep giving back (each release restarts the stall time) keep it waiting,
+  // though together it is five times the stall time: 0.2 s between releases, 1 s allowed.
+  const began = performance.now();
+  for (const release of moving.slice(0, 4)) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    assert.equal(granted, false, "still waiting while holders give back");
+  }
+  const release = await waiter;
+  assert.ok(performance.now() - began >= 1800, "granted only after a stall time without progress");
+  assert.equal(budget.held, 120, "past a stall it goes ahead, over the budget");
+  for (const done of [stuck, release, moving[4]!]) done();
+  assert.equal(budget.held, 0);
 });
 
 Deno.test("a large listing holds its share of the listing budget until it is closed", async () => {
