@@ -3,6 +3,7 @@
 import { FrameReader } from "../protocol/frame_reader.ts";
 import { writeFrame } from "../protocol/frame_writer.ts";
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";
+import { concatBytes } from "./_data.ts";
 
 /** A response header as received. */
 export type WireResponse = Record<string, unknown> & { status: number; message: string };
@@ -45,13 +46,7 @@ export class WireClient implements Disposable {
       const chunk = new Uint8Array(Math.min(this.#reader.bodyRemaining, 64 * 1024));
       chunks.push(chunk.subarray(0, await this.#reader.readBody(chunk)));
     }
-    const body = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-      body.set(chunk, at);
-      at += chunk.length;
-    }
-    return body;
+    return concatBytes(...chunks);
   }
 
   /** True when the server has closed the connection (reads end of stream). */

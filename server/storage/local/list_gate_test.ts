@@ -30,32 +30,38 @@ Deno.test("Gate runs at most its size at once, in order, and frees a place when 
   assert.equal(gate.active, 0);
 });
 
-Deno.test("Vfs.list() of large directories waits for the gate: a thread describes a few at once", async () => {
+/** A home with `/big`, a large directory, and `/small`, an empty one; removed on dispose. */
+async function homeWithBigDirectory(): Promise<AsyncDisposable & { vfs: Vfs }> {
   const home = await Deno.makeTempDir({ prefix: "ftpx-list-gate-" });
-  try {
-    await Deno.mkdir(join(home, "big"));
-    for (let i = 0; i < LARGE_LISTING_ENTRIES; i++) {
-      await Deno.writeTextFile(join(home, "big", `entry-${i}`), "");
-    }
-    const vfs = await Vfs.open(home);
-    let most = 0;
-    const { lstatSync, lstat } = Deno;
-    const watch = <A extends unknown[], R>(call: (...args: A) => R) => (...args: A): R => {
-      most = Math.max(most, largeListings.active);
-      return call(...args);
-    };
-    Object.assign(Deno, { lstatSync: watch(lstatSync), lstat: watch(lstat) });
-    try {
-      const listings = await Promise.all(Array.from({ length: 8 }, () => vfs.list("/big")));
-      for (const entries of listings) assert.equal(entries.length, LARGE_LISTING_ENTRIES);
-    } finally {
-      Object.assign(Deno, { lstatSync, lstat });
-    }
-    assert.ok(most >= 1 && most <= LARGE_LISTINGS_AT_ONCE, `${most} at once`);
-    assert.equal(largeListings.active, 0);
-  } finally {
-    await Deno.remove(home, { recursive: true });
+  await Deno.mkdir(join(home, "big"));
+  for (let i = 0; i < LARGE_LISTING_ENTRIES; i++) {
+    await Deno.writeTextFile(join(home, "big", `entry-${i}`), "");
   }
+  await Deno.mkdir(join(home, "small"));
+  return {
+    vfs: await Vfs.open(home),
+    [Symbol.asyncDispose]: () => Deno.remove(home, { recursive: true }),
+  };
+}
+
+Deno.test("Vfs.list() of large directories waits for the gate: a thread describes a few at once", async () => {
+  await using home = await homeWithBigDirectory();
+  const { vfs } = home;
+  let most = 0;
+  const { lstatSync, lstat } = Deno;
+  const watch = <A extends unknown[], R>(call: (...args: A) => R) => (...args: A): R => {
+    most = Math.max(most, largeListings.active);
+    return call(...args);
+  };
+  Object.assign(Deno, { lstatSync: watch(lstatSync), lstat: watch(lstat) });
+  try {
+    const listings = await Promise.all(Array.from({ length: 8 }, () => vfs.list("/big")));
+    for (const entries of listings) assert.equal(entries.length, LARGE_LISTING_ENTRIES);
+  } finally {
+    Object.assign(Deno, { lstatSync, lstat });
+  }
+  assert.ok(most >= 1 && most <= LARGE_LISTINGS_AT_ONCE, `${most} at once`);
+  assert.equal(largeListings.active, 0);
 });
 
 Deno.test("ByteBudget grants in order and waits for room, with no overtaking", async () => {
@@ -101,25 +107,16 @@ Deno.test("ByteBudget lets a waiter go ahead only when no holder gave anything b
 });
 
 Deno.test("a large listing holds its share of the listing budget until it is closed", async () => {
-  const home = await Deno.makeTempDir({ prefix: "ftpx-list-budget-" });
-  try {
-    await Deno.mkdir(join(home, "big"));
-    for (let i = 0; i < LARGE_LISTING_ENTRIES; i++) {
-      await Deno.writeTextFile(join(home, "big", `entry-${i}`), "");
-    }
-    await Deno.mkdir(join(home, "small"));
-    const vfs = await Vfs.open(home);
-    const held = listingBudget.held;
-    const listing = await vfs.openListing("/big");
-    assert.equal(listing.length, LARGE_LISTING_ENTRIES);
-    assert.ok(listingBudget.held > held, "the open listing holds budget");
-    using small = await vfs.openListing("/small");
-    assert.equal(small.length, 0);
-    listing.close();
-    assert.equal(listingBudget.held, held, "closing gives it back");
-    assert.equal((await vfs.list("/big")).length, LARGE_LISTING_ENTRIES);
-    assert.equal(listingBudget.held, held, "list() gives it back once it has the entries");
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
+  await using home = await homeWithBigDirectory();
+  const { vfs } = home;
+  const held = listingBudget.held;
+  const listing = await vfs.openListing("/big");
+  assert.equal(listing.length, LARGE_LISTING_ENTRIES);
+  assert.ok(listingBudget.held > held, "the open listing holds budget");
+  using small = await vfs.openListing("/small");
+  assert.equal(small.length, 0);
+  listing.close();
+  assert.equal(listingBudget.held, held, "closing gives it back");
+  assert.equal((await vfs.list("/big")).length, LARGE_LISTING_ENTRIES);
+  assert.equal(listingBudget.held, held, "list() gives it back once it has the entries");
 });
