@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { textStream } from "./text_stream.ts";
 
 function pieces(count: number): string[] {
-  return Array.from({ length: count }, (_, index) => `piece ${index} ${"é".repeat(index % 50)}\n`);
+  return Array.from(
+    { length: count },
+    (_, index) => `piece ${index} ${"\u00e9".repeat(index % 50)}\n`,
+  );
 }
 
 Deno.test("textStream sends every piece in order, in bounded chunks, then ends once", async () => {
